@@ -1,0 +1,50 @@
+"""Settings from the environment, with safe defaults. No secret lives in the code."""
+
+import os
+import secrets
+from pathlib import Path
+
+
+def _secret_key(instance_path: Path) -> str:
+    """SECRET_KEY from the environment, else one generated once into the instance folder.
+
+    Several app servers on one host share the file; on several hosts set SECRET_KEY.
+    """
+    if key := os.environ.get("SECRET_KEY"):
+        return key
+    key_file = instance_path / "secret_key"
+    if not key_file.exists():
+        instance_path.mkdir(parents=True, exist_ok=True)
+        # O_EXCL: when two workers race, one writes and the other reads what it wrote.
+        try:
+            descriptor = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(descriptor, "w") as handle:
+                handle.write(secrets.token_hex(32))
+        except FileExistsError:
+            pass
+    return key_file.read_text().strip()
+
+
+def from_environment(instance_path: Path) -> dict:
+    """The app's configuration, read from environment variables."""
+    https = os.environ.get("BAZAAR_HTTPS", "") == "1"
+    return {
+        "SECRET_KEY": _secret_key(instance_path),
+        "DATABASE_URL": os.environ.get("DATABASE_URL", ""),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": https,
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": https,
+        "PREFERRED_URL_SCHEME": "https" if https else "http",
+        "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
+        "MAX_CONTENT_LENGTH": 6 * 1024 * 1024,  # an image upload is at most 5 MB
+        # Werkzeug's default (scrypt). Tests use a cheaper method to stay fast.
+        "PASSWORD_HASH_METHOD": os.environ.get("PASSWORD_HASH_METHOD", "scrypt"),
+        # Failed sign-ins allowed per e-mail and per address in the window.
+        "LOGIN_FAILURE_LIMIT": 10,
+        "LOGIN_FAILURE_WINDOW_MINUTES": 15,
+        # Trust X-Forwarded-For from this many proxies (0: use the socket's address).
+        "PROXY_COUNT": int(os.environ.get("BAZAAR_PROXY_COUNT", "0")),
+    }

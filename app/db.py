@@ -1,0 +1,97 @@
+"""The SQLAlchemy engine and small helpers for raw SQL with bound parameters.
+
+Every model function goes through these: `one`, `all`, `value` for reads, and
+`transaction()` for anything that writes. Rows come back as mappings (row["name"]).
+"""
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import Connection, Engine, RowMapping, create_engine, text
+
+
+class Database:
+    """One engine per app. Tests may pin a single connection whose outer transaction
+    they roll back; code that opens a transaction then gets a SAVEPOINT on it."""
+
+    def __init__(self, url: str, **engine_options: Any) -> None:
+        options = {"pool_size": 5, "max_overflow": 10, "pool_pre_ping": True} | engine_options
+        self.engine: Engine = create_engine(url, **options)
+        self.pinned: Connection | None = None
+
+    @contextmanager
+    def connect(self) -> Iterator[Connection]:
+        """A connection for reads; whatever it did is rolled back on return."""
+        if self.pinned is not None:
+            with self.pinned.begin_nested():
+                yield self.pinned
+            return
+        with self.engine.connect() as connection:
+            yield connection
+
+    @contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        """A connection in a transaction: committed on success, rolled back on error."""
+        if self.pinned is not None:
+            with self.pinned.begin_nested():
+                yield self.pinned
+            return
+        with self.engine.begin() as connection:
+            yield connection
+
+
+def get_db() -> Database:
+    """The current app's database."""
+    return current_app.extensions["bazaar_db"]
+
+
+def transaction():
+    """Shortcut for `with transaction() as conn:` in model code."""
+    return get_db().transaction()
+
+
+def one(sql: str, **params: Any) -> RowMapping | None:
+    """The first row of a query as a mapping, or None."""
+    with get_db().connect() as connection:
+        return connection.execute(text(sql), params).mappings().first()
+
+
+def all(sql: str, **params: Any) -> Sequence[RowMapping]:  # noqa: A001 - mirrors Result.all()
+    """Every row of a query as mappings."""
+    with get_db().connect() as connection:
+        return connection.execute(text(sql), params).mappings().all()
+
+
+def value(sql: str, **params: Any) -> Any:
+    """The first column of the first row, or None."""
+    with get_db().connect() as connection:
+        return connection.execute(text(sql), params).scalar()
+
+
+def run(sql: str, **params: Any) -> int:
+    """Run one writing statement in its own transaction; return the rows it touched."""
+    with transaction() as connection:
+        return connection.execute(text(sql), params).rowcount
+
+
+def run_returning(sql: str, **params: Any) -> RowMapping | None:
+    """Run one writing statement in its own transaction; return its first RETURNING row."""
+    with transaction() as connection:
+        return connection.execute(text(sql), params).mappings().first()
+
+
+def fetch_one(connection: Connection, sql: str, **params: Any) -> RowMapping | None:
+    """One row from a query inside an open transaction."""
+    return connection.execute(text(sql), params).mappings().first()
+
+
+def fetch_all(connection: Connection, sql: str, **params: Any) -> Sequence[RowMapping]:
+    """Every row from a query inside an open transaction."""
+    return connection.execute(text(sql), params).mappings().all()
+
+
+def execute(connection: Connection, sql: str, **params: Any) -> int:
+    """Run a statement inside an open transaction; return the rows it touched."""
+    return connection.execute(text(sql), params).rowcount

@@ -1,0 +1,38 @@
+"""Friendly error pages. A form error is rendered by its view; these cover the rest."""
+
+from flask import Flask, render_template
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+MESSAGES = {
+    400: ("Bad request", "The request could not be understood. Check what you entered and try again."),
+    403: ("Forbidden", "You do not have access to this page."),
+    404: ("Page not found", "There is nothing here. The link may be old or mistyped."),
+    405: ("Method not allowed", "This page cannot be used that way."),
+    413: ("Too large", "What you sent is larger than we accept."),
+    429: ("Too many requests", "Please wait a little and try again."),
+    500: ("Something went wrong", "We could not finish that request. Nothing was charged; please try again."),
+}
+
+
+def render_error(status: int, detail: str | None = None):
+    title, message = MESSAGES.get(status, (f"Error {status}", "That did not work."))
+    return render_template("errors/error.html", status=status, title=title, message=detail or message), status
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_error(error: CSRFError):
+        return render_error(400, "This form has expired or was not sent from this site. Reload the page and try again.")
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        if error.code is None or error.code < 400:
+            return error
+        # Show a description only when the code gave one; Werkzeug's defaults read poorly.
+        custom = error.description != type(error).description
+        return render_error(error.code, error.description if custom else None)
+
+    @app.errorhandler(500)
+    def server_error(error):
+        return render_error(500)

@@ -1,0 +1,129 @@
+"""Flask-WTF forms. Every form carries a CSRF token; limits here match the schema's."""
+
+import re
+from decimal import Decimal
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, PasswordField, StringField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length, ValidationError
+
+_MONEY = re.compile(r"^\$?\s*(\d{1,9})(\.\d{1,2})?$")
+
+
+class MoneyField(StringField):
+    """An amount of money: digits with at most two decimals, read as a Decimal.
+
+    Stricter than WTForms' DecimalField, which accepts NaN, Infinity and exponents.
+    """
+
+    def process_formdata(self, valuelist):
+        self.data = None
+        if not valuelist:
+            return
+        self.raw = valuelist[0].strip().replace(",", "")
+        match = _MONEY.match(self.raw)
+        if match:
+            self.data = Decimal(match.group(1) + (match.group(2) or ""))
+
+    def pre_validate(self, form):
+        if self.data is None:
+            raise ValidationError("Enter an amount like 25 or 25.50 (at most two decimals).")
+
+    def _value(self):
+        return getattr(self, "raw", None) or ("" if self.data is None else f"{self.data:.2f}")
+
+
+def amount_between(low: Decimal, high: Decimal):
+    """A validator that keeps a MoneyField within [low, high], saying so in dollars."""
+
+    def check(form, field):
+        if field.data is not None and not low <= field.data <= high:
+            raise ValidationError(f"Enter an amount from ${low:,.2f} to ${high:,.2f}.")
+
+    return check
+
+
+def no_control_characters(form, field):
+    """Refuse control characters (tabs and newlines excepted) in free text."""
+    if field.data and any(ord(char) < 32 and char not in "\t\r\n" for char in field.data):
+        raise ValidationError("Remove the invisible control characters from this field.")
+
+
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+# Unbound fields, shared by the forms that ask for the same thing.
+email_field = EmailField(
+    "E-mail",
+    filters=[_strip],
+    validators=[DataRequired("Enter your e-mail address."), Length(max=254), Email("Enter a valid e-mail address.")],
+)
+
+
+class RegisterForm(FlaskForm):
+    email = email_field
+    full_name = StringField(
+        "Full name",
+        filters=[_strip],
+        validators=[DataRequired("Enter your name."), Length(max=100), no_control_characters],
+    )
+    address = TextAreaField(
+        "Shipping address",
+        filters=[_strip],
+        validators=[DataRequired("Enter your address."), Length(max=300), no_control_characters],
+    )
+    password = PasswordField(
+        "Password",
+        validators=[InputRequired("Choose a password."), Length(8, 128, "Use 8 to 128 characters.")],
+    )
+    confirm = PasswordField(
+        "Repeat password",
+        validators=[InputRequired("Repeat the password."), EqualTo("password", "The two passwords differ.")],
+    )
+    submit = SubmitField("Create account")
+
+
+class LoginForm(FlaskForm):
+    email = email_field
+    password = PasswordField("Password", validators=[InputRequired("Enter your password."), Length(max=128)])
+    remember = BooleanField("Remember me")
+    submit = SubmitField("Sign in")
+
+
+class ProfileForm(FlaskForm):
+    full_name = RegisterForm.full_name
+    email = email_field
+    address = RegisterForm.address
+    submit = SubmitField("Save profile")
+
+
+class PasswordChangeForm(FlaskForm):
+    current_password = PasswordField(
+        "Current password", validators=[InputRequired("Enter your current password."), Length(max=128)]
+    )
+    password = PasswordField(
+        "New password",
+        validators=[InputRequired("Choose a new password."), Length(8, 128, "Use 8 to 128 characters.")],
+    )
+    confirm = PasswordField(
+        "Repeat new password",
+        validators=[InputRequired("Repeat the new password."), EqualTo("password", "The two passwords differ.")],
+    )
+    submit = SubmitField("Change password")
+
+
+class TopUpForm(FlaskForm):
+    amount = MoneyField("Amount to add", validators=[amount_between(Decimal("0.01"), Decimal("10000.00"))])
+    submit = SubmitField("Add money")
+
+
+class WithdrawForm(FlaskForm):
+    amount = MoneyField("Amount to withdraw", validators=[amount_between(Decimal("0.01"), Decimal("1000000.00"))])
+    submit = SubmitField("Withdraw")
+
+
+class EmptyForm(FlaskForm):
+    """A form with only the CSRF token, for POST-only buttons (sign out, fulfil, vote)."""
+
+    submit = SubmitField("Submit")

@@ -1,0 +1,79 @@
+"""Register, sign in and sign out."""
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_user, logout_user
+
+from app.forms import LoginForm, RegisterForm
+from app.login import SignedInUser
+from app.models import login_failure
+from app.models import user as user_model
+from app.passwords import hash_password, verify_password
+from app.urls import safe_next
+
+bp = Blueprint("auth", __name__)
+
+
+def _after_sign_in():
+    """Where to go once signed in: a safe `next` on this site, else home."""
+    return redirect(safe_next(request.args.get("next")) or url_for("main.index"))
+
+
+@bp.route("/register", methods=["GET", "POST"])
+def register():
+    if current_user.is_authenticated:
+        return redirect(url_for("main.index"))
+    form = RegisterForm()
+    if form.validate_on_submit():
+        try:
+            user_id = user_model.create_user(
+                form.email.data, form.full_name.data, form.address.data, hash_password(form.password.data)
+            )
+        except user_model.EmailTaken:
+            form.email.errors.append("An account with this e-mail already exists. Sign in instead?")
+        else:
+            login_user(_signed_in_user(user_id))
+            flash(f"Welcome to Bazaar, {form.full_name.data}!", "success")
+            return _after_sign_in()
+    return render_template("auth/register.html", form=form), 400 if form.errors else 200
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    if current_user.is_authenticated:
+        return _after_sign_in()
+    form = LoginForm()
+    if not form.validate_on_submit():
+        return render_template("auth/login.html", form=form), 400 if form.errors else 200
+
+    email = form.email.data.lower()
+    address = request.remote_addr or "unknown"
+    limit = current_app.config["LOGIN_FAILURE_LIMIT"]
+    minutes = current_app.config["LOGIN_FAILURE_WINDOW_MINUTES"]
+    failures = login_failure.count_recent_failures(email, address, minutes)
+    if failures["by_email"] >= limit or failures["by_address"] >= limit:
+        form.form_errors.append(f"Too many failed sign-ins. Wait {minutes} minutes and try again.")
+        return render_template("auth/login.html", form=form), 429
+
+    row = user_model.get_user_by_email(email)
+    # An unknown e-mail costs one hash check too and gets the same answer.
+    if not verify_password(row["password_hash"] if row else None, form.password.data):
+        login_failure.record_failure(email, address, minutes)
+        form.form_errors.append("E-mail or password is incorrect.")
+        return render_template("auth/login.html", form=form), 400
+
+    login_failure.clear_failures(email)
+    login_user(_signed_in_user(row["id"]), remember=form.remember.data)
+    flash(f"Welcome back, {row['full_name']}.", "success")
+    return _after_sign_in()
+
+
+@bp.post("/logout")
+def logout():
+    # A POST, so CSRFProtect guards it: no other site can sign a user out.
+    logout_user()
+    flash("You are signed out.", "info")
+    return redirect(url_for("main.index"))
+
+
+def _signed_in_user(user_id: int) -> SignedInUser:
+    return SignedInUser(user_model.get_user(user_id))

@@ -1,0 +1,56 @@
+"""Jinja filters and globals shared by every template."""
+
+from datetime import datetime
+from decimal import Decimal
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from flask import Flask, request
+from flask_login import current_user
+
+
+def money(amount: Decimal | int | None) -> str:
+    """$1,234.50 — the one way money is shown."""
+    if amount is None:
+        return "—"
+    sign = "-" if amount < 0 else ""
+    return f"{sign}${abs(Decimal(amount)):,.2f}"
+
+
+def user_time_zone() -> ZoneInfo:
+    """The signed-in user's time zone (UTC for guests or an unknown name)."""
+    name = getattr(current_user, "time_zone", None) or "UTC"
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def local_time(moment: datetime | None, style: str = "datetime") -> str:
+    """A UTC timestamp shown in the user's time zone."""
+    if moment is None:
+        return ""
+    local = moment.astimezone(user_time_zone())
+    if style == "date":
+        return local.strftime("%b %d, %Y").replace(" 0", " ")
+    return local.strftime("%b %d, %Y %H:%M %Z").replace(" 0", " ", 1)
+
+
+def url_with(**changes) -> str:
+    """The current URL with some query parameters replaced (None removes one)."""
+    args = request.args.to_dict()
+    for key, value in changes.items():
+        if value is None:
+            args.pop(key, None)
+        else:
+            args[key] = value
+    query = urlencode(args)
+    return request.path + (f"?{query}" if query else "")
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.filters["money"] = money
+    app.jinja_env.filters["local_time"] = local_time
+    app.jinja_env.globals["url_with"] = url_with
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True

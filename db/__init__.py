@@ -1,0 +1,1 @@
+"""Database tooling: the embedded server, schema management and demo data."""

@@ -1,0 +1,44 @@
+-- Secondary indexes: one for every lookup a page makes. Built after bulk loads.
+
+-- Accounts
+CREATE INDEX IF NOT EXISTS balance_ledger_user_idx ON balance_ledger (user_id, id DESC);
+CREATE INDEX IF NOT EXISTS balance_ledger_purchase_idx ON balance_ledger (purchase_id) WHERE purchase_id IS NOT NULL;
+CREATE INDEX IF NOT EXISTS login_failures_email_idx ON login_failures (email, attempted_at);
+CREATE INDEX IF NOT EXISTS login_failures_ip_idx ON login_failures (ip_address, attempted_at);
+
+-- Catalog
+CREATE INDEX IF NOT EXISTS categories_department_idx ON categories (department_id);
+CREATE INDEX IF NOT EXISTS products_search_idx ON products USING gin (search_vector);
+CREATE INDEX IF NOT EXISTS products_name_trgm_idx ON products USING gin (name gin_trgm_ops);
+CREATE INDEX IF NOT EXISTS products_category_idx ON products (category_id, id);
+CREATE INDEX IF NOT EXISTS products_creator_idx ON products (creator_id, id);
+CREATE INDEX IF NOT EXISTS products_image_idx ON products (image_id) WHERE image_id IS NOT NULL;
+CREATE INDEX IF NOT EXISTS products_best_selling_idx ON products (units_sold DESC, id) WHERE offer_count > 0;
+CREATE INDEX IF NOT EXISTS products_newest_idx ON products (created_at DESC, id) WHERE offer_count > 0;
+CREATE INDEX IF NOT EXISTS offers_product_idx ON offers (product_id, price) WHERE is_active;
+CREATE INDEX IF NOT EXISTS images_uploader_idx ON images (uploader_id);
+
+-- Stock
+CREATE INDEX IF NOT EXISTS inventory_events_offer_idx ON inventory_events (seller_id, product_id, id);
+CREATE INDEX IF NOT EXISTS inventory_events_order_idx ON inventory_events (order_id) WHERE order_id IS NOT NULL;
+
+-- Cart, purchases and order lines
+CREATE INDEX IF NOT EXISTS cart_lines_offer_idx ON cart_lines (seller_id, product_id);
+CREATE INDEX IF NOT EXISTS purchases_buyer_idx ON purchases (buyer_id, created_at DESC, id DESC);
+CREATE INDEX IF NOT EXISTS orders_seller_idx ON orders (seller_id, ordered_at DESC, id DESC);
+CREATE INDEX IF NOT EXISTS orders_seller_pending_idx ON orders (seller_id, ordered_at DESC, id DESC)
+    WHERE fulfilled_at IS NULL AND cancelled_at IS NULL;
+CREATE INDEX IF NOT EXISTS orders_buyer_idx ON orders (buyer_id, product_id);
+CREATE INDEX IF NOT EXISTS orders_buyer_seller_idx ON orders (buyer_id, seller_id);
+CREATE INDEX IF NOT EXISTS orders_product_idx ON orders (product_id, purchase_id);
+
+-- Reviews and messages
+CREATE INDEX IF NOT EXISTS product_reviews_product_idx ON product_reviews (product_id, created_at DESC, id DESC);
+CREATE INDEX IF NOT EXISTS product_reviews_helpful_idx ON product_reviews (product_id, helpful_count DESC, id DESC);
+CREATE INDEX IF NOT EXISTS seller_reviews_seller_idx ON seller_reviews (seller_id, created_at DESC, id DESC);
+CREATE INDEX IF NOT EXISTS seller_reviews_author_idx ON seller_reviews (author_id);
+CREATE INDEX IF NOT EXISTS product_review_votes_voter_idx ON product_review_votes (voter_id);
+CREATE INDEX IF NOT EXISTS seller_review_votes_voter_idx ON seller_review_votes (voter_id);
+CREATE INDEX IF NOT EXISTS messages_thread_idx ON messages (purchase_id, seller_id, id);
+CREATE INDEX IF NOT EXISTS messages_unread_idx ON messages (recipient_id) WHERE read_at IS NULL;
+CREATE INDEX IF NOT EXISTS messages_seller_idx ON messages (seller_id);
