@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import Connection, Engine, RowMapping, create_engine, text
+from sqlalchemy import Connection, Engine, RowMapping, create_engine, make_url, text
 
 
 class Database:
@@ -18,7 +18,9 @@ class Database:
 
     def __init__(self, url: str, **engine_options: Any) -> None:
         options = {"pool_size": 5, "max_overflow": 10, "pool_pre_ping": True} | engine_options
-        self.engine: Engine = create_engine(url, **options)
+        # The project's driver is psycopg2 (SQLAlchemy 2.1 would pick psycopg 3 for postgresql://).
+        driver_url = make_url(url).set(drivername="postgresql+psycopg2")
+        self.engine: Engine = create_engine(driver_url, **options)
         self.pinned: Connection | None = None
 
     @contextmanager

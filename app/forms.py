@@ -7,7 +7,9 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length, ValidationError
 
-_MONEY = re.compile(r"^\$?\s*(\d{1,9})(\.\d{1,2})?$")
+# Digits (commas only as thousands separators, so "1,50" is refused, not read as 150),
+# then at most two decimals. ASCII digits only: \d would accept other scripts' digits.
+_MONEY = re.compile(r"^\$?\s*([0-9]{1,3}(?:,[0-9]{3}){1,2}|[0-9]{1,9})(\.[0-9]{1,2})?$")
 
 
 class MoneyField(StringField):
@@ -20,10 +22,10 @@ class MoneyField(StringField):
         self.data = None
         if not valuelist:
             return
-        self.raw = valuelist[0].strip().replace(",", "")
+        self.raw = valuelist[0].strip()
         match = _MONEY.match(self.raw)
         if match:
-            self.data = Decimal(match.group(1) + (match.group(2) or ""))
+            self.data = Decimal(match.group(1).replace(",", "") + (match.group(2) or ""))
 
     def pre_validate(self, form):
         if self.data is None:
@@ -114,12 +116,17 @@ class PasswordChangeForm(FlaskForm):
 
 
 class TopUpForm(FlaskForm):
-    amount = MoneyField("Amount to add", validators=[amount_between(Decimal("0.01"), Decimal("10000.00"))])
+    # Both balance forms share a page: distinct ids keep each label tied to its own input.
+    amount = MoneyField(
+        "Amount to add", id="top-up-amount", validators=[amount_between(Decimal("0.01"), Decimal("10000.00"))]
+    )
     submit = SubmitField("Add money")
 
 
 class WithdrawForm(FlaskForm):
-    amount = MoneyField("Amount to withdraw", validators=[amount_between(Decimal("0.01"), Decimal("1000000.00"))])
+    amount = MoneyField(
+        "Amount to withdraw", id="withdraw-amount", validators=[amount_between(Decimal("0.01"), Decimal("1000000.00"))]
+    )
     submit = SubmitField("Withdraw")
 
 

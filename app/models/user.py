@@ -79,4 +79,8 @@ def update_profile(user_id: int, full_name: str, address: str, email: str) -> No
 
 def update_password_hash(user_id: int, password_hash: str) -> None:
     """Store a new password hash for the user."""
-    db.run("UPDATE users SET password_hash = :password_hash WHERE id = :user_id", user_id=user_id, password_hash=password_hash)
+    db.run(
+        "UPDATE users SET password_hash = :password_hash WHERE id = :user_id",
+        user_id=user_id,
+        password_hash=password_hash,
+    )

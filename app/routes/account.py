@@ -72,9 +72,7 @@ def change_password():
 def _render_balance(top_up_form=None, withdraw_form=None, status=200):
     page_number = requested_page()
     total = balance.count_ledger_entries(current_user.id)
-    entries = balance.list_ledger_entries(
-        current_user.id, LEDGER_PAGE_SIZE, (page_number - 1) * LEDGER_PAGE_SIZE
-    )
+    entries = balance.list_ledger_entries(current_user.id, LEDGER_PAGE_SIZE, (page_number - 1) * LEDGER_PAGE_SIZE)
     return render_template(
         "account/balance.html",
         balance=current_user.balance,

@@ -1,0 +1,132 @@
+#!/usr/bin/env bash
+# Bazaar from nothing to a running site, and the test suite.
+#
+#   ./setup.sh [--port 5000] [--workers N]   install, start the database, load demo data, serve the site
+#   ./setup.sh test [pytest args]            install, lint, and run the whole test suite
+#   ./setup.sh seed [generator options]      rebuild the demo data (see ./setup.sh seed --help)
+#   ./setup.sh check                         check the data's invariants
+#   ./setup.sh stop                          stop the embedded PostgreSQL
+#
+# With DATABASE_URL set, every command uses that PostgreSQL and starts none of its own.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+PYTHON=${PYTHON:-python3}
+VENV=env
+PORT=5000
+WORKERS=$(( $(nproc 2>/dev/null || echo 2) * 2 + 1 ))
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
+die() { printf 'setup.sh: %s\n' "$*" >&2; exit 1; }
+
+install_packages() {
+    local stamp="$VENV/.requirements.sha256" wanted
+    wanted=$(sha256sum requirements.txt | cut -d' ' -f1)
+    if [[ -f "$stamp" && "$(cat "$stamp")" == "$wanted" ]]; then
+        return
+    fi
+    if [[ ! -x "$VENV/bin/python" ]]; then
+        say "Creating the virtualenv in $VENV/"
+        "$PYTHON" -m venv "$VENV" || die "could not create a virtualenv: install python3-venv (Debian/Ubuntu) and retry"
+    fi
+    say "Installing Python packages (requirements.txt)"
+    "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip
+    "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -r requirements.txt
+    echo "$wanted" > "$stamp"
+}
+
+start_database() {
+    if [[ -n "${DATABASE_URL:-}" ]]; then
+        say "Using the PostgreSQL at DATABASE_URL"
+        return
+    fi
+    say "Starting the embedded PostgreSQL (data in db/pgdata/)"
+    DATABASE_URL=$("$VENV/bin/python" -m db.embedded start --database bazaar)
+    export DATABASE_URL
+}
+
+install_browser() {
+    # Browser tests drive Chromium: Debian's package where we can install it, else Playwright's own.
+    if [[ -x /usr/bin/chromium || -n "${BAZAAR_CHROMIUM:-}" ]]; then
+        return
+    fi
+    if [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null; then
+        say "Installing Chromium for the browser tests (apt-get install chromium)"
+        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+    else
+        say "Installing Playwright's Chromium for the browser tests"
+        "$VENV/bin/python" -m playwright install chromium
+    fi
+}
+
+demo_logins() {
+    "$VENV/bin/python" -m db.generated --print-logins
+}
+
+serve() {
+    while [[ $# -gt 0 ]]; do
+        case "$1" in
+            --port) PORT=${2:?--port needs a number}; shift 2 ;;
+            --workers) WORKERS=${2:?--workers needs a number}; shift 2 ;;
+            *) die "unknown option $1 (try: ./setup.sh help)" ;;
+        esac
+    done
+    [[ "$PORT" =~ ^[0-9]+$ && "$WORKERS" =~ ^[0-9]+$ ]] || die "--port and --workers take whole numbers"
+    install_packages
+    start_database
+    say "Preparing the database"
+    "$VENV/bin/python" -m db.manage init
+    if [[ $("$VENV/bin/python" -m db.manage status) == "users: 0" ]]; then
+        say "Loading demo data (./setup.sh seed to rebuild it)"
+        "$VENV/bin/python" -m db.generated --scale demo
+    fi
+    demo_logins
+    say "Serving Bazaar at http://127.0.0.1:$PORT with $WORKERS workers (Ctrl-C stops it)"
+    exec "$VENV/bin/gunicorn" --no-control-socket --workers "$WORKERS" --bind "127.0.0.1:$PORT" \
+        --access-logfile - --log-level warning "app:create_app()"
+}
+
+run_tests() {
+    install_packages
+    install_browser
+    start_database
+    say "Lint: ruff check and ruff format --check"
+    "$VENV/bin/ruff" check .
+    "$VENV/bin/ruff" format --check .
+    say "Tests (a throwaway database; the demo data is not touched)"
+    set +e
+    "$VENV/bin/python" -m pytest "$@"
+    local status=$?
+    set -e
+    return $status
+}
+
+command=${1:-serve}
+case "$command" in
+    serve|--port|--workers)
+        [[ "$command" == serve ]] && shift || true
+        serve "$@" ;;
+    test)
+        shift
+        run_tests "$@" ;;
+    seed)
+        shift
+        install_packages
+        start_database
+        "$VENV/bin/python" -m db.generated "$@"
+        demo_logins ;;
+    check)
+        install_packages
+        start_database
+        "$VENV/bin/python" -m db.check ;;
+    stop)
+        if [[ -n "${DATABASE_URL:-}" ]]; then
+            echo "DATABASE_URL is set: there is no embedded PostgreSQL to stop."
+        elif [[ -x "$VENV/bin/python" ]]; then
+            "$VENV/bin/python" -m db.embedded stop
+        fi ;;
+    help|-h|--help)
+        sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//' ;;
+    *)
+        die "unknown command '$command' (try: ./setup.sh help)" ;;
+esac

@@ -1,0 +1,172 @@
+"""Test fixtures: a throwaway PostgreSQL database, the app, clients and helpers.
+
+Every test runs inside a transaction that is rolled back (code that opens its own
+transaction gets a SAVEPOINT), so tests are independent. Tests marked `concurrency` or
+`browser` commit through real connections instead and the tables are emptied after them.
+"""
+
+import os
+import re
+import uuid
+from contextlib import contextmanager
+from decimal import Decimal
+
+import psycopg2
+import pytest
+from sqlalchemy import event, text
+
+from app import create_app
+from db import manage
+
+TEST_DATABASE = "bazaar_test"
+TEST_PASSWORD = "correct horse battery"
+
+
+def _server_url() -> str:
+    """The server to test on: DATABASE_URL's, else the embedded one (started if needed)."""
+    if url := os.environ.get("DATABASE_URL"):
+        return url
+    from db import embedded
+
+    return embedded.start()
+
+
+@pytest.fixture(scope="session")
+def database_url():
+    """A fresh database with the schema, dropped after the session."""
+    url = manage.with_database(_server_url(), TEST_DATABASE)
+    manage.drop_database(url)
+    manage.ensure_database(url)
+    with psycopg2.connect(url) as connection:
+        manage.apply_schema(connection)
+    connection.close()
+    yield url
+    manage.drop_database(url)
+
+
+@pytest.fixture(scope="session")
+def app(database_url):
+    app = create_app(
+        {
+            "TESTING": True,
+            "DATABASE_URL": database_url,
+            "SECRET_KEY": "test-secret-key",
+            # Tests hash many passwords: a cheap method keeps them fast.
+            "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+        }
+    )
+    yield app
+    app.extensions["bazaar_db"].engine.dispose()
+
+
+def truncate_all(app) -> None:
+    """Empty every table (after tests that commit)."""
+    with app.extensions["bazaar_db"].engine.begin() as connection:
+        tables = connection.execute(text("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")).scalars()
+        connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture(autouse=True)
+def _isolated(request, app):
+    """Roll back whatever a test did; tests that must commit clean up by truncating."""
+    if request.node.get_closest_marker("concurrency") or request.node.get_closest_marker("browser"):
+        yield
+        truncate_all(app)
+        return
+    database = app.extensions["bazaar_db"]
+    connection = database.engine.connect()
+    outer = connection.begin()
+    database.pinned = connection
+    try:
+        yield
+    finally:
+        database.pinned = None
+        outer.rollback()
+        connection.close()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+def csrf_token(client) -> str:
+    """A CSRF token for this client's session, read from a page as a browser would."""
+    page = client.get("/").get_data(as_text=True)
+    return re.search(r'<meta name="csrf-token" content="([^"]+)"', page).group(1)
+
+
+class Actions:
+    """Create users and act as them through the test client."""
+
+    def __init__(self, app, client) -> None:
+        self.app = app
+        self.client = client
+
+    def post(self, url: str, data: dict | None = None, **kwargs):
+        """POST a form with a valid CSRF token, as the site's own pages do."""
+        return self.client.post(url, data={"csrf_token": csrf_token(self.client), **(data or {})}, **kwargs)
+
+    def create_user(self, email: str | None = None, password: str = TEST_PASSWORD, balance: str = "0", **fields):
+        """Insert a user directly; give them `balance` through a real top-up."""
+        from app.models import balance as balance_model
+        from app.models import user as user_model
+        from app.passwords import hash_password
+
+        with self.app.test_request_context():
+            user_id = user_model.create_user(
+                email or f"user-{uuid.uuid4().hex[:12]}@example.com",
+                fields.get("full_name", "Test User"),
+                fields.get("address", "1 Test Street, Testville"),
+                hash_password(password),
+            )
+            if Decimal(balance) > 0:
+                balance_model.top_up(user_id, Decimal(balance))
+            return user_model.get_user(user_id)
+
+    def login(self, email: str, password: str = TEST_PASSWORD, **extra):
+        return self.post("/login", {"email": email, "password": password, **extra})
+
+    def logout(self):
+        return self.post("/logout")
+
+    def signed_in_user(self, **kwargs):
+        """Create a user and sign this client in as them."""
+        user = self.create_user(**kwargs)
+        response = self.login(user["email"], kwargs.get("password", TEST_PASSWORD))
+        assert response.status_code == 302, response.get_data(as_text=True)
+        return user
+
+
+@pytest.fixture
+def actions(app, client):
+    return Actions(app, client)
+
+
+def query_one(app, sql: str, **params):
+    """Read one row through the app's database (inside the test's transaction)."""
+    database = app.extensions["bazaar_db"]
+    with database.connect() as connection:
+        return connection.execute(text(sql), params).mappings().first()
+
+
+@pytest.fixture
+def count_queries(app):
+    """A context manager that counts the SQL statements run inside it."""
+
+    @contextmanager
+    def counting():
+        statements: list[str] = []
+
+        def record(conn, cursor, statement, parameters, context, executemany):
+            if not re.match(r"\s*(SAVEPOINT|RELEASE SAVEPOINT|ROLLBACK TO SAVEPOINT)", statement):
+                statements.append(statement)
+
+        engine = app.extensions["bazaar_db"].engine
+        event.listen(engine, "before_cursor_execute", record)
+        try:
+            yield statements
+        finally:
+            event.remove(engine, "before_cursor_execute", record)
+
+    return counting

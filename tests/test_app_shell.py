@@ -1,0 +1,75 @@
+"""The frame of every page: headers, error pages, static assets, health."""
+
+import pytest
+
+
+def test_home_page_renders_for_guests(client):
+    response = client.get("/")
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert "Bazaar" in page and "Sign in" in page and 'action="/products"' in page
+
+
+def test_security_headers(client):
+    headers = client.get("/").headers
+    policy = headers["Content-Security-Policy"]
+    assert "script-src 'self'" in policy and "frame-ancestors 'none'" in policy and "unsafe-inline" not in policy
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
+
+
+def test_session_cookie_is_http_only_and_lax(client, actions):
+    user = actions.create_user()
+    cookies = actions.login(user["email"]).headers.getlist("Set-Cookie")
+    session = next(cookie for cookie in cookies if cookie.startswith("session="))
+    assert "HttpOnly" in session and "SameSite=Lax" in session
+
+
+@pytest.mark.parametrize("path", ["/no-such-page", "/users/0", "/users/abc", "/users/99999999999999999999"])
+def test_not_found_page(client, path):
+    response = client.get(path)
+    assert response.status_code == 404
+    assert "Page not found" in response.get_data(as_text=True)
+
+
+def test_csrf_failure_is_a_friendly_400(client):
+    response = client.post("/login", data={"email": "a@example.com", "password": "x", "csrf_token": "forged"})
+    assert response.status_code == 400
+    assert "form has expired" in response.get_data(as_text=True)
+
+
+def test_vendored_assets_are_served_locally(client):
+    page = client.get("/").get_data(as_text=True)
+    assert "cdn" not in page.lower()
+    for path in [
+        "/static/vendor/bootstrap/bootstrap.min.css",
+        "/static/vendor/bootstrap/bootstrap.bundle.min.js",
+        "/static/vendor/bootstrap-icons/bootstrap-icons.min.css",
+        "/static/vendor/bootstrap-icons/fonts/bootstrap-icons.woff2",
+        "/static/vendor/chartjs/chart.umd.min.js",
+    ]:
+        response = client.get(path)
+        assert response.status_code == 200, path
+        response.close()
+
+
+def test_no_inline_script_in_pages(client):
+    page = client.get("/register").get_data(as_text=True)
+    assert "<script>" not in page and "onclick" not in page.lower()
+
+
+def test_health(client):
+    assert client.get("/health").get_json() == {"status": "ok"}
+
+
+def test_element_ids_are_unique_so_labels_point_at_one_field(client, actions):
+    import re
+    from collections import Counter
+
+    pages = ["/", "/register", "/login"]
+    actions.signed_in_user()
+    pages += ["/", "/account", "/account/balance"]
+    for path in pages:
+        ids = re.findall(r'\sid="([^"]+)"', client.get(path).get_data(as_text=True))
+        duplicates = [name for name, count in Counter(ids).items() if count > 1]
+        assert duplicates == [], path

@@ -1,0 +1,158 @@
+"""Registration, sign-in, sign-out, the failed-login limit and safe redirects."""
+
+from urllib.parse import quote
+
+import pytest
+
+from tests.conftest import TEST_PASSWORD, query_one
+
+GOOD = {
+    "email": "new.person@example.com",
+    "full_name": "New Person",
+    "address": "12 Market Street, Springfield",
+    "password": "s3cret-enough",
+    "confirm": "s3cret-enough",
+}
+
+
+def count_users(app, email):
+    return query_one(app, "SELECT count(*) AS n FROM users WHERE lower(email) = lower(:e)", e=email)["n"]
+
+
+def test_register_signs_in_and_goes_home(app, client, actions):
+    response = actions.post("/register", GOOD)
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/"
+    page = client.get("/").get_data(as_text=True)
+    assert "New Person" in page
+    row = query_one(app, "SELECT * FROM users WHERE email = :e", e=GOOD["email"])
+    assert row["password_hash"].startswith("pbkdf2:") and GOOD["password"] not in row["password_hash"]
+    assert row["balance"] == 0
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"email": ""}, "Enter your e-mail address."),
+        ({"email": "not-an-email"}, "Enter a valid e-mail address."),
+        ({"email": "a" * 250 + "@example.com"}, "Field cannot be longer than 254 characters."),
+        ({"full_name": ""}, "Enter your name."),
+        ({"full_name": "x" * 101}, "Field cannot be longer than 100 characters."),
+        ({"full_name": "Bad\x00Name"}, "control characters"),
+        ({"address": "   "}, "Enter your address."),
+        ({"password": "short", "confirm": "short"}, "Use 8 to 128 characters."),
+        ({"confirm": "different-one"}, "The two passwords differ."),
+    ],
+)
+def test_register_refuses_bad_input(app, actions, changes, message):
+    response = actions.post("/register", GOOD | changes)
+    assert response.status_code == 400
+    assert message in response.get_data(as_text=True)
+    assert count_users(app, (GOOD | changes)["email"] or "-") == 0
+
+
+def test_register_refuses_an_email_in_use_ignoring_case(app, actions):
+    actions.create_user(email="Taken@Example.com")
+    response = actions.post("/register", GOOD | {"email": "taken@EXAMPLE.com"})
+    assert response.status_code == 400
+    assert "already exists" in response.get_data(as_text=True)
+    assert count_users(app, "taken@example.com") == 1
+
+
+def test_register_keeps_unicode_and_markup_as_typed_and_escapes_it(app, client, actions):
+    name = "Zoë <script>alert(1)</script> 日本"
+    assert actions.post("/register", GOOD | {"full_name": name}).status_code == 302
+    page = client.get("/account").get_data(as_text=True)
+    assert "<script>alert(1)</script>" not in page
+    assert "Zoë &lt;script&gt;alert(1)&lt;/script&gt; 日本" in page
+
+
+def test_login_and_logout(client, actions):
+    user = actions.create_user(email="shopper@example.com")
+    response = actions.login("SHOPPER@example.com")
+    assert response.status_code == 302
+    assert "Test User" in client.get("/").get_data(as_text=True)
+    assert client.get("/account").status_code == 200
+    assert actions.logout().status_code == 302
+    response = client.get("/account")
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/login?next=")
+    assert user["id"]
+
+
+def test_logout_needs_post_with_csrf(client, actions):
+    actions.signed_in_user()
+    assert client.get("/logout").status_code == 405
+    assert client.post("/logout").status_code == 400  # no CSRF token
+    assert client.get("/account").status_code == 200  # still signed in
+
+
+@pytest.mark.parametrize("email", ["shopper@example.com", "nobody@example.com"])
+def test_wrong_password_and_unknown_email_get_the_same_answer(client, actions, email):
+    actions.create_user(email="shopper@example.com")
+    response = actions.login(email, "wrong-password")
+    assert response.status_code == 400
+    assert "E-mail or password is incorrect." in response.get_data(as_text=True)
+    assert client.get("/account").status_code == 302
+
+
+def test_failed_logins_are_limited_per_email(app, client, actions):
+    actions.create_user(email="target@example.com")
+    limit = app.config["LOGIN_FAILURE_LIMIT"]
+    for _ in range(limit):
+        assert actions.login("target@example.com", "guess").status_code == 400
+    # Even the right password is refused until the window passes.
+    response = actions.login("target@example.com", TEST_PASSWORD)
+    assert response.status_code == 429
+    assert "Too many failed sign-ins" in response.get_data(as_text=True)
+    assert client.get("/account").status_code == 302
+
+
+def test_failed_logins_are_limited_per_address(app, actions):
+    limit = app.config["LOGIN_FAILURE_LIMIT"]
+    for number in range(limit):
+        actions.login(f"someone{number}@example.com", "guess")
+    user = actions.create_user()
+    assert actions.login(user["email"]).status_code == 429
+
+
+def test_success_clears_the_email_counter(app, client, actions):
+    user = actions.create_user()
+    for _ in range(app.config["LOGIN_FAILURE_LIMIT"] - 1):
+        actions.login(user["email"], "guess")
+    assert actions.login(user["email"]).status_code == 302
+    failures = query_one(app, "SELECT count(*) AS n FROM login_failures WHERE email = :e", e=user["email"])
+    assert failures["n"] == 0
+
+
+@pytest.mark.parametrize(
+    ("next_url", "expected"),
+    [
+        ("/account/balance", "/account/balance"),
+        ("/products?q=lamp&page=2", "/products?q=lamp&page=2"),
+        ("https://evil.example/steal", "/"),
+        ("//evil.example", "/"),
+        ("/\\evil.example", "/"),
+        ("javascript:alert(1)", "/"),
+        ("", "/"),
+    ],
+)
+def test_login_redirects_only_to_this_site(client, actions, next_url, expected):
+    user = actions.create_user()
+    response = actions.post(f"/login?next={quote(next_url)}", {"email": user["email"], "password": TEST_PASSWORD})
+    assert response.status_code == 302
+    assert response.headers["Location"] == expected
+
+
+def test_remember_me_sets_a_persistent_http_only_cookie(client, actions):
+    user = actions.create_user()
+    response = actions.login(user["email"], remember="y")
+    cookies = response.headers.getlist("Set-Cookie")
+    remember = next(cookie for cookie in cookies if cookie.startswith("remember_token="))
+    assert "HttpOnly" in remember and "SameSite=Lax" in remember and "Expires=" in remember
+
+
+def test_signed_in_users_skip_the_forms(client, actions):
+    actions.signed_in_user()
+    assert client.get("/login").status_code == 302
+    assert client.get("/register").status_code == 302
