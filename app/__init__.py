@@ -5,7 +5,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from app import config, errors, login, security, templating
+from app import config, errors, login, security, templating, timing
 from app.db import Database
 from app.routes import account, auth, main, users
 
@@ -29,6 +29,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     security.init_app(app)
     templating.init_app(app)
     errors.init_app(app)
+    timing.init_app(app)
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
     return app
