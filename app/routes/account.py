@@ -63,7 +63,7 @@ def change_password():
             user_model.update_password_hash(current_user.id, hash_password(form.password.data))
             # The session id embeds the password fingerprint: sign in again with the new one,
             # which keeps this session and ends every other.
-            login_user(SignedInUser(user_model.get_user(current_user.id)))
+            login_user(SignedInUser(user_model.get_signed_in_user(current_user.id)))
             flash("Your password is changed. Other devices have been signed out.", "success")
             return redirect(url_for("account.profile"))
     return _render_profile(password_form=form, status=400)

@@ -76,4 +76,4 @@ def logout():
 
 
 def _signed_in_user(user_id: int) -> SignedInUser:
-    return SignedInUser(user_model.get_user(user_id))
+    return SignedInUser(user_model.get_signed_in_user(user_id))

@@ -1,12 +1,166 @@
-"""The cart: add, change, save for later, and checkout."""
+"""The cart: add, change, save for later, and place the order."""
 
-from flask import Blueprint, flash, redirect, request, url_for
+from decimal import Decimal, InvalidOperation
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from app import guest_cart
+from app.forms import AddToCartForm, CartLineForm, CartQuantityForm, CheckoutForm
+from app.models import cart, checkout
+from app.urls import safe_next
 
 bp = Blueprint("cart", __name__, url_prefix="/cart")
 
 
+def _refused(message: str, back: str, status: int):
+    """A change the cart could not make: say why, with a way back, and a 4xx status."""
+    return render_template("cart/refused.html", message=message, back=back), status
+
+
+def _form_problem(form) -> str:
+    return next(iter(error for errors in form.errors.values() for error in errors), "That request was not valid.")
+
+
 @bp.post("/add")
 def add():
-    """Add an offer to the cart (work in progress: issue 5)."""
-    flash("The cart is not open yet.", "info")
-    return redirect(request.referrer if request.referrer else url_for("main.index"))
+    form = AddToCartForm()
+    product_page = f"/products/{form.product_id.data}" if form.product_id.data else url_for("main.index")
+    back = safe_next(request.form.get("next")) or product_page
+    if not form.validate_on_submit():
+        return _refused(_form_problem(form), back, 400)
+    seller_id, product_id, quantity = form.seller_id.data, form.product_id.data, form.quantity.data
+    offer = cart.get_offer_for_cart(seller_id, product_id)
+    signed_in = current_user.is_authenticated
+    already = (
+        cart.get_line_quantity(current_user.id, seller_id, product_id)
+        if signed_in
+        else guest_cart.quantity_of(seller_id, product_id)
+    )
+    try:
+        new_quantity = cart.check_can_add(offer, current_user.id if signed_in else None, quantity, already)
+        if signed_in:
+            cart.set_line(current_user.id, seller_id, product_id, new_quantity)
+        else:
+            guest_cart.set_line(seller_id, product_id, new_quantity)
+    except cart.CartError as error:
+        return _refused(str(error), back, 409 if offer and offer["is_active"] else 404)
+    if new_quantity < already + quantity:
+        flash(
+            f"Only {offer['stock']} available: your cart now has {new_quantity} of {offer['product_name']}.", "warning"
+        )
+    else:
+        flash(f"Added {quantity} × {offer['product_name']} to your cart.", "success")
+    return redirect(back)
+
+
+@bp.get("")
+def show():
+    return _render_cart()
+
+
+def _render_cart(status: int = 200):
+    """The cart page; flashed problems of a failed action show on it too."""
+    if current_user.is_authenticated:
+        lines = cart.list_lines(current_user.id)
+    else:
+        lines = cart.list_guest_lines(guest_cart.lines())
+    active = [line for line in lines if not line["saved_for_later"]]
+    saved = [line for line in lines if line["saved_for_later"]]
+    total = sum((line["line_total"] for line in active), Decimal("0.00"))
+    checkout_form = CheckoutForm(data={"token": checkout.new_token(), "expected_total": f"{total:.2f}"})
+    return render_template(
+        "cart/show.html",
+        active=active,
+        saved=saved,
+        total=total,
+        checkout_form=checkout_form,
+        can_check_out=bool(active) and all(_line_ok(line) for line in active),
+    ), status
+
+
+def _line_ok(line) -> bool:
+    return line["is_active"] and line["stock"] >= line["quantity"]
+
+
+def _line_action(change, success: str):
+    """Apply `change(user_id, seller_id, product_id)` to a line of the signed-in user's cart."""
+    form = CartLineForm()
+    if not form.validate_on_submit():
+        abort(400, _form_problem(form))
+    if not change(current_user.id, form.seller_id.data, form.product_id.data):
+        abort(404, "That line is not in your cart.")
+    flash(success, "success")
+    return redirect(url_for("cart.show"))
+
+
+@bp.post("/update")
+def update():
+    form = CartQuantityForm()
+    if not form.validate_on_submit():
+        flash(_form_problem(form), "danger")
+        return _render_cart(400)
+    seller_id, product_id, quantity = form.seller_id.data, form.product_id.data, form.quantity.data
+    if current_user.is_authenticated:
+        if not cart.update_quantity(current_user.id, seller_id, product_id, quantity):
+            abort(404, "That line is not in your cart.")
+    else:
+        if not guest_cart.quantity_of(seller_id, product_id):
+            abort(404, "That line is not in your cart.")
+        guest_cart.set_line(seller_id, product_id, quantity)
+    flash("Quantity updated.", "success")
+    return redirect(url_for("cart.show"))
+
+
+@bp.post("/remove")
+def remove():
+    if current_user.is_authenticated:
+        return _line_action(cart.remove_line, "Removed from your cart.")
+    form = CartLineForm()
+    if not form.validate_on_submit():
+        abort(400, _form_problem(form))
+    guest_cart.set_line(form.seller_id.data, form.product_id.data, 0)
+    flash("Removed from your cart.", "success")
+    return redirect(url_for("cart.show"))
+
+
+@bp.post("/save-for-later")
+@login_required
+def save_for_later():
+    return _line_action(
+        lambda user_id, seller_id, product_id: cart.set_saved_for_later(user_id, seller_id, product_id, True),
+        "Saved for later.",
+    )
+
+
+@bp.post("/move-to-cart")
+@login_required
+def move_to_cart():
+    return _line_action(
+        lambda user_id, seller_id, product_id: cart.set_saved_for_later(user_id, seller_id, product_id, False),
+        "Moved to your cart.",
+    )
+
+
+@bp.post("/checkout")
+@login_required
+def place_order():
+    form = CheckoutForm()
+    if not form.validate_on_submit():
+        flash(_form_problem(form), "danger")
+        return _render_cart(400)
+    try:
+        expected_total = Decimal(form.expected_total.data) if form.expected_total.data else None
+    except InvalidOperation:
+        expected_total = None
+    try:
+        placed = checkout.place_order(current_user.id, form.token.data, expected_total)
+    except checkout.CheckoutFailed as failure:
+        for problem in failure.problems:
+            flash(problem, "danger")
+        return _render_cart(409)
+    if placed.already_placed:
+        flash("This order was already placed; you were charged once.", "info")
+    else:
+        flash("Thank you! Your order is placed.", "success")
+    return redirect(url_for("purchases.show", purchase_id=placed.purchase_id))

@@ -1,0 +1,276 @@
+"""Checkout: turn the active cart into a purchase in one transaction, or change nothing.
+
+Locks are always taken in one order, shared with every other writer, so concurrent
+checkouts, cancellations and restocks wait for each other instead of deadlocking:
+cart lines → offers (by product, seller) → products (by id) → users (by id).
+"""
+
+import uuid
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy import Connection
+from sqlalchemy.exc import IntegrityError
+
+from app import db
+from app.templating import money
+
+
+class CheckoutFailed(Exception):
+    """Nothing was bought; `problems` says why, one sentence each."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class Placed:
+    purchase_id: int
+    already_placed: bool  # the token had been used: this is the earlier purchase
+
+
+def new_token() -> str:
+    """A one-time token for the checkout form."""
+    return str(uuid.uuid4())
+
+
+def place_order(buyer_id: int, token: str, expected_total: Decimal | None = None) -> Placed:
+    """Buy every active cart line at today's prices, or raise CheckoutFailed.
+
+    The token makes this idempotent: a second call with the same token (a double click,
+    a resubmitted form) returns the first purchase and charges nothing.
+    """
+    try:
+        with db.transaction() as conn:
+            purchase_id = _claim_token(conn, buyer_id, token)
+            if purchase_id is None:
+                return Placed(_purchase_for_token(conn, buyer_id, token), already_placed=True)
+            lines = _lock_cart_lines(conn, buyer_id)
+            if not lines:
+                raise CheckoutFailed(["Your cart is empty."])
+            offers = _lock_offers(conn, lines)
+            total = _check_lines(lines, offers, expected_total)
+            _lock_products_and_users(conn, buyer_id, lines)
+            _debit_buyer(conn, buyer_id, purchase_id, total)
+            orders = _record_orders(conn, buyer_id, purchase_id, lines, offers)
+            _take_stock(conn, orders)
+            _credit_sellers(conn, purchase_id, orders)
+            db.execute(conn, "UPDATE purchases SET total = :total WHERE id = :id", total=total, id=purchase_id)
+            db.execute(
+                conn, "DELETE FROM cart_lines WHERE user_id = :buyer_id AND NOT saved_for_later", buyer_id=buyer_id
+            )
+            return Placed(purchase_id, already_placed=False)
+    except IntegrityError as error:
+        # The constraints are the last line of defence; the checks above should make this
+        # unreachable, but if a rule is broken the buyer hears about it, and nothing changed.
+        raise CheckoutFailed(["Something in your cart changed while you checked out. Please try again."]) from error
+
+
+def _claim_token(conn: Connection, buyer_id: int, token: str) -> int | None:
+    """Create the purchase row for this token; None if the token was already used.
+
+    A concurrent checkout with the same token waits here on the unique index until the
+    first one commits (then this returns None) or rolls back (then this one proceeds).
+    """
+    row = db.fetch_one(
+        conn,
+        """
+        INSERT INTO purchases (buyer_id, checkout_token, total)
+        VALUES (:buyer_id, :token, 0)
+        ON CONFLICT (checkout_token) DO NOTHING
+        RETURNING id
+        """,
+        buyer_id=buyer_id,
+        token=token,
+    )
+    return row["id"] if row else None
+
+
+def _purchase_for_token(conn: Connection, buyer_id: int, token: str) -> int:
+    purchase_id = db.fetch_one(
+        conn,
+        "SELECT id FROM purchases WHERE checkout_token = :token AND buyer_id = :buyer_id",
+        token=token,
+        buyer_id=buyer_id,
+    )
+    if purchase_id is None:  # someone else's token: never reveal their purchase
+        raise CheckoutFailed(["This checkout form is not valid. Please reload your cart."])
+    return purchase_id["id"]
+
+
+def _lock_cart_lines(conn: Connection, buyer_id: int):
+    """The active cart lines, locked so the cart cannot change under the checkout."""
+    return db.fetch_all(
+        conn,
+        """
+        SELECT seller_id, product_id, quantity
+        FROM cart_lines
+        WHERE user_id = :buyer_id
+          AND NOT saved_for_later
+        ORDER BY product_id, seller_id
+        FOR UPDATE
+        """,
+        buyer_id=buyer_id,
+    )
+
+
+def _line_arrays(lines) -> dict:
+    return {
+        "sellers": [line["seller_id"] for line in lines],
+        "products": [line["product_id"] for line in lines],
+        "quantities": [line["quantity"] for line in lines],
+    }
+
+
+def _lock_offers(conn: Connection, lines) -> dict:
+    """Lock the offers in (product, seller) order; return them by (seller, product)."""
+    rows = db.fetch_all(
+        conn,
+        """
+        SELECT o.seller_id, o.product_id, o.price, o.quantity, o.is_active, p.name AS product_name
+        FROM offers AS o
+        JOIN products AS p ON p.id = o.product_id
+        JOIN unnest(CAST(:sellers AS bigint[]), CAST(:products AS bigint[])) AS line(seller_id, product_id)
+          ON line.seller_id = o.seller_id AND line.product_id = o.product_id
+        ORDER BY o.product_id, o.seller_id
+        FOR UPDATE OF o
+        """,
+        **_line_arrays(lines),
+    )
+    return {(row["seller_id"], row["product_id"]): row for row in rows}
+
+
+def _check_lines(lines, offers: dict, expected_total: Decimal | None) -> Decimal:
+    """Every line must be sold and in stock, and the total what the buyer saw."""
+    problems = []
+    total = Decimal("0.00")
+    for line in lines:
+        offer = offers[(line["seller_id"], line["product_id"])]
+        if not offer["is_active"]:
+            problems.append(f"{offer['product_name']} is no longer sold by this seller: remove it from your cart.")
+        elif offer["quantity"] == 0:
+            problems.append(f"{offer['product_name']} is sold out.")
+        elif offer["quantity"] < line["quantity"]:
+            problems.append(f"Only {offer['quantity']} left of {offer['product_name']}.")
+        total += offer["price"] * line["quantity"]
+    if problems:
+        raise CheckoutFailed(problems)
+    if expected_total is not None and total != expected_total:
+        raise CheckoutFailed([f"Prices changed since you opened your cart: the total is now {money(total)}."])
+    return total
+
+
+def _lock_products_and_users(conn: Connection, buyer_id: int, lines) -> None:
+    """Lock the products (their summaries change) and every user whose balance changes."""
+    db.execute(
+        conn,
+        "SELECT 1 FROM products WHERE id = ANY(:ids) ORDER BY id FOR UPDATE",
+        ids=sorted({line["product_id"] for line in lines}),
+    )
+    db.execute(
+        conn,
+        "SELECT 1 FROM users WHERE id = ANY(:ids) ORDER BY id FOR UPDATE",
+        ids=sorted({buyer_id, *(line["seller_id"] for line in lines)}),
+    )
+
+
+def _debit_buyer(conn: Connection, buyer_id: int, purchase_id: int, total: Decimal) -> None:
+    """Take the total from the buyer's balance, with its ledger row, if it covers it."""
+    row = db.fetch_one(
+        conn,
+        """
+        WITH debited AS (
+            UPDATE users
+            SET balance = balance - :total
+            WHERE id = :buyer_id
+              AND balance >= :total
+            RETURNING id, balance
+        )
+        INSERT INTO balance_ledger (user_id, kind, amount, balance_after, purchase_id)
+        SELECT id, 'purchase', -:total, balance, :purchase_id
+        FROM debited
+        RETURNING balance_after
+        """,
+        buyer_id=buyer_id,
+        total=total,
+        purchase_id=purchase_id,
+    )
+    if row is None:
+        balance = db.fetch_one(conn, "SELECT balance FROM users WHERE id = :id", id=buyer_id)["balance"]
+        raise CheckoutFailed(
+            [f"Your balance is {money(total - balance)} short: the total is {money(total)}, you have {money(balance)}."]
+        )
+
+
+def _record_orders(conn: Connection, buyer_id: int, purchase_id: int, lines, offers: dict):
+    """One order line per (product, seller) at the price paid."""
+    arrays = _line_arrays(lines)
+    arrays["prices"] = [offers[(line["seller_id"], line["product_id"])]["price"] for line in lines]
+    return db.fetch_all(
+        conn,
+        """
+        INSERT INTO orders (purchase_id, buyer_id, seller_id, product_id, quantity, unit_price, ordered_at)
+        SELECT :purchase_id, :buyer_id, line.seller_id, line.product_id, line.quantity, line.price, now()
+        FROM unnest(CAST(:sellers AS bigint[]), CAST(:products AS bigint[]), CAST(:quantities AS int[]),
+                    CAST(:prices AS numeric[])) AS line(seller_id, product_id, quantity, price)
+        ORDER BY line.product_id, line.seller_id
+        RETURNING id, seller_id, product_id, quantity, line_total
+        """,
+        purchase_id=purchase_id,
+        buyer_id=buyer_id,
+        **arrays,
+    )
+
+
+def _take_stock(conn: Connection, orders) -> None:
+    """Decrement each offer (only if the stock is there) and record the inventory event."""
+    taken = db.fetch_all(
+        conn,
+        """
+        WITH taken AS (
+            UPDATE offers AS o
+            SET quantity = o.quantity - line.quantity,
+                updated_at = now()
+            FROM unnest(CAST(:sellers AS bigint[]), CAST(:products AS bigint[]), CAST(:quantities AS int[]),
+                        CAST(:order_ids AS bigint[])) AS line(seller_id, product_id, quantity, order_id)
+            WHERE o.seller_id = line.seller_id
+              AND o.product_id = line.product_id
+              AND o.quantity >= line.quantity
+            RETURNING o.seller_id, o.product_id, o.quantity AS quantity_after, line.quantity, line.order_id
+        )
+        INSERT INTO inventory_events (seller_id, product_id, delta, quantity_after, reason, order_id)
+        SELECT seller_id, product_id, -quantity, quantity_after, 'sale', order_id
+        FROM taken
+        RETURNING id
+        """,
+        **_line_arrays(orders),
+        order_ids=[order["id"] for order in orders],
+    )
+    if len(taken) != len(orders):  # unreachable while the offers stay locked; checked anyway
+        raise CheckoutFailed(["Some items sold out while you checked out. Please review your cart."])
+
+
+def _credit_sellers(conn: Connection, purchase_id: int, orders) -> None:
+    """Pay each seller their lines' total, with one ledger row per seller."""
+    totals: dict[int, Decimal] = {}
+    for order in orders:
+        totals[order["seller_id"]] = totals.get(order["seller_id"], Decimal("0")) + order["line_total"]
+    db.execute(
+        conn,
+        """
+        WITH credited AS (
+            UPDATE users AS u
+            SET balance = u.balance + sale.amount
+            FROM unnest(CAST(:sellers AS bigint[]), CAST(:amounts AS numeric[])) AS sale(seller_id, amount)
+            WHERE u.id = sale.seller_id
+            RETURNING u.id, u.balance, sale.amount
+        )
+        INSERT INTO balance_ledger (user_id, kind, amount, balance_after, purchase_id)
+        SELECT id, 'sale', amount, balance, :purchase_id
+        FROM credited
+        """,
+        sellers=list(totals),
+        amounts=list(totals.values()),
+        purchase_id=purchase_id,
+    )
