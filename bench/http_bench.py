@@ -40,7 +40,7 @@ def free_port() -> int:
 
 
 @contextmanager
-def gunicorn(workers: int, database_url: str):
+def gunicorn(workers: int, database_url: str, extra_env: dict | None = None):
     """Serve the app on a free loopback port for the duration of the block."""
     port = free_port()
     command = [
@@ -54,7 +54,7 @@ def gunicorn(workers: int, database_url: str):
         "warning",
         "app:create_app()",
     ]
-    process = subprocess.Popen(command, cwd=ROOT, env=os.environ | {"DATABASE_URL": database_url})  # noqa: S603
+    process = subprocess.Popen(command, cwd=ROOT, env=os.environ | {"DATABASE_URL": database_url} | (extra_env or {}))  # noqa: S603
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(100):
@@ -95,11 +95,22 @@ class Session:
         server_ms = float(server.group(1)) if server else elapsed
         return status, elapsed, server_ms, int(statements.group(1)) if statements else -1
 
+    def page(self, path: str) -> str:
+        """The body of a page (following redirects)."""
+        return self.opener.open(self.base + path, timeout=30).read().decode()
+
+    def post(self, path: str, data: dict) -> tuple[int, str]:
+        """POST a form with this session's CSRF token; return (final status, body)."""
+        token = re.search(r'<meta name="csrf-token" content="([^"]+)"', self.page("/login")).group(1)
+        encoded = urllib.parse.urlencode(data | {"csrf_token": token}).encode()
+        try:
+            response = self.opener.open(self.base + path, data=encoded, timeout=60)
+        except urllib.error.HTTPError as error:
+            return error.code, error.read().decode()
+        return response.status, response.read().decode()
+
     def login(self, email: str, password: str) -> None:
-        page = self.opener.open(self.base + "/login", timeout=30).read().decode()
-        token = re.search(r'<meta name="csrf-token" content="([^"]+)"', page).group(1)
-        data = urllib.parse.urlencode({"email": email, "password": password, "csrf_token": token}).encode()
-        self.opener.open(self.base + "/login", data=data, timeout=30).read()
+        self.post("/login", {"email": email, "password": password})
         if not any(cookie.name == "session" for cookie in self.jar):
             raise RuntimeError(f"could not sign in as {email}")
 

@@ -9,7 +9,7 @@
 CREATE OR REPLACE FUNCTION refresh_product_offer_summary(target_product_id bigint) RETURNS void
 LANGUAGE plpgsql AS $$
 BEGIN
-    PERFORM 1 FROM products WHERE id = target_product_id FOR UPDATE;
+    PERFORM 1 FROM products WHERE id = target_product_id FOR NO KEY UPDATE;
     UPDATE products
     SET offer_count = summary.offer_count,
         total_stock = summary.total_stock,

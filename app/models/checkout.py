@@ -134,7 +134,7 @@ def _lock_offers(conn: Connection, lines) -> dict:
         JOIN unnest(CAST(:sellers AS bigint[]), CAST(:products AS bigint[])) AS line(seller_id, product_id)
           ON line.seller_id = o.seller_id AND line.product_id = o.product_id
         ORDER BY o.product_id, o.seller_id
-        FOR UPDATE OF o
+        FOR NO KEY UPDATE OF o
         """,
         **_line_arrays(lines),
     )
@@ -165,12 +165,12 @@ def _lock_products_and_users(conn: Connection, buyer_id: int, lines) -> None:
     """Lock the products (their summaries change) and every user whose balance changes."""
     db.execute(
         conn,
-        "SELECT 1 FROM products WHERE id = ANY(:ids) ORDER BY id FOR UPDATE",
+        "SELECT 1 FROM products WHERE id = ANY(:ids) ORDER BY id FOR NO KEY UPDATE",
         ids=sorted({line["product_id"] for line in lines}),
     )
     db.execute(
         conn,
-        "SELECT 1 FROM users WHERE id = ANY(:ids) ORDER BY id FOR UPDATE",
+        "SELECT 1 FROM users WHERE id = ANY(:ids) ORDER BY id FOR NO KEY UPDATE",
         ids=sorted({buyer_id, *(line["seller_id"] for line in lines)}),
     )
 

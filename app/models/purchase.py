@@ -210,7 +210,7 @@ def _refund(conn, line, purchase_id: int, buyer_id: int) -> None:
     """Move the line total from the seller back to the buyer, users locked in id order."""
     db.execute(
         conn,
-        "SELECT 1 FROM users WHERE id = ANY(:ids) ORDER BY id FOR UPDATE",
+        "SELECT 1 FROM users WHERE id = ANY(:ids) ORDER BY id FOR NO KEY UPDATE",
         ids=sorted([buyer_id, line["seller_id"]]),
     )
     taken = db.fetch_one(
