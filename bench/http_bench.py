@@ -78,6 +78,7 @@ class Session:
         self.base = base
         self.jar = http.cookiejar.CookieJar()
         self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar))
+        self.token: str | None = None
 
     def get(self, path: str):
         """GET a path; return (status, round-trip ms, server ms, SQL statements)."""
@@ -101,16 +102,23 @@ class Session:
 
     def post(self, path: str, data: dict) -> tuple[int, str]:
         """POST a form with this session's CSRF token; return (final status, body)."""
-        token = re.search(r'<meta name="csrf-token" content="([^"]+)"', self.page("/login")).group(1)
-        encoded = urllib.parse.urlencode(data | {"csrf_token": token}).encode()
+        encoded = urllib.parse.urlencode(data | {"csrf_token": self.csrf_token()}).encode()
         try:
             response = self.opener.open(self.base + path, data=encoded, timeout=60)
         except urllib.error.HTTPError as error:
             return error.code, error.read().decode()
         return response.status, response.read().decode()
 
+    def csrf_token(self) -> str:
+        """The session's CSRF token, read once from a page (it lasts as long as the session)."""
+        if self.token is None:
+            page = self.page("/login")
+            self.token = re.search(r'<meta name="csrf-token" content="([^"]+)"', page).group(1)
+        return self.token
+
     def login(self, email: str, password: str) -> None:
         self.post("/login", {"email": email, "password": password})
+        self.token = None  # signing in starts a new session
         if not any(cookie.name == "session" for cookie in self.jar):
             raise RuntimeError(f"could not sign in as {email}")
 

@@ -5,11 +5,13 @@ Triggers run as in production, so product summaries (min_price, offer_count…) 
 """
 
 import itertools
+import uuid
 from decimal import Decimal
 
 from sqlalchemy import text
 
 _serial = itertools.count(1)
+_run = uuid.uuid4().hex[:6]  # keeps names unique when a database already has rows (benchmarks)
 
 
 def _insert(app, sql: str, **params):
@@ -20,12 +22,12 @@ def _insert(app, sql: str, **params):
 
 def department(app, name: str | None = None):
     number = next(_serial)
-    name = name or f"Department {number}"
+    name = name or f"Department {number} {_run}"
     return _insert(
         app,
         "INSERT INTO departments (name, slug) VALUES (:name, :slug) RETURNING *",
         name=name,
-        slug=f"department-{number}",
+        slug=f"department-{number}-{_run}",
     )
 
 
@@ -37,7 +39,7 @@ def category(app, department_id: int | None = None, name: str | None = None):
         "INSERT INTO categories (department_id, name, slug) VALUES (:department_id, :name, :slug) RETURNING *",
         department_id=department_id,
         name=name or f"Category {number}",
-        slug=f"category-{number}",
+        slug=f"category-{number}-{_run}",
     )
 
 
