@@ -10,11 +10,23 @@ from wtforms import (
     HiddenField,
     IntegerField,
     PasswordField,
+    SelectField,
     StringField,
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import UUID, DataRequired, Email, EqualTo, InputRequired, Length, NumberRange, ValidationError
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import (
+    UUID,
+    AnyOf,
+    DataRequired,
+    Email,
+    EqualTo,
+    InputRequired,
+    Length,
+    NumberRange,
+    ValidationError,
+)
 from wtforms.widgets import HiddenInput
 
 # Digits (commas only as thousands separators, so "1,50" is refused, not read as 150),
@@ -175,3 +187,46 @@ class CheckoutForm(FlaskForm):
     token = HiddenField(validators=[InputRequired(), UUID("This checkout form is not valid. Reload your cart.")])
     expected_total = HiddenField()
     submit = SubmitField("Place order")
+
+
+class ReviewForm(FlaskForm):
+    rating = SelectField(
+        "Rating",
+        choices=[
+            SelectChoice("", "Choose…"),
+            SelectChoice("5", "5 stars — excellent"),
+            SelectChoice("4", "4 stars — good"),
+            SelectChoice("3", "3 stars — fair"),
+            SelectChoice("2", "2 stars — poor"),
+            SelectChoice("1", "1 star — bad"),
+        ],
+        validators=[
+            InputRequired("Choose a rating from 1 to 5 stars."),
+            AnyOf(["1", "2", "3", "4", "5"], "Choose a rating from 1 to 5 stars."),
+        ],
+        validate_choice=False,  # AnyOf says it in words; the default message is cryptic
+    )
+    title = StringField(
+        "Title",
+        filters=[_strip],
+        validators=[DataRequired("Give your review a title."), Length(max=120), no_control_characters],
+    )
+    body = TextAreaField(
+        "Review",
+        filters=[_strip],
+        validators=[DataRequired("Write a few words."), Length(max=5000), no_control_characters],
+    )
+    submit = SubmitField("Publish review")
+
+
+class VoteForm(FlaskForm):
+    helpful = HiddenField(validators=[AnyOf(["1", "0"])])
+
+
+class MessageForm(FlaskForm):
+    body = TextAreaField(
+        "Message",
+        filters=[_strip],
+        validators=[DataRequired("Write a message."), Length(max=2000), no_control_characters],
+    )
+    submit = SubmitField("Send")

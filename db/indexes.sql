@@ -13,8 +13,21 @@ CREATE INDEX IF NOT EXISTS products_name_trgm_idx ON products USING gin (name gi
 CREATE INDEX IF NOT EXISTS products_category_idx ON products (category_id, id);
 CREATE INDEX IF NOT EXISTS products_creator_idx ON products (creator_id, id);
 CREATE INDEX IF NOT EXISTS products_image_idx ON products (image_id) WHERE image_id IS NOT NULL;
-CREATE INDEX IF NOT EXISTS products_best_selling_idx ON products (units_sold DESC, id) WHERE offer_count > 0;
-CREATE INDEX IF NOT EXISTS products_newest_idx ON products (created_at DESC, id) WHERE offer_count > 0;
+-- Catalog sort orders (app/models/search.py), one per sort, walked in order with LIMIT. Not partial,
+-- so "include unavailable" sorts through them too; NULL (no price, no rating) sorts last both ways.
+CREATE INDEX IF NOT EXISTS products_price_idx ON products (min_price, id);
+CREATE INDEX IF NOT EXISTS products_price_desc_idx ON products (min_price DESC NULLS LAST, id);
+CREATE INDEX IF NOT EXISTS products_rating_idx ON products (rating_avg DESC NULLS LAST, rating_count DESC, id);
+CREATE INDEX IF NOT EXISTS products_units_sold_idx ON products (units_sold DESC, id);
+CREATE INDEX IF NOT EXISTS products_created_idx ON products (created_at DESC, id);
+-- The same orders inside one category: a category browse walks one, a department one per category.
+-- Prices differ by category, so walking a global order and filtering by category can take long.
+CREATE INDEX IF NOT EXISTS products_category_price_idx ON products (category_id, min_price, id);
+CREATE INDEX IF NOT EXISTS products_category_price_desc_idx ON products (category_id, min_price DESC NULLS LAST, id);
+CREATE INDEX IF NOT EXISTS products_category_rating_idx
+    ON products (category_id, rating_avg DESC NULLS LAST, rating_count DESC, id);
+CREATE INDEX IF NOT EXISTS products_category_units_sold_idx ON products (category_id, units_sold DESC, id);
+CREATE INDEX IF NOT EXISTS products_category_created_idx ON products (category_id, created_at DESC, id);
 CREATE INDEX IF NOT EXISTS offers_product_idx ON offers (product_id, price) WHERE is_active;
 CREATE INDEX IF NOT EXISTS images_uploader_idx ON images (uploader_id);
 
@@ -42,3 +55,5 @@ CREATE INDEX IF NOT EXISTS seller_review_votes_voter_idx ON seller_review_votes 
 CREATE INDEX IF NOT EXISTS messages_thread_idx ON messages (purchase_id, seller_id, id);
 CREATE INDEX IF NOT EXISTS messages_unread_idx ON messages (recipient_id) WHERE read_at IS NULL;
 CREATE INDEX IF NOT EXISTS messages_seller_idx ON messages (seller_id);
+CREATE INDEX IF NOT EXISTS messages_sender_idx ON messages (sender_id);
+CREATE INDEX IF NOT EXISTS messages_recipient_idx ON messages (recipient_id);

@@ -46,7 +46,10 @@ def get_signed_in_user(user_id: int):
         SELECT u.*,
                (SELECT coalesce(sum(quantity), 0)
                 FROM cart_lines
-                WHERE user_id = u.id AND NOT saved_for_later) AS cart_count
+                WHERE user_id = u.id AND NOT saved_for_later) AS cart_count,
+               (SELECT count(*)
+                FROM messages
+                WHERE recipient_id = u.id AND read_at IS NULL) AS unread_messages
         FROM users AS u
         WHERE u.id = :user_id
         """,

@@ -1,0 +1,122 @@
+"""Messages between the buyer of a purchase and one of its sellers.
+
+A thread is (purchase, seller). Its two parties are the purchase's buyer and that seller,
+and only while the seller has a line in the purchase: every query checks that in SQL.
+Messages are never edited or deleted.
+"""
+
+from app import db
+
+# The viewer is a party to thread (:purchase_id, :seller_id); yields the other party's id.
+_PARTIES = """
+    SELECT DISTINCT o.buyer_id, o.seller_id
+    FROM orders AS o
+    WHERE o.purchase_id = :purchase_id
+      AND o.seller_id = :seller_id
+      AND :viewer_id IN (o.buyer_id, o.seller_id)
+"""
+
+
+def get_thread(purchase_id: int, seller_id: int, viewer_id: int):
+    """The thread's parties and names if the viewer is one of them, else None."""
+    return db.one(
+        f"""
+        SELECT parties.buyer_id, buyer.full_name AS buyer_name,
+               parties.seller_id, seller.full_name AS seller_name,
+               CASE WHEN parties.buyer_id = :viewer_id THEN parties.seller_id ELSE parties.buyer_id END AS other_id
+        FROM ({_PARTIES}) AS parties
+        JOIN users AS buyer ON buyer.id = parties.buyer_id
+        JOIN users AS seller ON seller.id = parties.seller_id
+        """,
+        purchase_id=purchase_id,
+        seller_id=seller_id,
+        viewer_id=viewer_id,
+    )
+
+
+def list_messages(purchase_id: int, seller_id: int, viewer_id: int):
+    """The thread's messages, oldest first, for one of its parties."""
+    return db.all(
+        """
+        SELECT m.id, m.sender_id, sender.full_name AS sender_name, m.body, m.created_at, m.read_at
+        FROM messages AS m
+        JOIN users AS sender ON sender.id = m.sender_id
+        WHERE m.purchase_id = :purchase_id
+          AND m.seller_id = :seller_id
+          AND :viewer_id IN (m.sender_id, m.recipient_id)
+        ORDER BY m.id
+        """,
+        purchase_id=purchase_id,
+        seller_id=seller_id,
+        viewer_id=viewer_id,
+    )
+
+
+def mark_read(purchase_id: int, seller_id: int, reader_id: int) -> None:
+    """Mark every message to the reader in this thread as read."""
+    db.run(
+        """
+        UPDATE messages
+        SET read_at = now()
+        WHERE purchase_id = :purchase_id
+          AND seller_id = :seller_id
+          AND recipient_id = :reader_id
+          AND read_at IS NULL
+        """,
+        purchase_id=purchase_id,
+        seller_id=seller_id,
+        reader_id=reader_id,
+    )
+
+
+def send(purchase_id: int, seller_id: int, sender_id: int, body: str) -> bool:
+    """Post a message to the other party; False if the sender is not a party."""
+    sent = db.run(
+        f"""
+        INSERT INTO messages (purchase_id, seller_id, sender_id, recipient_id, body)
+        SELECT :purchase_id, parties.seller_id, :viewer_id,
+               CASE WHEN parties.buyer_id = :viewer_id THEN parties.seller_id ELSE parties.buyer_id END,
+               :body
+        FROM ({_PARTIES}) AS parties
+        """,
+        purchase_id=purchase_id,
+        seller_id=seller_id,
+        viewer_id=sender_id,
+        body=body,
+    )
+    return sent == 1
+
+
+def list_threads(user_id: int, limit: int, offset: int):
+    """The user's threads, latest message first, with how many are unread for them."""
+    return db.all(
+        """
+        SELECT m.purchase_id, m.seller_id,
+               CASE WHEN m.seller_id = :user_id THEN 'buyer' ELSE 'seller' END AS other_role,
+               other.full_name AS other_name,
+               count(*) AS message_count,
+               count(*) FILTER (WHERE m.recipient_id = :user_id AND m.read_at IS NULL) AS unread,
+               max(m.created_at) AS last_at
+        FROM messages AS m
+        JOIN users AS other
+          ON other.id = CASE WHEN m.sender_id = :user_id THEN m.recipient_id ELSE m.sender_id END
+        WHERE :user_id IN (m.sender_id, m.recipient_id)
+        GROUP BY m.purchase_id, m.seller_id, other.id, other.full_name
+        ORDER BY last_at DESC
+        LIMIT :limit OFFSET :offset
+        """,
+        user_id=user_id,
+        limit=limit,
+        offset=offset,
+    )
+
+
+def count_threads(user_id: int) -> int:
+    return db.value(
+        """
+        SELECT count(DISTINCT (purchase_id, seller_id))
+        FROM messages
+        WHERE :user_id IN (sender_id, recipient_id)
+        """,
+        user_id=user_id,
+    )

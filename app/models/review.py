@@ -1,0 +1,266 @@
+"""Product and seller reviews, their summaries, and helpful votes.
+
+The two kinds share their shape, so one set of functions serves both; `kind` picks table
+and column names from a fixed allow-list (KINDS), never from user input. Who may write,
+edit, delete or vote is checked in the SQL statement itself, not only in the route.
+Ratings summaries on products and users are kept by triggers (db/functions.sql).
+"""
+
+from dataclasses import dataclass
+
+from sqlalchemy.exc import IntegrityError
+
+from app import db
+
+
+@dataclass(frozen=True)
+class Kind:
+    reviews: str  # the reviews table
+    votes: str  # its helpful-votes table
+    subject: str  # the reviewed column: product_id or seller_id
+
+
+KINDS = {
+    "product": Kind("product_reviews", "product_review_votes", "product_id"),
+    "seller": Kind("seller_reviews", "seller_review_votes", "seller_id"),
+}
+
+# Review list orders. "helpful" (the default) lists the three most helpful reviews first,
+# then every other review newest first.
+SORTS = {
+    "helpful": """r.id IN (SELECT id FROM top) DESC,
+                  CASE WHEN r.id IN (SELECT id FROM top) THEN r.helpful_count END DESC NULLS LAST,
+                  r.created_at DESC, r.id DESC""",
+    "newest": "r.created_at DESC, r.id DESC",
+    "highest": "r.rating DESC, r.created_at DESC, r.id DESC",
+    "lowest": "r.rating ASC, r.created_at DESC, r.id DESC",
+}
+TOP_HELPFUL = 3
+
+
+class ReviewRefused(Exception):
+    """The review or vote is not allowed; the message says why, for the user."""
+
+
+def _bought(kind: Kind, buyer: str, subject: str) -> str:
+    """SQL true when `buyer` has a non-cancelled order line for `subject` (product or seller)."""
+    return f"""EXISTS (
+        SELECT 1 FROM orders AS bought
+        WHERE bought.buyer_id = {buyer}
+          AND bought.{kind.subject} = {subject}
+          AND bought.cancelled_at IS NULL
+    )"""
+
+
+def summary(kind_name: str, subject_id: int):
+    """Average (one decimal), count, and how many reviews gave each number of stars."""
+    kind = KINDS[kind_name]
+    return db.one(
+        f"""
+        SELECT count(*) AS count,
+               round(avg(rating), 1) AS average,
+               count(*) FILTER (WHERE rating = 5) AS stars_5,
+               count(*) FILTER (WHERE rating = 4) AS stars_4,
+               count(*) FILTER (WHERE rating = 3) AS stars_3,
+               count(*) FILTER (WHERE rating = 2) AS stars_2,
+               count(*) FILTER (WHERE rating = 1) AS stars_1
+        FROM {kind.reviews}
+        WHERE {kind.subject} = :subject_id
+        """,
+        subject_id=subject_id,
+    )
+
+
+def list_reviews(kind_name: str, subject_id: int, viewer_id: int | None, options: dict, limit: int, offset: int):
+    """One page of reviews with author, verified-purchase mark and whether the viewer voted.
+
+    options: sort (a SORTS key) and stars (1–5 or None).
+    """
+    kind = KINDS[kind_name]
+    return db.all(
+        f"""
+        WITH top AS (
+            SELECT id
+            FROM {kind.reviews}
+            WHERE {kind.subject} = :subject_id
+              AND helpful_count > 0
+            ORDER BY helpful_count DESC, created_at DESC, id DESC
+            LIMIT {TOP_HELPFUL}
+        )
+        SELECT r.id, r.{kind.subject} AS subject_id, r.author_id, a.full_name AS author_name,
+               r.rating, r.title, r.body, r.helpful_count, r.created_at, r.updated_at,
+               {_bought(kind, "r.author_id", "r." + kind.subject)} AS verified,
+               EXISTS (
+                   SELECT 1 FROM {kind.votes} AS v WHERE v.review_id = r.id AND v.voter_id = :viewer_id
+               ) AS voted,
+               r.id IN (SELECT id FROM top) AS is_top
+        FROM {kind.reviews} AS r
+        JOIN users AS a ON a.id = r.author_id
+        WHERE r.{kind.subject} = :subject_id
+          AND (CAST(:stars AS int) IS NULL OR r.rating = :stars)
+        ORDER BY {SORTS[options["sort"]]}
+        LIMIT :limit OFFSET :offset
+        """,
+        subject_id=subject_id,
+        viewer_id=viewer_id,
+        stars=options.get("stars"),
+        limit=limit,
+        offset=offset,
+    )
+
+
+def count_reviews(kind_name: str, subject_id: int, stars: int | None) -> int:
+    """How many reviews the subject has (with this many stars, if given)."""
+    kind = KINDS[kind_name]
+    return db.value(
+        f"""
+        SELECT count(*)
+        FROM {kind.reviews}
+        WHERE {kind.subject} = :subject_id
+          AND (CAST(:stars AS int) IS NULL OR rating = :stars)
+        """,
+        subject_id=subject_id,
+        stars=stars,
+    )
+
+
+def get_own_review(kind_name: str, subject_id: int, author_id: int):
+    """The author's review of this subject, or None."""
+    kind = KINDS[kind_name]
+    return db.one(
+        f"SELECT * FROM {kind.reviews} WHERE {kind.subject} = :subject_id AND author_id = :author_id",
+        subject_id=subject_id,
+        author_id=author_id,
+    )
+
+
+def may_review_seller(seller_id: int, author_id: int) -> bool:
+    """Only a buyer of the seller (a line not cancelled) may review them."""
+    return db.value(
+        f"SELECT {_bought(KINDS['seller'], ':author_id', ':seller_id')}", author_id=author_id, seller_id=seller_id
+    )
+
+
+def has_bought_product(product_id: int, buyer_id: int) -> bool:
+    return db.value(
+        f"SELECT {_bought(KINDS['product'], ':buyer_id', ':product_id')}", buyer_id=buyer_id, product_id=product_id
+    )
+
+
+def save_review(kind_name: str, subject_id: int, author_id: int, rating: int, title: str, body: str) -> bool:
+    """Create the author's review or update it; return True if it was new.
+
+    Seller reviews are written only when the author bought from the seller, and nobody
+    reviews themselves: both conditions are part of the INSERT.
+    """
+    kind = KINDS[kind_name]
+    allowed = "TRUE"
+    if kind_name == "seller":
+        allowed = f":author_id <> :subject_id AND {_bought(kind, ':author_id', ':subject_id')}"
+    try:
+        row = db.run_returning(
+            f"""
+            INSERT INTO {kind.reviews} AS r ({kind.subject}, author_id, rating, title, body)
+            SELECT :subject_id, :author_id, :rating, :title, :body
+            WHERE {allowed}
+            ON CONFLICT (author_id, {kind.subject}) DO UPDATE
+            SET rating = EXCLUDED.rating,
+                title = EXCLUDED.title,
+                body = EXCLUDED.body,
+                updated_at = now()
+            RETURNING (xmax = 0) AS created
+            """,
+            subject_id=subject_id,
+            author_id=author_id,
+            rating=rating,
+            title=title,
+            body=body,
+        )
+    except IntegrityError as error:  # the product or seller vanished meanwhile
+        raise ReviewRefused("That cannot be reviewed.") from error
+    if row is None:
+        raise ReviewRefused("Only buyers of this seller can review them.")
+    return row["created"]
+
+
+def delete_review(kind_name: str, review_id: int, author_id: int) -> bool:
+    """Delete the author's own review; False if there is no such review of theirs."""
+    kind = KINDS[kind_name]
+    deleted = db.run(
+        f"DELETE FROM {kind.reviews} WHERE id = :id AND author_id = :author_id", id=review_id, author_id=author_id
+    )
+    return deleted == 1
+
+
+def get_review(kind_name: str, review_id: int):
+    """A review by id (any author), or None."""
+    kind = KINDS[kind_name]
+    return db.one(f"SELECT *, {kind.subject} AS subject_id FROM {kind.reviews} WHERE id = :id", id=review_id)
+
+
+def vote(kind_name: str, review_id: int, voter_id: int, helpful: bool) -> None:
+    """Mark a review helpful (or take the vote back). One vote per user; never on one's own.
+
+    Replays and races are harmless: the primary key (review, voter) admits one row, and
+    the count follows the rows through a trigger.
+    """
+    kind = KINDS[kind_name]
+    if helpful:
+        inserted = db.run(
+            f"""
+            INSERT INTO {kind.votes} (review_id, voter_id)
+            SELECT id, :voter_id
+            FROM {kind.reviews}
+            WHERE id = :review_id
+              AND author_id <> :voter_id
+            ON CONFLICT (review_id, voter_id) DO NOTHING
+            """,
+            review_id=review_id,
+            voter_id=voter_id,
+        )
+        if inserted == 0:  # a replayed vote, or a review that is the voter's own or gone
+            review = get_review(kind_name, review_id)
+            if review is None:
+                raise ReviewRefused("That review no longer exists.")
+            if review["author_id"] == voter_id:
+                raise ReviewRefused("You cannot vote on your own review.")
+    else:
+        db.run(
+            f"DELETE FROM {kind.votes} WHERE review_id = :review_id AND voter_id = :voter_id",
+            review_id=review_id,
+            voter_id=voter_id,
+        )
+
+
+def list_by_author(author_id: int, limit: int, offset: int):
+    """Everything the user wrote, product and seller reviews together, newest first."""
+    return db.all(
+        """
+        SELECT 'product' AS kind, r.id, r.product_id AS subject_id, p.name AS subject_name,
+               r.rating, r.title, r.body, r.helpful_count, r.created_at, r.updated_at
+        FROM product_reviews AS r
+        JOIN products AS p ON p.id = r.product_id
+        WHERE r.author_id = :author_id
+        UNION ALL
+        SELECT 'seller', r.id, r.seller_id, u.full_name,
+               r.rating, r.title, r.body, r.helpful_count, r.created_at, r.updated_at
+        FROM seller_reviews AS r
+        JOIN users AS u ON u.id = r.seller_id
+        WHERE r.author_id = :author_id
+        ORDER BY created_at DESC, id DESC
+        LIMIT :limit OFFSET :offset
+        """,
+        author_id=author_id,
+        limit=limit,
+        offset=offset,
+    )
+
+
+def count_by_author(author_id: int) -> int:
+    return db.value(
+        """
+        SELECT (SELECT count(*) FROM product_reviews WHERE author_id = :author_id)
+             + (SELECT count(*) FROM seller_reviews WHERE author_id = :author_id)
+        """,
+        author_id=author_id,
+    )
