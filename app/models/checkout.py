@@ -1,8 +1,7 @@
 """Checkout: turn the active cart into a purchase in one transaction, or change nothing.
 
-Locks are always taken in one order, shared with every other writer, so concurrent
-checkouts, cancellations and restocks wait for each other instead of deadlocking:
-cart lines → offers (by product, seller) → products (by id) → users (by id).
+Locks follow the order in app/models/locks.py, shared with every other writer, so
+concurrent checkouts, cancellations and restocks wait for each other instead of deadlocking.
 """
 
 import uuid
@@ -13,6 +12,7 @@ from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 
 from app import db
+from app.models import locks
 from app.templating import money
 
 
@@ -163,16 +163,8 @@ def _check_lines(lines, offers: dict, expected_total: Decimal | None) -> Decimal
 
 def _lock_products_and_users(conn: Connection, buyer_id: int, lines) -> None:
     """Lock the products (their summaries change) and every user whose balance changes."""
-    db.execute(
-        conn,
-        "SELECT 1 FROM products WHERE id = ANY(:ids) ORDER BY id FOR NO KEY UPDATE",
-        ids=sorted({line["product_id"] for line in lines}),
-    )
-    db.execute(
-        conn,
-        "SELECT 1 FROM users WHERE id = ANY(:ids) ORDER BY id FOR NO KEY UPDATE",
-        ids=sorted({buyer_id, *(line["seller_id"] for line in lines)}),
-    )
+    locks.lock_products(conn, (line["product_id"] for line in lines))
+    locks.lock_users(conn, [buyer_id, *(line["seller_id"] for line in lines)])
 
 
 def _debit_buyer(conn: Connection, buyer_id: int, purchase_id: int, total: Decimal) -> None:

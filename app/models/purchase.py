@@ -4,6 +4,7 @@ from datetime import date
 from decimal import Decimal
 
 from app import db
+from app.models import locks
 
 # Status of a purchase, from its lines: what the filter on /purchases means.
 STATUS_CONDITIONS = {
@@ -208,11 +209,7 @@ def _return_stock(conn, line) -> None:
 
 def _refund(conn, line, purchase_id: int, buyer_id: int) -> None:
     """Move the line total from the seller back to the buyer, users locked in id order."""
-    db.execute(
-        conn,
-        "SELECT 1 FROM users WHERE id = ANY(:ids) ORDER BY id FOR NO KEY UPDATE",
-        ids=sorted([buyer_id, line["seller_id"]]),
-    )
+    locks.lock_users(conn, [buyer_id, line["seller_id"]])
     taken = db.fetch_one(
         conn,
         """
