@@ -68,11 +68,14 @@ def test_element_ids_are_unique_so_labels_point_at_one_field(client, actions):
 
     pages = ["/", "/register", "/login"]
     actions.signed_in_user()
-    pages += ["/", "/account", "/account/balance"]
+    pages += ["/", "/account", "/account/balance", "/cart", "/purchases", "/messages", "/account/reviews"]
     for path in pages:
-        ids = re.findall(r'\sid="([^"]+)"', client.get(path).get_data(as_text=True))
+        page = client.get(path).get_data(as_text=True)
+        ids = re.findall(r'\sid="([^"]+)"', page)
         duplicates = [name for name, count in Counter(ids).items() if count > 1]
         assert duplicates == [], path
+        title = re.search(r"<title>(.*?)</title>", page, re.DOTALL).group(1)
+        assert "<" not in title and title.endswith(" · Bazaar"), path
 
 
 def test_an_unexpected_error_gets_the_friendly_500_page(database_url):
