@@ -78,3 +78,19 @@ def test_element_ids_are_unique_and_titles_are_plain_text(client, actions):
     check(["/", "/register", "/login", "/cart"])
     actions.signed_in_user()
     check(["/", "/account", "/account/balance", "/cart", "/purchases", "/messages", "/account/reviews"])
+
+
+def test_an_unexpected_error_gets_the_friendly_500_page(database_url):
+    from app import create_app
+
+    app = create_app({"DATABASE_URL": database_url, "SECRET_KEY": "x", "PROPAGATE_EXCEPTIONS": False})
+
+    @app.get("/boom")
+    def boom():
+        raise RuntimeError("unexpected")
+
+    response = app.test_client().get("/boom")
+    assert response.status_code == 500
+    page = response.get_data(as_text=True)
+    assert "Something went wrong" in page and "unexpected" not in page
+    app.extensions["bazaar_db"].engine.dispose()
