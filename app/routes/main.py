@@ -3,14 +3,22 @@
 from flask import Blueprint, render_template
 
 from app import db
-from app.models import category
+from app.models import category, product
 
 bp = Blueprint("main", __name__)
 
 
+HOME_ROW_LENGTH = 6  # products per row of cards on the home page
+
+
 @bp.get("/")
 def index():
-    return render_template("main/index.html", departments=category.list_departments())
+    return render_template(
+        "main/index.html",
+        departments=category.list_departments(),
+        best_sellers=product.list_best_sellers(HOME_ROW_LENGTH),
+        new_arrivals=product.list_new_arrivals(HOME_ROW_LENGTH),
+    )
 
 
 @bp.get("/health")

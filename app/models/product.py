@@ -1,0 +1,98 @@
+"""Products: one product's page, its sellers' offers, its picture, and the home page's rows."""
+
+from collections.abc import Sequence
+
+from sqlalchemy import RowMapping
+
+from app import db
+from app.models.search import CARD_COLUMNS
+
+MAX_PRODUCT_ID = 2**63 - 1  # bigint: a larger id in a URL names no product
+
+
+def get_product(product_id: int) -> RowMapping | None:
+    """One product with its category, department and creator, or None."""
+    if not 0 < product_id <= MAX_PRODUCT_ID:
+        return None
+    return db.one(
+        """
+        SELECT p.id, p.name, p.description, p.image_id, p.created_at,
+               p.offer_count, p.total_stock, p.min_price, p.rating_avg, p.rating_count,
+               c.id AS category_id, c.name AS category_name, c.slug AS category_slug,
+               d.name AS department_name, d.slug AS department_slug,
+               u.id AS creator_id, u.full_name AS creator_name
+        FROM products AS p
+        JOIN categories AS c ON c.id = p.category_id
+        JOIN departments AS d ON d.id = c.department_id
+        JOIN users AS u ON u.id = p.creator_id
+        WHERE p.id = :product_id
+        """,
+        product_id=product_id,
+    )
+
+
+def list_offers_for_product(product_id: int) -> Sequence[RowMapping]:
+    """Every active offer of a product with its seller's name and rating, cheapest first."""
+    return db.all(
+        """
+        SELECT o.seller_id, o.price, o.quantity,
+               u.full_name AS seller_name, u.seller_rating_count,
+               round(u.seller_rating_sum::numeric / nullif(u.seller_rating_count, 0), 1) AS seller_rating
+        FROM offers AS o
+        JOIN users AS u ON u.id = o.seller_id
+        WHERE o.product_id = :product_id
+          AND o.is_active
+        ORDER BY o.price, o.seller_id
+        """,
+        product_id=product_id,
+    )
+
+
+def get_product_picture(product_id: int) -> RowMapping | None:
+    """What a product's picture is made from: its uploaded image's id and type (if any), its name
+    and category; or None if there is no such product."""
+    if not 0 < product_id <= MAX_PRODUCT_ID:
+        return None
+    return db.one(
+        """
+        SELECT p.id, p.name, p.category_id, p.image_id, i.content_type
+        FROM products AS p
+        LEFT JOIN images AS i ON i.id = p.image_id
+        WHERE p.id = :product_id
+        """,
+        product_id=product_id,
+    )
+
+
+def get_image_data(image_id: int) -> bytes | None:
+    """The bytes of an uploaded image, or None."""
+    data = db.value("SELECT data FROM images WHERE id = :image_id", image_id=image_id)
+    return bytes(data) if data is not None else None
+
+
+def list_best_sellers(limit: int) -> Sequence[RowMapping]:
+    """The products that sold the most units, among those on offer."""
+    return db.all(
+        f"""
+        SELECT {CARD_COLUMNS}
+        FROM products AS p
+        WHERE p.offer_count > 0
+        ORDER BY p.units_sold DESC, p.id
+        LIMIT :limit
+        """,
+        limit=limit,
+    )
+
+
+def list_new_arrivals(limit: int) -> Sequence[RowMapping]:
+    """The most recently listed products, among those on offer."""
+    return db.all(
+        f"""
+        SELECT {CARD_COLUMNS}
+        FROM products AS p
+        WHERE p.offer_count > 0
+        ORDER BY p.created_at DESC, p.id
+        LIMIT :limit
+        """,
+        limit=limit,
+    )

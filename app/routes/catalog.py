@@ -1,0 +1,102 @@
+"""The catalog: search and browse products, a product's page with every seller, its picture."""
+
+import hashlib
+
+from flask import Blueprint, Response, abort, render_template, request, url_for
+from flask_login import current_user
+
+from app.models import catalog, product, search
+from app.pagination import requested_page
+
+bp = Blueprint("catalog", __name__, url_prefix="/products")
+
+PICTURE_MAX_AGE = 3600  # seconds a browser may reuse a picture before asking again (ETag)
+# Colours for generated pictures, one per category (by id); each keeps white initials readable.
+PALETTE = (
+    "#1f5f99",
+    "#8a3b12",
+    "#2e6b34",
+    "#6b3fa0",
+    "#9c2f4a",
+    "#0f6e6e",
+    "#75570a",
+    "#3d4f7c",
+    "#a13d2d",
+    "#44633f",
+    "#5b4a8a",
+    "#805030",
+)
+
+
+@bp.get("")
+def index():
+    tree = catalog.list_categories()
+    criteria = catalog.read_criteria(request.args, tree)
+    results = search.find_products(criteria, requested_page())
+    return render_template(
+        "catalog/index.html",
+        tree=tree,
+        criteria=criteria,
+        results=results,
+        sorts=catalog.SORTS,
+        ratings=catalog.RATINGS,
+        link=_link_to(criteria),
+    )
+
+
+def _link_to(criteria: catalog.Criteria):
+    """A function for the page's links: this search with some parameters changed (None drops one).
+    Links carry only the usable parameters, so a bad one is noted once and then gone."""
+
+    def link(**changes) -> str:
+        return url_for("catalog.index", **(criteria.to_args() | changes))
+
+    return link
+
+
+@bp.get("/<int:product_id>")
+def show(product_id: int):
+    item = product.get_product(product_id)
+    if item is None:
+        abort(404)
+    return render_template(
+        "catalog/show.html",
+        product=item,
+        offers=product.list_offers_for_product(product_id),
+        viewer_id=current_user.id if current_user.is_authenticated else None,
+    )
+
+
+@bp.get("/<int:product_id>/image")
+def image(product_id: int):
+    """The product's uploaded image, or a picture drawn from its name and category."""
+    picture = product.get_product_picture(product_id)
+    if picture is None:
+        abort(404)
+    if picture["image_id"] is not None:
+        etag = f"image-{picture['image_id']}"
+        if request.if_none_match.contains(etag):
+            return _cacheable(Response(status=304), etag)
+        data = product.get_image_data(picture["image_id"])
+        return _cacheable(Response(data, mimetype=picture["content_type"]), etag)
+    svg = render_template(
+        "catalog/picture.svg",
+        name=picture["name"],
+        initials=initials(picture["name"]),
+        colour=PALETTE[picture["category_id"] % len(PALETTE)],
+    )
+    etag = "drawn-" + hashlib.sha256(svg.encode()).hexdigest()[:20]
+    return _cacheable(Response(svg, mimetype="image/svg+xml"), etag).make_conditional(request)
+
+
+def initials(name: str) -> str:
+    """Up to two initials from a product name: the first letter or digit of its first two words."""
+    letters = [next((char for char in word if char.isalnum()), "") for word in name.split()]
+    return "".join(letters)[:2].upper() or "?"
+
+
+def _cacheable(response: Response, etag: str) -> Response:
+    response.set_etag(etag)
+    response.cache_control.public = True
+    response.cache_control.max_age = PICTURE_MAX_AGE
+    return response
