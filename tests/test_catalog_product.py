@@ -1,0 +1,260 @@
+"""A product's page with every seller, its picture, and the home page's rows of products."""
+
+import re
+
+import pytest
+from sqlalchemy import text
+
+from app.routes.catalog import initials
+from tests import factories
+
+
+@pytest.fixture
+def lamp(app, actions):
+    """A lamp in Home › Lighting offered by three sellers, one of them out of stock, one reviewed."""
+    creator = actions.create_user(full_name="Cora Creator")
+    cheap = actions.create_user(full_name="Chet Cheap")
+    dear = actions.create_user(full_name="Dora Dear")
+    empty = actions.create_user(full_name="Emil Empty")
+    reviewer = actions.create_user(full_name="Rita Reviewer")
+    department = factories.department(app, "Home")
+    category = factories.category(app, department["id"], "Lighting")
+    product = factories.product(app, creator["id"], category["id"], "Brass desk lamp", "Warm light.\nSolid brass.")
+    factories.offer(app, dear["id"], product["id"], "45.00", 2000)
+    factories.offer(app, cheap["id"], product["id"], "30.00", 4)
+    factories.offer(app, empty["id"], product["id"], "20.00", 0)
+    factories.offer(app, creator["id"], product["id"], "99.00", 1, is_active=False)
+    factories.product_review(app, product["id"], reviewer["id"], 4)
+    with app.extensions["bazaar_db"].transaction() as connection:
+        connection.execute(
+            text("UPDATE users SET seller_rating_count = 2, seller_rating_sum = 9 WHERE id = :id"), {"id": cheap["id"]}
+        )
+    return {
+        "product": product,
+        "department": department,
+        "category": category,
+        "creator": creator,
+        "sellers": {"cheap": cheap, "dear": dear, "empty": empty},
+    }
+
+
+def seller_rows(page: str) -> list[str]:
+    """The rows of the Sellers table, in order."""
+    table = page[page.index('<table class="table align-middle sellers-table">') :]
+    table = table[: table.index("</table>")]
+    return re.findall(r"<tr>(.*?)</tr>", table, re.S)[1:]
+
+
+def test_product_page_shows_the_product(client, lamp):
+    product = lamp["product"]
+    page = client.get(f"/products/{product['id']}").get_data(as_text=True)
+    assert "<h1" in page and "Brass desk lamp</h1>" in page
+    assert f'src="/products/{product["id"]}/image"' in page and 'alt="Brass desk lamp"' in page
+    assert f'href="/products?department={lamp["department"]["slug"]}">Home</a>' in page
+    assert f'href="/products?category={lamp["category"]["slug"]}">Lighting</a>' in page
+    assert "Warm light.\nSolid brass." in page
+    assert f'<a href="/users/{lamp["creator"]["id"]}">Cora Creator</a>' in page
+    assert "4.0 out of 5" in page and "(1 review)" in page
+    assert 'id="reviews"' in page and "Customers also bought" in page
+
+
+def test_sellers_table_lists_active_offers_cheapest_first(client, lamp):
+    page = client.get(f"/products/{lamp['product']['id']}").get_data(as_text=True)
+    rows = seller_rows(page)
+    assert [re.search(r'<a href="/users/\d+">([^<]+)</a>', row).group(1) for row in rows] == [
+        "Emil Empty",
+        "Chet Cheap",
+        "Dora Dear",
+    ]  # the creator's inactive offer is not shown
+    assert "$20.00" in rows[0] and "Out of stock" in rows[0]
+    assert "4.5" in rows[1] and "Not yet rated" in rows[2]
+
+
+def test_each_offer_has_an_add_to_cart_form(client, lamp):
+    product = lamp["product"]
+    page = client.get(f"/products/{product['id']}").get_data(as_text=True)
+    empty, cheap, dear = seller_rows(page)
+    for row, seller, maximum in [(cheap, "cheap", 4), (dear, "dear", 999)]:
+        seller_id = lamp["sellers"][seller]["id"]
+        assert 'action="/cart/add"' in row and 'method="post"' in row
+        assert '<input type="hidden" name="csrf_token" value="' in row and 'id="csrf_token"' not in row
+        assert f'name="product_id" value="{product["id"]}"' in row
+        assert f'name="seller_id" value="{seller_id}"' in row
+        assert f'<label for="quantity-{seller_id}"' in row and f'id="quantity-{seller_id}"' in row
+        assert 'type="number" name="quantity"' in row and 'min="1"' in row and f'max="{maximum}"' in row
+        assert re.search(r'<button type="submit"[^>]*>Add to cart</button>', row)
+    assert re.search(r"<button [^>]*disabled>Add to cart</button>", empty)
+
+
+def test_a_seller_sees_their_own_offer_without_a_button(client, actions, lamp):
+    actions.login(lamp["sellers"]["cheap"]["email"])
+    page = client.get(f"/products/{lamp['product']['id']}").get_data(as_text=True)
+    empty, cheap, dear = seller_rows(page)
+    assert "Your offer" in cheap and "Add to cart" not in cheap
+    assert "Add to cart" in dear
+
+
+def test_adding_to_the_cart_from_the_product_page(client, actions, lamp):
+    product, seller = lamp["product"], lamp["sellers"]["cheap"]
+    response = actions.post(
+        "/cart/add", {"product_id": product["id"], "seller_id": seller["id"], "quantity": 2}, follow_redirects=True
+    )
+    assert response.status_code == 200
+    assert "to your cart" in response.get_data(as_text=True)
+
+
+def test_a_product_no_one_offers_still_has_its_page(client, app, actions):
+    creator = actions.create_user()
+    product = factories.product(app, creator["id"], name="Retired kettle")
+    page = client.get(f"/products/{product['id']}").get_data(as_text=True)
+    assert "Retired kettle" in page and "No seller offers this product" in page
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/products/0",
+        "/products/123456789",
+        "/products/-1",
+        "/products/abc",
+        "/products/1.5",
+        "/products/99999999999999999999",
+    ],
+)
+def test_unknown_or_malformed_products_are_404(client, path):
+    assert client.get(path).status_code == 404
+    assert client.get(f"{path}/image").status_code == 404
+
+
+def test_product_page_runs_a_fixed_number_of_queries(app, client, actions, lamp, count_queries):
+    product = lamp["product"]
+    with count_queries() as few:
+        client.get(f"/products/{product['id']}")
+    for number in range(5):
+        seller = actions.create_user()
+        factories.offer(app, seller["id"], product["id"], f"{50 + number}.00", 3)
+    with count_queries() as many:
+        page = client.get(f"/products/{product['id']}").get_data(as_text=True)
+    assert len(seller_rows(page)) == 8
+    assert len(few) == len(many) <= 3
+
+
+def test_a_product_without_an_upload_gets_a_drawn_picture(client, app, actions):
+    creator = actions.create_user()
+    product = factories.product(app, creator["id"], name='Rock & Roll <b>"Amp"</b>')
+    response = client.get(f"/products/{product['id']}/image")
+    assert response.status_code == 200 and response.mimetype == "image/svg+xml"
+    svg = response.get_data(as_text=True)
+    assert svg.startswith("<svg") and ">RR</text>" in svg  # Rock, Roll: "&" has no letter
+    assert "&lt;b&gt;&#34;Amp&#34;&lt;/b&gt;" in svg and "<b>" not in svg
+    assert "http" not in svg.replace('xmlns="http://www.w3.org/2000/svg"', "")  # no external fonts or images
+    assert response.headers["ETag"] and "public" in response.headers["Cache-Control"]
+    assert "max-age=" in response.headers["Cache-Control"]
+
+
+def test_pictures_answer_304_when_unchanged(client, app, actions):
+    creator = actions.create_user()
+    product = factories.product(app, creator["id"], name="Teapot")
+    first = client.get(f"/products/{product['id']}/image")
+    again = client.get(f"/products/{product['id']}/image", headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304 and again.get_data() == b""
+    assert again.headers["ETag"] == first.headers["ETag"]
+    other = client.get(f"/products/{product['id']}/image", headers={"If-None-Match": '"something-else"'})
+    assert other.status_code == 200
+
+
+def test_the_picture_colour_follows_the_category(client, app, actions):
+    creator = actions.create_user()
+    category = factories.category(app)
+    pictures = {
+        client.get(f"/products/{factories.product(app, creator['id'], category['id'], name)['id']}/image")
+        .get_data(as_text=True)
+        .split('fill="')[1][:7]
+        for name in ("Apple", "Banana")
+    }
+    assert len(pictures) == 1
+
+
+def test_an_uploaded_image_is_served_with_its_type(client, app, actions):
+    creator = actions.create_user()
+    product = factories.product(app, creator["id"], name="Photo frame")
+    data = b"\x89PNG\r\n\x1a\nnot really a png"
+    with app.extensions["bazaar_db"].transaction() as connection:
+        image_id = connection.execute(
+            text(
+                """
+                INSERT INTO images (uploader_id, content_type, width, height, data)
+                VALUES (:uploader_id, 'image/png', 1, 1, :data)
+                RETURNING id
+                """
+            ),
+            {"uploader_id": creator["id"], "data": data},
+        ).scalar()
+        connection.execute(
+            text("UPDATE products SET image_id = :image_id WHERE id = :id"), {"image_id": image_id, "id": product["id"]}
+        )
+    response = client.get(f"/products/{product['id']}/image")
+    assert response.status_code == 200 and response.mimetype == "image/png" and response.get_data() == data
+    again = client.get(f"/products/{product['id']}/image", headers={"If-None-Match": response.headers["ETag"]})
+    assert again.status_code == 304
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("Brass desk lamp", "BD"),
+        ("lamp", "L"),
+        ("(Big) box", "BB"),
+        ("日本 茶", "日茶"),
+        ("!!! ???", "?"),
+        ("4K TV", "4T"),
+    ],
+)
+def test_initials(name, expected):
+    assert initials(name) == expected
+
+
+@pytest.fixture
+def storefront(app, actions):
+    seller = actions.create_user()
+    category = factories.category(app)
+    made = []
+    for number in range(8):
+        product = factories.product(app, seller["id"], category["id"], f"Gadget {number}")
+        factories.offer(app, seller["id"], product["id"], "9.99", 5)
+        with app.extensions["bazaar_db"].transaction() as connection:
+            connection.execute(
+                text(
+                    """
+                    UPDATE products
+                    SET units_sold = :sold, created_at = now() - make_interval(days => :age)
+                    WHERE id = :id
+                    """
+                ),
+                {"sold": number * 10, "age": number, "id": product["id"]},
+            )
+        made.append(product)
+    factories.product(app, seller["id"], category["id"], "Gadget nobody sells")
+    return made
+
+
+def test_home_page_shows_best_sellers_and_new_arrivals(client, storefront):
+    page = client.get("/").get_data(as_text=True)
+    best = page[page.index('id="best-sellers-heading"') : page.index('id="new-arrivals-heading"')]
+    newest = page[page.index('id="new-arrivals-heading"') :]
+    card_names = re.compile(r'<a class="stretched-link" href="/products/\d+">([^<]+)</a>')
+    assert card_names.findall(best) == [f"Gadget {number}" for number in (7, 6, 5, 4, 3, 2)]
+    assert card_names.findall(newest) == [f"Gadget {number}" for number in (0, 1, 2, 3, 4, 5)]
+    assert "Gadget nobody sells" not in page
+
+
+def test_home_page_runs_a_fixed_number_of_queries(app, client, actions, count_queries):
+    with count_queries() as empty:
+        client.get("/")
+    seller = actions.create_user()
+    for number in range(10):
+        product = factories.product(app, seller["id"], name=f"Thing {number}")
+        factories.offer(app, seller["id"], product["id"], "1.00", 1)
+    with count_queries() as full:
+        client.get("/")
+    assert len(empty) == len(full) <= 4
