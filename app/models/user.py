@@ -49,7 +49,10 @@ def get_signed_in_user(user_id: int):
                 WHERE user_id = u.id AND NOT saved_for_later) AS cart_count,
                (SELECT count(*)
                 FROM messages
-                WHERE recipient_id = u.id AND read_at IS NULL) AS unread_messages
+                WHERE recipient_id = u.id AND read_at IS NULL) AS unread_messages,
+               (SELECT count(*)
+                FROM orders
+                WHERE seller_id = u.id AND fulfilled_at IS NULL AND cancelled_at IS NULL) AS pending_count
         FROM users AS u
         WHERE u.id = :user_id
         """,

@@ -1,0 +1,124 @@
+"""Forms of the seller center: offers, stock, products with images, fulfilment, threshold."""
+
+from decimal import Decimal
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import Field, IntegerField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.widgets import HiddenInput
+
+from app.forms import MoneyField, amount_between, no_control_characters
+
+MAX_PRICE = Decimal("1000000.00")
+MAX_QUANTITY = 1_000_000
+MAX_ID = 2**62
+
+
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+def price_field(label: str = "Price", **kwargs) -> MoneyField:
+    return MoneyField(label, validators=[amount_between(Decimal("0.01"), MAX_PRICE)], **kwargs)
+
+
+def quantity_field(label: str = "Quantity in stock", **kwargs) -> IntegerField:
+    return IntegerField(
+        label,
+        validators=[
+            InputRequired("Enter how many you have in stock."),
+            NumberRange(0, MAX_QUANTITY, "Enter a whole number from 0 to 1,000,000."),
+        ],
+        **kwargs,
+    )
+
+
+class OfferForm(FlaskForm):
+    """Offer an existing product: the product, a price and a quantity."""
+
+    product_id = IntegerField(widget=HiddenInput(), validators=[InputRequired(), NumberRange(1, MAX_ID)])
+    price = price_field()
+    quantity = quantity_field()
+    submit = SubmitField("Start selling")
+
+
+class OfferEditForm(FlaskForm):
+    """Change an offer's price and stock. `expected_quantity` is the stock the seller saw:
+    a stock change is refused if checkouts changed it since (optimistic check)."""
+
+    price = price_field()
+    quantity = quantity_field("Stock")
+    expected_quantity = IntegerField(widget=HiddenInput(), validators=[InputRequired(), NumberRange(0, MAX_QUANTITY)])
+    submit = SubmitField("Save")
+
+
+class ProductForm(FlaskForm):
+    """A product's own details, as its creator edits them."""
+
+    name = StringField(
+        "Product name",
+        filters=[_strip],
+        validators=[DataRequired("Enter the product's name."), Length(max=200), no_control_characters],
+    )
+    description = TextAreaField(
+        "Description",
+        filters=[_strip],
+        validators=[Length(max=5000, message="Keep the description under 5,000 characters."), no_control_characters],
+    )
+    category_id = SelectField("Category", coerce=int, validators=[InputRequired("Choose a category.")])
+    image = FileField("Image")
+    submit = SubmitField("Save product")
+
+
+class NewProductForm(ProductForm):
+    """A new product and the creator's first offer of it."""
+
+    price = price_field()
+    quantity = quantity_field()
+    submit = SubmitField("Create product")
+
+
+class ThresholdForm(FlaskForm):
+    low_stock_threshold = IntegerField(
+        "Low-stock threshold",
+        validators=[
+            InputRequired("Enter a number."),
+            NumberRange(0, 100_000, "Enter a whole number from 0 to 100,000."),
+        ],
+    )
+    submit = SubmitField("Save threshold")
+
+
+class IdListField(Field):
+    """Every value sent under this name, as positive whole numbers (checkboxes)."""
+
+    def process_formdata(self, valuelist):
+        self.data = []
+        for raw in valuelist:
+            if not (raw.isascii() and raw.isdigit() and 0 < len(raw) < 19):
+                raise ValueError("That selection is not valid. Reload the page and try again.")
+            self.data.append(int(raw))
+
+    def _value(self):
+        return ""
+
+
+class FulfilForm(FlaskForm):
+    """Mark order lines fulfilled: the checked ones, or the one whose button was pressed."""
+
+    MAX_LINES = 100
+
+    order_ids = IdListField()
+    only = IntegerField(validators=[Optional(), NumberRange(1, MAX_ID)])
+    submit = SubmitField("Mark selected fulfilled")
+
+    def selected_ids(self) -> list[int]:
+        """The line of the pressed row button, else every checked line."""
+        return [self.only.data] if self.only.data else sorted(set(self.order_ids.data or []))
+
+    def validate_order_ids(self, field):
+        if not self.only.data and not field.data:
+            raise ValidationError("Select at least one order line to mark fulfilled.")
+        if len(field.data or []) > self.MAX_LINES:
+            raise ValidationError(f"Mark at most {self.MAX_LINES} lines at a time.")

@@ -1,0 +1,329 @@
+"""The seller center: dashboard, inventory, stock history, products and fulfilment.
+
+Every page belongs to the signed-in seller; every model call passes current_user.id and
+filters on it in SQL, so another seller's ids find nothing (404) and change nothing.
+"""
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from app import images
+from app.forms import EmptyForm
+from app.forms_seller import FulfilForm, NewProductForm, OfferEditForm, OfferForm, ProductForm, ThresholdForm
+from app.models import fulfilment, seller
+from app.pagination import Page, requested_page
+from app.templating import money
+from app.urls import safe_next
+
+bp = Blueprint("seller", __name__, url_prefix="/seller")
+
+INVENTORY_PAGE_SIZE = 50
+ORDERS_PAGE_SIZE = 25
+HISTORY_PAGE_SIZE = 25
+CHART_POINTS = 200
+LOW_STOCK_SHOWN = 10
+MAX_ID = 2**63 - 1
+
+
+@bp.before_request
+@login_required
+def require_login():
+    """Anyone signed in can sell; guests are sent to sign in."""
+
+
+def get_offer_or_404(product_id: int, seller_id: int):
+    """The seller's own offer of this product; anyone else's is a 404, never a hint it exists."""
+    row = seller.get_offer(seller_id, product_id) if product_id <= MAX_ID else None
+    if row is None:
+        abort(404)
+    return row
+
+
+def get_own_product_or_403(product_id: int, creator_id: int):
+    """A product its creator may edit: 404 if there is none, 403 if someone else created it."""
+    row = seller.get_product_for_editing(product_id) if product_id <= MAX_ID else None
+    if row is None:
+        abort(404)
+    if row["creator_id"] != creator_id:
+        abort(403, "Only the seller who created this product may edit it.")
+    return row
+
+
+def _problem(form) -> str:
+    return next(iter(error for errors in form.errors.values() for error in errors), "That request was not valid.")
+
+
+# Dashboard
+
+
+@bp.get("")
+def dashboard():
+    return _render_dashboard(ThresholdForm(data={"low_stock_threshold": current_user.low_stock_threshold}))
+
+
+def _render_dashboard(threshold_form, status: int = 200):
+    threshold = current_user.low_stock_threshold
+    return render_template(
+        "seller/dashboard.html",
+        stock=seller.get_stock_summary(current_user.id, threshold),
+        sales=fulfilment.get_recent_sales(current_user.id),
+        low_stock=seller.list_low_stock(current_user.id, threshold, LOW_STOCK_SHOWN),
+        threshold=threshold,
+        threshold_form=threshold_form,
+    ), status
+
+
+@bp.post("/threshold")
+def update_threshold():
+    form = ThresholdForm()
+    if not form.validate_on_submit():
+        return _render_dashboard(form, 400)
+    seller.update_low_stock_threshold(current_user.id, form.low_stock_threshold.data)
+    flash(f"You will be warned when an offer has {form.low_stock_threshold.data} or fewer left.", "success")
+    return redirect(url_for("seller.dashboard"))
+
+
+# Inventory
+
+
+def _inventory_query() -> seller.InventoryQuery:
+    """The inventory's keyword, filter and sort from the query string (unknown values: defaults)."""
+    show = request.args.get("show", "active")
+    sort = request.args.get("sort", "updated")
+    direction = request.args.get("dir", "desc")
+    return seller.InventoryQuery(
+        keyword=(request.args.get("q") or "").strip()[:100],
+        show=show if show in seller.STOCK_FILTERS else "active",
+        sort=sort if (sort, direction) in seller.INVENTORY_ORDER else "updated",
+        direction=direction if (sort, direction) in seller.INVENTORY_ORDER else "desc",
+        threshold=current_user.low_stock_threshold,
+    )
+
+
+@bp.get("/inventory")
+def inventory():
+    query = _inventory_query()
+    page_number = requested_page()
+    total = seller.count_offers(current_user.id, query)
+    rows = seller.list_offers(current_user.id, query, INVENTORY_PAGE_SIZE, (page_number - 1) * INVENTORY_PAGE_SIZE)
+    return render_template(
+        "seller/inventory.html",
+        offers=Page(rows, page_number, INVENTORY_PAGE_SIZE, total),
+        query=query,
+        remove_form=EmptyForm(),
+    )
+
+
+@bp.get("/inventory/<int:product_id>")
+def offer(product_id: int):
+    row = get_offer_or_404(product_id, current_user.id)
+    return _render_offer(row, OfferEditForm(data={"price": row["price"], "quantity": row["quantity"]}))
+
+
+def _render_offer(row, form, status: int = 200):
+    page_number = requested_page()
+    total = seller.count_inventory_events(current_user.id, row["product_id"])
+    events = seller.list_inventory_events(
+        current_user.id, row["product_id"], HISTORY_PAGE_SIZE, (page_number - 1) * HISTORY_PAGE_SIZE
+    )
+    return render_template(
+        "seller/offer.html",
+        offer=row,
+        form=form,
+        remove_form=EmptyForm(),
+        events=Page(events, page_number, HISTORY_PAGE_SIZE, total),
+        points=seller.list_stock_points(current_user.id, row["product_id"], CHART_POINTS),
+    ), status
+
+
+@bp.post("/inventory/<int:product_id>")
+def update_offer(product_id: int):
+    row = get_offer_or_404(product_id, current_user.id)
+    form = OfferEditForm()
+    if not form.validate_on_submit():
+        return _render_offer(row, form, 400)
+    try:
+        stock = seller.update_offer(
+            current_user.id, product_id, form.price.data, form.quantity.data, form.expected_quantity.data
+        )
+    except seller.StockChanged as changed:
+        form.quantity.errors.append(str(changed))
+        return _render_offer(get_offer_or_404(product_id, current_user.id), form, 409)
+    except seller.OfferRemoved as removed:
+        flash(str(removed), "danger")
+        return _render_offer(row, form, 409)
+    flash(f"Saved {row['product_name']}: {money(form.price.data)}, {stock} in stock.", "success")
+    return redirect(safe_next(request.form.get("next")) or url_for("seller.offer", product_id=product_id))
+
+
+@bp.post("/inventory/<int:product_id>/remove")
+def remove_offer(product_id: int):
+    row = get_offer_or_404(product_id, current_user.id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    if seller.remove_offer(current_user.id, product_id):
+        flash(f"{row['product_name']} is no longer for sale. Its past orders are kept.", "success")
+    else:
+        flash(f"{row['product_name']} was already removed.", "info")
+    return redirect(safe_next(request.form.get("next")) or url_for("seller.inventory"))
+
+
+# Offering a product that is already in the catalog
+
+
+@bp.get("/offers/new")
+def new_offer():
+    product_id = request.args.get("product_id", type=int)
+    if product_id:
+        return _render_offer_form(_product_to_offer_or_404(product_id), OfferForm(data={"product_id": product_id}))
+    keyword = (request.args.get("q") or "").strip()[:100]
+    results = seller.search_products_to_offer(current_user.id, keyword) if keyword else []
+    return render_template("seller/offer_search.html", keyword=keyword, results=results)
+
+
+def _product_to_offer_or_404(product_id: int):
+    row = seller.get_product_to_offer(current_user.id, product_id) if 0 < product_id <= MAX_ID else None
+    if row is None:
+        abort(404)
+    return row
+
+
+def _render_offer_form(product, form, status: int = 200):
+    return render_template("seller/offer_new.html", product=product, form=form), status
+
+
+@bp.post("/offers")
+def create_offer():
+    form = OfferForm()
+    if not form.validate_on_submit():
+        if form.product_id.data and not form.product_id.errors:
+            return _render_offer_form(_product_to_offer_or_404(form.product_id.data), form, 400)
+        abort(400, _problem(form))
+    product_id = form.product_id.data
+    try:
+        reactivated = seller.add_offer(current_user.id, product_id, form.price.data, form.quantity.data)
+    except seller.ProductNotFound:
+        abort(404)
+    except seller.AlreadyOffered:
+        return _render_offer_form(_product_to_offer_or_404(product_id), form, 409)
+    flash("You sell this product again." if reactivated else "You now sell this product.", "success")
+    return redirect(url_for("seller.offer", product_id=product_id))
+
+
+# Products the seller creates
+
+
+def _category_choices() -> dict[str, list[tuple[int, str]]]:
+    """Categories grouped by department, for a select with option groups."""
+    groups: dict[str, list[tuple[int, str]]] = {}
+    for row in seller.list_category_choices():
+        groups.setdefault(row["department_name"], []).append((row["id"], row["name"]))
+    return groups
+
+
+def _details(form) -> dict:
+    return {"name": form.name.data, "description": form.description.data or "", "category_id": form.category_id.data}
+
+
+def _uploaded_image(form) -> images.ProcessedImage | None:
+    """The form's image, checked and re-encoded; None if none was sent. Adds a field error if refused."""
+    upload = form.image.data
+    if upload is None or not getattr(upload, "filename", ""):
+        return None
+    try:
+        return images.process_upload(upload.stream)
+    except images.ImageRejected as rejected:
+        form.image.errors.append(str(rejected))
+        return None
+
+
+@bp.get("/products/new")
+def new_product():
+    form = NewProductForm()
+    form.category_id.choices = _category_choices()
+    return render_template("seller/product_form.html", form=form, product=None)
+
+
+@bp.post("/products/new")
+def create_product():
+    form = NewProductForm()
+    form.category_id.choices = _category_choices()
+    if form.validate_on_submit():
+        image = _uploaded_image(form)
+        if not form.image.errors:
+            product_id = seller.create_product(
+                current_user.id, _details(form), image, form.price.data, form.quantity.data
+            )
+            flash(f"{form.name.data} is created and for sale.", "success")
+            return redirect(url_for("seller.offer", product_id=product_id))
+    return render_template("seller/product_form.html", form=form, product=None), 400
+
+
+@bp.get("/products/<int:product_id>/edit")
+def edit_product(product_id: int):
+    product = get_own_product_or_403(product_id, current_user.id)
+    form = ProductForm(data=dict(product))
+    form.category_id.choices = _category_choices()
+    return render_template("seller/product_form.html", form=form, product=product)
+
+
+@bp.post("/products/<int:product_id>/edit")
+def update_product(product_id: int):
+    product = get_own_product_or_403(product_id, current_user.id)
+    form = ProductForm()
+    form.category_id.choices = _category_choices()
+    if form.validate_on_submit():
+        image = _uploaded_image(form)
+        if not form.image.errors:
+            if not seller.update_product(product_id, current_user.id, _details(form), image):
+                abort(404)
+            flash(f"{form.name.data} is saved.", "success")
+            return redirect(f"/products/{product_id}")
+    return render_template("seller/product_form.html", form=form, product=product), 400
+
+
+# Fulfilment
+
+
+@bp.get("/orders")
+def orders():
+    return _render_orders()
+
+
+def _render_orders(status: int = 200):
+    filters = fulfilment.parse_filters(request.args)
+    for problem in filters.problems:
+        flash(problem, "warning")
+    page_number = requested_page()
+    total = fulfilment.count_lines(current_user.id, filters)
+    rows = fulfilment.list_lines(current_user.id, filters, ORDERS_PAGE_SIZE, (page_number - 1) * ORDERS_PAGE_SIZE)
+    return render_template(
+        "seller/orders.html",
+        lines=Page(rows, page_number, ORDERS_PAGE_SIZE, total),
+        filters=filters,
+        fulfil_form=FulfilForm(formdata=None),
+    ), status
+
+
+@bp.post("/orders/fulfil")
+def fulfil():
+    form = FulfilForm()
+    if not form.validate_on_submit():
+        flash(_problem(form), "danger")
+        return _render_orders(400)
+    order_ids = form.selected_ids()
+    if fulfilment.count_own_lines(current_user.id, order_ids) != len(order_ids):
+        abort(404)
+    marked = fulfilment.mark_fulfilled(current_user.id, order_ids)
+    skipped = len(order_ids) - len(marked)
+    if not marked:
+        flash("Nothing was marked: these lines were cancelled or already fulfilled.", "danger")
+        return _render_orders(409)
+    flash(f"Marked {_lines(len(marked))} fulfilled.", "success")
+    if skipped:
+        flash(f"{_lines(skipped)} not marked: cancelled or already fulfilled.", "warning")
+    return redirect(safe_next(request.form.get("next")) or url_for("seller.orders"))
+
+
+def _lines(count: int) -> str:
+    return f"{count} line" if count == 1 else f"{count} lines"

@@ -1,0 +1,226 @@
+"""The seller's order lines: the list, its filters, and "Mark fulfilled"."""
+
+import re
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from app.models import cart, checkout, purchase
+from tests import factories
+from tests.conftest import Actions, query_one
+
+
+@pytest.fixture
+def sales(app, actions):
+    """Two sellers; one purchase with a line from each, and a second purchase from the first.
+
+    The client is signed in as Sam, the first seller.
+    """
+    sam = actions.create_user(full_name="Sam Seller")
+    rita = actions.create_user(full_name="Rita Rival")
+    category = factories.category(app)
+    lamp = factories.product(app, sam["id"], category["id"], name="Desk Lamp")
+    vase = factories.product(app, rita["id"], category["id"], name="Glass Vase")
+    factories.offer(app, sam["id"], lamp["id"], price="25.00", quantity=10)
+    factories.offer(app, rita["id"], vase["id"], price="40.00", quantity=10)
+    bea = actions.create_user(full_name="Bea Buyer", address="12 Elm Street, Springfield", balance="500")
+    carl = actions.create_user(full_name="Carl Client", address="9 Oak Road, Shelbyville", balance="500")
+    first = buy(app, bea, [(sam, lamp, 2), (rita, vase, 1)])
+    second = buy(app, carl, [(sam, lamp, 1)])
+    actions.login(sam["email"])
+    return {"sam": sam, "rita": rita, "bea": bea, "carl": carl, "lamp": lamp, "vase": vase} | {
+        "first": first,
+        "second": second,
+        "sam_first": line_id(app, first, sam),
+        "rita_first": line_id(app, first, rita),
+        "sam_second": line_id(app, second, sam),
+    }
+
+
+def buy(app, buyer, lines) -> int:
+    with app.app_context():
+        for seller, product, quantity in lines:
+            cart.set_line(buyer["id"], seller["id"], product["id"], quantity)
+        return checkout.place_order(buyer["id"], checkout.new_token()).purchase_id
+
+
+def line_id(app, purchase_id, seller) -> int:
+    return query_one(
+        app, "SELECT id FROM orders WHERE purchase_id = :p AND seller_id = :s", p=purchase_id, s=seller["id"]
+    )["id"]
+
+
+def line(app, order_id):
+    return query_one(app, "SELECT * FROM orders WHERE id = :id", id=order_id)
+
+
+def stock(app, seller, product) -> int:
+    return query_one(
+        app, "SELECT quantity FROM offers WHERE seller_id = :s AND product_id = :p", s=seller["id"], p=product["id"]
+    )["quantity"]
+
+
+def fulfil(actions, *order_ids, only=None):
+    data = {"order_ids": [str(order_id) for order_id in order_ids]}
+    if only is not None:
+        data["only"] = str(only)
+    return actions.post("/seller/orders/fulfil", data)
+
+
+def test_the_list_shows_my_lines_with_buyer_and_address_only(client, sales):
+    page = client.get("/seller/orders").get_data(as_text=True)
+    assert "Bea Buyer" in page and "12 Elm Street, Springfield" in page
+    assert "Carl Client" in page and "9 Oak Road, Shelbyville" in page
+    assert "Desk Lamp" in page and "$50.00" in page and "$25.00" in page
+    # Rita's line in Bea's purchase, and the purchase total, are not Sam's business.
+    assert "Glass Vase" not in page and "Rita Rival" not in page and "$90.00" not in page
+    assert 'data-testid="line-count">2 lines<' in page
+    ids = re.findall(r'name="order_ids" value="(\d+)"', page)
+    assert ids == [str(sales["sam_second"]), str(sales["sam_first"])]  # newest first
+
+
+def test_the_navbar_counts_pending_lines(client, actions, sales):
+    assert 'data-testid="pending-count">2<' in client.get("/").get_data(as_text=True)
+    fulfil(actions, sales["sam_first"])
+    assert 'data-testid="pending-count">1<' in client.get("/").get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("status=pending", []),
+        ("status=fulfilled", ["sam_first"]),
+        ("status=cancelled", ["sam_second"]),
+        ("q=bea", ["sam_first"]),
+        ("q=CLIENT", ["sam_second"]),
+        ("q=desk+lamp", ["sam_second", "sam_first"]),
+        ("q=vase", []),  # Rita's product: no line of Sam's has it
+        ("q=%25", []),
+        ("date_from=2000-01-01&date_to=2000-12-31", []),
+        ("status=bogus&date_from=yesterday", ["sam_second", "sam_first"]),
+    ],
+)
+def test_filters(app, client, actions, sales, query, expected):
+    """Sam's first line is fulfilled, his second cancelled: none is pending."""
+    fulfil(actions, sales["sam_first"])
+    with app.app_context():
+        purchase.cancel_line(sales["sam_second"], sales["second"], sales["carl"]["id"])
+    page = client.get(f"/seller/orders?{query}").get_data(as_text=True)
+    shown = re.findall(r"Purchase #(\d+)", page)
+    purchase_of = {"sam_first": sales["first"], "sam_second": sales["second"]}
+    assert shown == [str(purchase_of[name]) for name in expected]
+
+
+def test_date_filters_include_the_whole_last_day(client, sales):
+    today = datetime.now(UTC).date()
+    page = client.get(f"/seller/orders?date_from={today}&date_to={today}").get_data(as_text=True)
+    assert 'data-testid="line-count">2 lines match<' in page
+    tomorrow = today + timedelta(days=1)
+    assert "No order lines match" in client.get(f"/seller/orders?date_from={tomorrow}").get_data(as_text=True)
+
+
+def test_mark_one_line_fulfilled(app, client, actions, sales):
+    before = stock(app, sales["sam"], sales["lamp"])
+    response = fulfil(actions, sales["sam_second"], only=sales["sam_first"])  # the row button wins
+    assert response.status_code == 302
+    assert line(app, sales["sam_first"])["fulfilled_at"] is not None
+    assert line(app, sales["sam_second"])["fulfilled_at"] is None
+    assert stock(app, sales["sam"], sales["lamp"]) == before  # stock left at checkout
+    page = client.get("/seller/orders").get_data(as_text=True)
+    assert "Marked 1 line fulfilled." in page and "Fulfilled" in page
+
+
+def test_mark_a_selection_fulfilled_and_the_buyer_sees_it(app, client, actions, sales):
+    response = fulfil(actions, sales["sam_first"], sales["sam_second"])
+    assert response.status_code == 302
+    assert line(app, sales["sam_first"])["fulfilled_at"] is not None
+    assert line(app, sales["sam_second"])["fulfilled_at"] is not None
+    assert "Marked 2 lines fulfilled." in client.get("/seller/orders").get_data(as_text=True)
+    # Carl's purchase has only Sam's line: it is fulfilled. Bea's waits for Rita's line.
+    actions.logout()
+    actions.login(sales["carl"]["email"])
+    assert "Fulfilled" in client.get(f"/purchases/{sales['second']}").get_data(as_text=True)
+    assert "Fulfilled" in client.get("/purchases?status=fulfilled").get_data(as_text=True)
+    actions.logout()
+    actions.login(sales["bea"]["email"])
+    page = client.get(f"/purchases/{sales['first']}").get_data(as_text=True)
+    assert "Fulfilled" in page and "Pending" in page
+    assert f"Purchase #{sales['first']}" not in client.get("/purchases?status=fulfilled").get_data(as_text=True)
+
+
+def test_a_fulfilled_line_cannot_be_cancelled(app, actions, sales):
+    fulfil(actions, sales["sam_first"])
+    with app.app_context(), pytest.raises(purchase.CancelFailed, match="already shipped"):
+        purchase.cancel_line(sales["sam_first"], sales["first"], sales["bea"]["id"])
+
+
+def test_a_cancelled_line_cannot_be_fulfilled(app, client, actions, sales):
+    with app.app_context():
+        purchase.cancel_line(sales["sam_second"], sales["second"], sales["carl"]["id"])
+    response = fulfil(actions, only=sales["sam_second"])
+    assert response.status_code == 409
+    assert "Nothing was marked" in response.get_data(as_text=True)
+    row = line(app, sales["sam_second"])
+    assert row["fulfilled_at"] is None and row["cancelled_at"] is not None
+    # In a selection, the open line is marked and the cancelled one is reported.
+    response = fulfil(actions, sales["sam_first"], sales["sam_second"])
+    assert response.status_code == 302
+    page = client.get("/seller/orders").get_data(as_text=True)
+    assert "Marked 1 line fulfilled." in page and "1 line not marked" in page
+
+
+def test_marking_twice_marks_once(app, actions, sales):
+    fulfil(actions, sales["sam_first"])
+    first_time = line(app, sales["sam_first"])["fulfilled_at"]
+    assert fulfil(actions, sales["sam_first"]).status_code == 409
+    assert line(app, sales["sam_first"])["fulfilled_at"] == first_time
+
+
+def test_another_sellers_lines_are_not_found_and_unchanged(app, actions, sales):
+    assert fulfil(actions, sales["rita_first"]).status_code == 404
+    assert fulfil(actions, only=sales["rita_first"]).status_code == 404
+    # Mixed with one of mine: the whole request is refused, nothing is marked.
+    assert fulfil(actions, sales["sam_first"], sales["rita_first"]).status_code == 404
+    assert line(app, sales["rita_first"])["fulfilled_at"] is None
+    assert line(app, sales["sam_first"])["fulfilled_at"] is None
+    assert fulfil(actions, 99999999).status_code == 404
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {},
+        {"order_ids": ["abc"]},
+        {"order_ids": ["-1"]},
+        {"order_ids": ["9" * 30]},
+        {"only": "x"},
+        {"order_ids": [str(number) for number in range(1, 102)]},
+    ],
+)
+def test_bad_selections_are_refused(app, actions, sales, data):
+    response = actions.post("/seller/orders/fulfil", data)
+    assert response.status_code == 400
+    assert query_one(app, "SELECT count(*) AS n FROM orders WHERE fulfilled_at IS NOT NULL")["n"] == 0
+
+
+def test_a_seller_without_orders_sees_an_empty_list(client, actions, sales):
+    actions.logout()
+    actions.signed_in_user(full_name="New Seller")
+    page = client.get("/seller/orders").get_data(as_text=True)
+    assert "No orders yet" in page and "Bea Buyer" not in page
+
+
+def test_the_orders_page_runs_a_fixed_number_of_queries(app, client, sales, count_queries):
+    with count_queries() as few:
+        client.get("/seller/orders?q=lamp&status=pending")
+    buyers = [Actions(app, app.test_client()).create_user(balance="100") for _ in range(15)]
+    factories.offer(app, sales["sam"]["id"], sales["vase"]["id"], quantity=50)
+    for buyer in buyers:
+        buy(app, buyer, [(sales["sam"], sales["vase"], 1)])
+    with count_queries() as many:
+        response = client.get("/seller/orders?q=lamp&status=pending")
+    assert response.status_code == 200
+    assert len(many) == len(few)
+    with count_queries() as unfiltered:
+        page = client.get("/seller/orders").get_data(as_text=True)
+    assert len(unfiltered) == len(few) and page.count('name="order_ids"') == 17
