@@ -1,0 +1,107 @@
+"""A guest searches, filters, sorts, pages forward and back, opens a product and adds it to the cart."""
+
+import re
+import uuid
+
+import pytest
+from playwright.sync_api import expect
+
+from tests import factories
+
+
+def _token() -> str:
+    """A made-up word, letters only, that no other test's products contain."""
+    return "zq" + "".join(chr(ord("a") + int(digit, 16)) for digit in uuid.uuid4().hex[:8])
+
+
+@pytest.fixture
+def lamps(app, actions):
+    """Thirty lamps and five shades in one department, all in stock, committed for the live server."""
+    word = _token()
+    seller = actions.create_user(full_name=f"Seller {word}")
+    department = factories.department(app, f"Lighting {word}")
+    lamps_category = factories.category(app, department["id"], f"Lamps {word}")
+    shades_category = factories.category(app, department["id"], f"Shades {word}")
+    for number in range(30):
+        product = factories.product(app, seller["id"], lamps_category["id"], f"Lamp {word} {number:02d}", "A lamp.")
+        factories.offer(app, seller["id"], product["id"], f"{10 + number}.00", 7)
+    for number in range(5):
+        product = factories.product(app, seller["id"], shades_category["id"], f"Shade {word} {number}", "A shade.")
+        factories.offer(app, seller["id"], product["id"], "5.00", 7)
+    return word
+
+
+def first_card(page):
+    return page.get_by_role("main").get_by_role("article").first
+
+
+def test_search_filter_sort_page_open_and_add_to_cart(page, lamps):
+    word = lamps
+    page.goto("/")
+    page.get_by_role("searchbox", name="Search products").fill(word)
+    page.get_by_role("searchbox", name="Search products").press("Enter")
+    expect(page).to_have_url(re.compile(rf"/products\?q={word}$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Results for “{word}”")
+    expect(page.locator("#result-count")).to_contain_text("1–24 of 35 results")
+
+    # Filter: the department, then one of its categories (the counts are for this search).
+    facets = page.get_by_role("navigation", name="Departments and categories")
+    facets.get_by_role("link", name=f"Lighting {word}").click()
+    expect(facets.get_by_text("(30)")).to_be_visible()
+    facets.get_by_role("link", name=f"Lamps {word}").click()
+    expect(page).to_have_url(re.compile(r"category=category-"))
+    expect(page.locator("#result-count")).to_contain_text("1–24 of 30 results")
+
+    page.get_by_label("Minimum price ($)").fill("15")
+    page.get_by_role("button", name="Apply filters").click()
+    expect(page).to_have_url(re.compile(r"min_price=15"))
+    expect(page.locator("#result-count")).to_contain_text("1–24 of 25 results")
+
+    # Sort, then page forward; the back button returns to the first page, state in the URL.
+    page.get_by_label("Sort by").select_option(label="Price: high to low")
+    page.get_by_role("button", name="Sort", exact=True).click()
+    expect(page).to_have_url(re.compile(r"sort=price_desc"))
+    expect(first_card(page)).to_contain_text(f"Lamp {word} 29")
+    first_page_url = page.url
+
+    page.get_by_role("navigation", name="Result pages").get_by_role("link", name="Next").click()
+    expect(page).to_have_url(re.compile(r"page=2"))
+    expect(page.locator("#result-count")).to_contain_text("25–25 of 25 results")
+    expect(first_card(page)).to_contain_text(f"Lamp {word} 05")
+
+    page.go_back()
+    expect(page).to_have_url(first_page_url)
+    expect(first_card(page)).to_contain_text(f"Lamp {word} 29")
+    expect(page.get_by_label("Sort by")).to_have_value("price_desc")
+    expect(page.get_by_label("Minimum price ($)")).to_have_value("15.00")
+    page.go_forward()
+    expect(page).to_have_url(re.compile(r"page=2"))
+
+    # Open the product and add it to the cart as a guest.
+    page.get_by_role("link", name=f"Lamp {word} 05", exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Lamp {word} 05")
+    breadcrumb = page.get_by_role("navigation", name="Breadcrumb")
+    expect(breadcrumb.get_by_role("link", name=f"Lamps {word}")).to_be_visible()
+    sellers = page.get_by_role("table")
+    expect(sellers.get_by_role("link", name=f"Seller {word}")).to_be_visible()
+    sellers.get_by_label(f"Quantity from Seller {word}").fill("2")
+    sellers.get_by_role("button", name="Add to cart").click()
+    expect(page.get_by_role("alert")).to_contain_text(f"Added 2 × Lamp {word} 05 to your cart.")
+
+
+def test_keyboard_reaches_the_filters_and_results(page, lamps):
+    word = lamps
+    page.goto(f"/products?q={word}")
+    page.get_by_label("In stock only").focus()
+    page.keyboard.press("Space")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("button", name="Apply filters")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(r"in_stock=1"))
+    expect(page.get_by_label("In stock only")).to_be_checked()
+
+
+def test_a_search_with_no_match_shows_an_empty_state(page, lamps):
+    page.goto("/products?q=qqqqqqqqqqqqqqqqqqqqq")
+    expect(page.get_by_text("No products match")).to_be_visible()
