@@ -1,0 +1,8 @@
+"""Demo and scale data: a generated marketplace, consistent in every table, loaded with COPY.
+
+`python -m db.generated --help` for the command line; DEMO_LOGINS lists the fixed accounts.
+"""
+
+from .people import DEMO_LOGINS, GENERATED_PASSWORD, format_logins
+
+__all__ = ["DEMO_LOGINS", "GENERATED_PASSWORD", "format_logins"]

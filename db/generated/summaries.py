@@ -1,0 +1,74 @@
+"""The summary columns the triggers in functions.sql would maintain, computed in one pass.
+
+The load runs with triggers off, so these must equal what the triggers would have produced:
+check.py recomputes every one of them in SQL.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .catalog import Catalog
+from .commerce import Orders
+from .reviews import Reviews
+
+NO_PRICE = -1  # stands for NULL min_price / rating_avg
+
+
+@dataclass(frozen=True)
+class Summaries:
+    """Per-product and per-user summary columns (indexed by id - 1)."""
+
+    offer_count: np.ndarray
+    total_stock: np.ndarray
+    min_price: np.ndarray  # cents, NO_PRICE when the product has no active offer
+    rating_count: np.ndarray
+    rating_sum: np.ndarray
+    rating_avg: np.ndarray  # hundredths, NO_PRICE when unrated
+    units_sold: np.ndarray
+    seller_rating_count: np.ndarray
+    seller_rating_sum: np.ndarray
+
+
+def _lowest(products: np.ndarray, prices: np.ndarray, product_count: int) -> np.ndarray:
+    """The lowest price per product id, NO_PRICE where it has none."""
+    lowest = np.full(product_count, np.iinfo(np.int64).max)
+    np.minimum.at(lowest, products - 1, prices)
+    return np.where(lowest == np.iinfo(np.int64).max, NO_PRICE, lowest)
+
+
+def _rating_average(total: np.ndarray, count: np.ndarray) -> np.ndarray:
+    """round(total / count, 2) in hundredths, halves away from zero like PostgreSQL's numeric round."""
+    safe = np.maximum(count, 1)
+    return np.where(count > 0, (200 * total + safe) // (2 * safe), NO_PRICE)
+
+
+def make_summaries(catalog: Catalog, stock_quantity: np.ndarray, orders: Orders, reviews: Reviews, users: int):
+    """Compute every summary column from the generated rows."""
+    products = catalog.product_count
+    active = catalog.offer_active
+    offered = catalog.offer_product[active]
+    quantity = stock_quantity[active]
+    price = catalog.offer_price[active]
+    in_stock = quantity > 0
+    cheapest_in_stock = _lowest(offered[in_stock], price[in_stock], products)
+    cheapest = _lowest(offered, price, products)
+    kept = ~orders.line_is_cancelled
+    product_reviews, seller_reviews = reviews.products, reviews.sellers
+    rating_count = np.bincount(product_reviews.target - 1, minlength=products)
+    rating_sum = np.bincount(product_reviews.target - 1, weights=product_reviews.rating, minlength=products)
+    rating_sum = rating_sum.round().astype(np.int64)
+    seller_sum = np.bincount(seller_reviews.target - 1, weights=seller_reviews.rating, minlength=users)
+    return Summaries(
+        offer_count=np.bincount(offered - 1, minlength=products),
+        total_stock=np.bincount(offered - 1, weights=quantity, minlength=products).round().astype(np.int64),
+        min_price=np.where(cheapest_in_stock != NO_PRICE, cheapest_in_stock, cheapest),
+        rating_count=rating_count,
+        rating_sum=rating_sum,
+        rating_avg=_rating_average(rating_sum, rating_count),
+        units_sold=np.bincount(orders.line_product[kept] - 1, weights=orders.line_quantity[kept], minlength=products)
+        .round()
+        .astype(np.int64),
+        seller_rating_count=np.bincount(seller_reviews.target - 1, minlength=users),
+        seller_rating_sum=seller_sum.round().astype(np.int64),
+    )

@@ -1,0 +1,330 @@
+"""How each table's rows are written out: the columns COPY fills and their text, chunk by chunk."""
+
+import numpy as np
+
+from .copyload import TableSource, booleans, integers, money, or_null, timestamps
+from .ledger import KINDS, NO_PURCHASE
+from .people import ADMIN_ID, DEMO_LOGINS, TIME_ZONES
+from .stock import NO_ORDER, REASONS
+from .summaries import NO_PRICE
+from .texts import escape_copy
+from .timeline import DAY
+from .vocabulary import DEPARTMENTS, all_categories
+from .world import World
+
+NO_TIME = -1
+
+
+def _departments(world: World) -> TableSource:
+    """The departments, ids in vocabulary order."""
+    rows = [(str(number), escape_copy(d.name), d.slug) for number, d in enumerate(DEPARTMENTS, start=1)]
+    return TableSource(
+        "departments", ("id", "name", "slug"), len(rows), lambda start, stop: list(zip(*rows[start:stop], strict=True))
+    )
+
+
+def _categories(world: World) -> TableSource:
+    """The categories, ids in vocabulary order."""
+    department_ids = {department.slug: number for number, department in enumerate(DEPARTMENTS, start=1)}
+    rows = [
+        (str(number), str(department_ids[department.slug]), escape_copy(category.name), category.slug)
+        for number, (department, category) in enumerate(all_categories(), start=1)
+    ]
+    columns = ("id", "department_id", "name", "slug")
+    return TableSource("categories", columns, len(rows), lambda start, stop: list(zip(*rows[start:stop], strict=True)))
+
+
+def _users(world: World) -> TableSource:
+    """Users with their balances and seller ratings."""
+    people, summaries = world.people, world.summaries
+    first_names, last_names = np.array(people.first_names, dtype=object), np.array(people.last_names, dtype=object)
+    email_first = np.array(people.email_first_names, dtype=object)
+    email_last = np.array(people.email_last_names, dtype=object)
+    addresses, hashes = np.array(people.addresses, dtype=object), np.array(people.password_hashes, dtype=object)
+    zones = np.array(TIME_ZONES, dtype=object)
+    demo_emails = [login.email for login in DEMO_LOGINS]
+
+    def rows(start: int, stop: int):
+        """Users start..stop (0-based)."""
+        ids = np.arange(start + 1, stop + 1)
+        window = slice(start, stop)
+        first, last = people.first_name[window], people.last_name[window]
+        emails = email_first[first] + "." + email_last[last] + np.array(integers(ids), dtype=object) + "@example.net"
+        demo = ids <= len(demo_emails)
+        emails[demo] = [demo_emails[number - 1] for number in ids[demo]]
+        return [
+            integers(ids),
+            emails,
+            first_names[first] + " " + last_names[last],
+            addresses[people.address[window]],
+            hashes[people.password[window]],
+            money(world.ledger.balances[window]),
+            zones[people.time_zone[window]],
+            integers(people.low_stock_threshold[window]),
+            booleans(ids == ADMIN_ID),
+            integers(summaries.seller_rating_count[window]),
+            integers(summaries.seller_rating_sum[window]),
+            timestamps(people.created_at[window]),
+        ]
+
+    columns = ("id", "email", "full_name", "address", "password_hash", "balance", "time_zone")
+    columns += ("low_stock_threshold", "is_admin", "seller_rating_count", "seller_rating_sum", "created_at")
+    return TableSource("users", columns, people.count, rows)
+
+
+def _products(world: World) -> TableSource:
+    """Products with names, descriptions and their summary columns."""
+    catalog, summaries, text = world.catalog, world.summaries, world.catalog_text
+
+    def rows(start: int, stop: int):
+        """Products start..stop (0-based)."""
+        window = slice(start, stop)
+        head = catalog.product_head[window]
+        sentences = catalog.product_sentence[window]
+        description = text.subjects[head] + text.leads.texts[catalog.product_lead[window]]
+        description = description + text.sentences.texts[sentences[:, 0]] + text.sentences.texts[sentences[:, 1]]
+        created = timestamps(catalog.product_created[window])
+        return [
+            integers(np.arange(start + 1, stop + 1)),
+            integers(catalog.product_category[window] + 1),
+            integers(catalog.product_creator[window]),
+            text.heads.texts[head] + text.tails.texts[catalog.product_tail[window]],
+            description,
+            created,
+            created,
+            integers(summaries.offer_count[window]),
+            integers(summaries.total_stock[window]),
+            or_null(money(summaries.min_price[window]), summaries.min_price[window] == NO_PRICE),
+            integers(summaries.rating_count[window]),
+            integers(summaries.rating_sum[window]),
+            or_null(money(summaries.rating_avg[window]), summaries.rating_avg[window] == NO_PRICE),
+            integers(summaries.units_sold[window]),
+        ]
+
+    columns = ("id", "category_id", "creator_id", "name", "description", "created_at", "updated_at", "offer_count")
+    columns += ("total_stock", "min_price", "rating_count", "rating_sum", "rating_avg", "units_sold")
+    return TableSource("products", columns, world.catalog.product_count, rows)
+
+
+def _offers(world: World) -> TableSource:
+    """Offers in primary-key order."""
+    catalog, stock = world.catalog, world.stock
+
+    def rows(start: int, stop: int):
+        """Offers start..stop."""
+        window = slice(start, stop)
+        return [
+            integers(catalog.offer_seller[window]),
+            integers(catalog.offer_product[window]),
+            money(catalog.offer_price[window]),
+            integers(stock.offer_quantity[window]),
+            booleans(catalog.offer_active[window]),
+            timestamps(catalog.offer_created[window]),
+            timestamps(stock.offer_updated[window]),
+        ]
+
+    columns = ("seller_id", "product_id", "price", "quantity", "is_active", "created_at", "updated_at")
+    return TableSource("offers", columns, len(catalog.offer_seller), rows)
+
+
+def _inventory_events(world: World) -> TableSource:
+    """Inventory events in id (time) order."""
+    catalog, stock = world.catalog, world.stock
+    reasons = np.array(REASONS, dtype=object)
+
+    def rows(start: int, stop: int):
+        """Events start..stop (0-based)."""
+        window = slice(start, stop)
+        offer = stock.event_offer[window]
+        order = stock.event_order[window]
+        return [
+            integers(np.arange(start + 1, stop + 1)),
+            integers(catalog.offer_seller[offer]),
+            integers(catalog.offer_product[offer]),
+            integers(stock.event_delta[window]),
+            integers(stock.event_after[window]),
+            reasons[stock.event_reason[window]],
+            or_null(integers(order), order == NO_ORDER),
+            timestamps(stock.event_created[window]),
+        ]
+
+    columns = ("id", "seller_id", "product_id", "delta", "quantity_after", "reason", "order_id", "created_at")
+    return TableSource("inventory_events", columns, len(stock.event_offer), rows)
+
+
+def _purchases(world: World) -> TableSource:
+    """Purchases in id (time) order."""
+    orders = world.orders
+
+    def rows(start: int, stop: int):
+        """Purchases start..stop (0-based)."""
+        window = slice(start, stop)
+        return [
+            integers(np.arange(start + 1, stop + 1)),
+            integers(orders.purchase_buyer[window]),
+            orders.purchase_token[window],
+            money(orders.purchase_total[window]),
+            timestamps(orders.purchase_created[window]),
+        ]
+
+    return TableSource(
+        "purchases", ("id", "buyer_id", "checkout_token", "total", "created_at"), len(orders.purchase_buyer), rows
+    )
+
+
+def _optional_times(seconds: np.ndarray) -> np.ndarray:
+    """Timestamps with NULL where the time is NO_TIME."""
+    missing = seconds == NO_TIME
+    return or_null(timestamps(np.where(missing, DAY, seconds)), missing)
+
+
+def _orders(world: World) -> TableSource:
+    """Order lines in id order."""
+    orders = world.orders
+
+    def rows(start: int, stop: int):
+        """Lines start..stop (0-based)."""
+        window = slice(start, stop)
+        return [
+            integers(np.arange(start + 1, stop + 1)),
+            integers(orders.line_purchase[window]),
+            integers(orders.line_buyer[window]),
+            integers(orders.line_seller[window]),
+            integers(orders.line_product[window]),
+            integers(orders.line_quantity[window]),
+            money(orders.line_price[window]),
+            timestamps(orders.line_ordered[window]),
+            _optional_times(orders.line_fulfilled[window]),
+            _optional_times(orders.line_cancelled[window]),
+        ]
+
+    columns = ("id", "purchase_id", "buyer_id", "seller_id", "product_id", "quantity", "unit_price", "ordered_at")
+    columns += ("fulfilled_at", "cancelled_at")
+    return TableSource("orders", columns, len(orders.line_purchase), rows)
+
+
+def _balance_ledger(world: World) -> TableSource:
+    """Ledger rows in id (time) order."""
+    ledger = world.ledger
+    kinds = np.array(KINDS, dtype=object)
+
+    def rows(start: int, stop: int):
+        """Rows start..stop (0-based)."""
+        window = slice(start, stop)
+        purchase = ledger.purchase[window]
+        return [
+            integers(np.arange(start + 1, stop + 1)),
+            integers(ledger.user[window]),
+            kinds[ledger.kind[window]],
+            money(ledger.amount[window]),
+            money(ledger.balance_after[window]),
+            or_null(integers(purchase), purchase == NO_PURCHASE),
+            timestamps(ledger.created[window]),
+        ]
+
+    columns = ("id", "user_id", "kind", "amount", "balance_after", "purchase_id", "created_at")
+    return TableSource("balance_ledger", columns, len(ledger.user), rows)
+
+
+def _cart_lines(world: World) -> TableSource:
+    """Cart lines in primary-key order."""
+    carts, catalog = world.carts, world.catalog
+
+    def rows(start: int, stop: int):
+        """Lines start..stop."""
+        window = slice(start, stop)
+        offer = carts.offer[window]
+        return [
+            integers(carts.user[window]),
+            integers(catalog.offer_seller[offer]),
+            integers(catalog.offer_product[offer]),
+            integers(carts.quantity[window]),
+            money(carts.price_when_added[window]),
+            booleans(carts.saved_for_later[window]),
+            timestamps(carts.added[window]),
+        ]
+
+    columns = ("user_id", "seller_id", "product_id", "quantity", "price_when_added", "saved_for_later", "added_at")
+    return TableSource("cart_lines", columns, len(carts.user), rows)
+
+
+def _reviews(name: str, target: str, reviews, titles, bodies) -> TableSource:
+    """Product or seller reviews in id (time) order."""
+
+    def rows(start: int, stop: int):
+        """Reviews start..stop (0-based)."""
+        window = slice(start, stop)
+        created = timestamps(reviews.created[window])
+        return [
+            integers(np.arange(start + 1, stop + 1)),
+            integers(reviews.target[window]),
+            integers(reviews.author[window]),
+            integers(reviews.rating[window]),
+            titles.texts[reviews.title[window]],
+            bodies.texts[reviews.body[window]],
+            integers(reviews.helpful[window]),
+            created,
+            created,
+        ]
+
+    columns = ("id", target, "author_id", "rating", "title", "body", "helpful_count", "created_at", "updated_at")
+    return TableSource(name, columns, len(reviews.target), rows)
+
+
+def _votes(name: str, reviews) -> TableSource:
+    """Helpful votes in primary-key order."""
+
+    def rows(start: int, stop: int):
+        """Votes start..stop."""
+        window = slice(start, stop)
+        return [
+            integers(reviews.vote_review[window]),
+            integers(reviews.vote_voter[window]),
+            timestamps(reviews.vote_created[window]),
+        ]
+
+    return TableSource(name, ("review_id", "voter_id", "created_at"), len(reviews.vote_review), rows)
+
+
+def _messages(world: World) -> TableSource:
+    """Messages in id (time) order."""
+    messages, pool = world.messages, world.message_text
+
+    def rows(start: int, stop: int):
+        """Messages start..stop (0-based)."""
+        window = slice(start, stop)
+        return [
+            integers(np.arange(start + 1, stop + 1)),
+            integers(messages.purchase[window]),
+            integers(messages.seller[window]),
+            integers(messages.sender[window]),
+            integers(messages.recipient[window]),
+            pool.texts[messages.body[window]],
+            timestamps(messages.created[window]),
+            _optional_times(messages.read[window]),
+        ]
+
+    columns = ("id", "purchase_id", "seller_id", "sender_id", "recipient_id", "body", "created_at", "read_at")
+    return TableSource("messages", columns, len(messages.purchase), rows)
+
+
+def table_sources(world: World) -> list[TableSource]:
+    """Every table the generator fills, parents before children."""
+    reviews, text = world.reviews, world.review_text
+    return [
+        _departments(world),
+        _categories(world),
+        _users(world),
+        _products(world),
+        _offers(world),
+        _purchases(world),
+        _orders(world),
+        _inventory_events(world),
+        _balance_ledger(world),
+        _cart_lines(world),
+        _reviews("product_reviews", "product_id", reviews.products, text.product_titles, text.product_bodies),
+        _reviews("seller_reviews", "seller_id", reviews.sellers, text.seller_titles, text.seller_bodies),
+        _votes("product_review_votes", reviews.products),
+        _votes("seller_review_votes", reviews.sellers),
+        _messages(world),
+    ]

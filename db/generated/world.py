@@ -1,0 +1,100 @@
+"""Plan the whole marketplace in memory: every row of every table, as numpy columns.
+
+Each stage draws from its own random stream (spawned from the seed), so a seed and a --now date
+always give the same rows, and changing one stage does not reshuffle the others.
+"""
+
+import datetime as dt
+from dataclasses import dataclass
+
+import numpy as np
+from faker import Faker
+
+from . import texts
+from .carts import Carts, make_carts
+from .catalog import Catalog, make_catalog
+from .commerce import Orders, make_orders
+from .ledger import Ledger, make_ledger
+from .messages import Messages, make_messages
+from .people import People, make_people
+from .reviews import Reviews, make_reviews
+from .stock import Stock, make_stock
+from .summaries import Summaries, make_summaries
+from .timeline import Timeline
+
+STAGES = ("text", "people", "catalog", "orders", "stock", "ledger", "reviews", "messages", "carts")
+
+
+@dataclass(frozen=True)
+class Counts:
+    """How much of everything to make."""
+
+    users: int
+    products: int
+    offers: int
+    purchases: int
+    reviews: int
+
+
+@dataclass(frozen=True)
+class World:
+    """Every generated row, stage by stage."""
+
+    timeline: Timeline
+    catalog_text: texts.CatalogText
+    review_text: texts.ReviewText
+    message_text: texts.Pool
+    people: People
+    catalog: Catalog
+    orders: Orders
+    stock: Stock
+    ledger: Ledger
+    reviews: Reviews
+    messages: Messages
+    carts: Carts
+    summaries: Summaries
+
+
+def make_world(counts: Counts, seed: int, now: dt.date, report=lambda stage: None) -> World:
+    """Generate every row for `counts`; `report(stage)` is called as each stage starts."""
+    streams = dict(
+        zip(STAGES, map(np.random.default_rng, np.random.SeedSequence(seed).spawn(len(STAGES))), strict=True)
+    )
+    timeline = Timeline.ending_on(now)
+    report("text")
+    faker = Faker("en_US")
+    faker.seed_instance(seed)
+    catalog_text = texts.build_catalog_text(streams["text"])
+    review_text = texts.build_review_text(streams["text"])
+    message_text = texts.build_message_text(streams["text"])
+    report("people")
+    people = make_people(counts.users, timeline, faker, streams["people"])
+    report("catalog")
+    catalog = make_catalog(people, catalog_text, counts.offers, counts.products, timeline, streams["catalog"])
+    report("orders")
+    orders = make_orders(counts.purchases, people, catalog, timeline, streams["orders"])
+    report("stock")
+    stock = make_stock(catalog, orders, timeline, streams["stock"])
+    report("ledger")
+    ledger = make_ledger(people, orders, timeline, streams["ledger"])
+    report("reviews")
+    reviews = make_reviews(counts.reviews, people, catalog, orders, review_text, timeline, streams["reviews"])
+    report("messages")
+    messages = make_messages(orders, catalog, message_text, timeline, streams["messages"])
+    report("carts")
+    carts = make_carts(people, catalog, stock.offer_quantity, timeline, streams["carts"])
+    return World(
+        timeline=timeline,
+        catalog_text=catalog_text,
+        review_text=review_text,
+        message_text=message_text,
+        people=people,
+        catalog=catalog,
+        orders=orders,
+        stock=stock,
+        ledger=ledger,
+        reviews=reviews,
+        messages=messages,
+        carts=carts,
+        summaries=make_summaries(catalog, stock.offer_quantity, orders, reviews, people.count),
+    )
