@@ -1,0 +1,516 @@
+"""Check the data's invariants: one SQL query per invariant, each counting the rows that break it.
+
+Usage: python -m db.check   (DATABASE_URL names the database)
+Prints "invariant | violations" and exits 1 if any count is not zero. The generator loads with
+triggers and foreign-key checks off, so this is where its output is proven; it works as well on a
+database the app has been writing to.
+"""
+
+import argparse
+import os
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import psycopg2
+from psycopg2 import sql
+
+WORKERS = 2
+# Each query runs single-threaded and WORKERS of them run at once: on a small machine that keeps
+# every core busy without parallel-query overhead. Big hash joins and sorts stay in memory.
+SESSION_SETTINGS = {"work_mem": "1GB", "max_parallel_workers_per_gather": "0"}
+
+INVARIANTS: list[tuple[str, str]] = [
+    (
+        "users: balance = sum of their ledger amounts",
+        """
+        SELECT count(*)
+        FROM users AS u
+        LEFT JOIN (SELECT user_id, sum(amount) AS total FROM balance_ledger GROUP BY user_id) AS ledger
+            ON ledger.user_id = u.id
+        WHERE u.balance <> coalesce(ledger.total, 0)
+        """,
+    ),
+    (
+        "users: no negative balance",
+        """
+        SELECT count(*)
+        FROM users
+        WHERE balance < 0
+        """,
+    ),
+    (
+        "ledger: balance_after = running sum per user (by id), never negative, time forward",
+        """
+        SELECT count(*)
+        FROM (
+            SELECT balance_after,
+                   sum(amount) OVER by_user AS running,
+                   created_at,
+                   lag(created_at) OVER by_user AS previous
+            FROM balance_ledger
+            WINDOW by_user AS (PARTITION BY user_id ORDER BY id)
+        ) AS ledger
+        WHERE balance_after <> running OR balance_after < 0 OR created_at < previous
+        """,
+    ),
+    (
+        "ledger: one purchase row per purchase, by its buyer, for -total",
+        """
+        SELECT count(*)
+        FROM purchases AS p
+        LEFT JOIN (
+            SELECT purchase_id, min(user_id) AS user_id, count(*) AS rows, sum(amount) AS amount
+            FROM balance_ledger
+            WHERE kind = 'purchase'
+            GROUP BY purchase_id
+        ) AS ledger ON ledger.purchase_id = p.id
+        WHERE ledger.rows IS DISTINCT FROM 1
+           OR ledger.user_id <> p.buyer_id
+           OR ledger.amount <> -p.total
+        """,
+    ),
+    (
+        "ledger: one sale row per purchase and seller, for their line totals",
+        """
+        SELECT count(*)
+        FROM (
+            SELECT purchase_id, seller_id, sum(line_total) AS total
+            FROM orders
+            GROUP BY purchase_id, seller_id
+        ) AS sold
+        FULL JOIN (
+            SELECT purchase_id, user_id, amount
+            FROM balance_ledger
+            WHERE kind = 'sale'
+        ) AS credited ON credited.purchase_id = sold.purchase_id AND credited.user_id = sold.seller_id
+        WHERE sold.total IS DISTINCT FROM credited.amount
+        """,
+    ),
+    (
+        "ledger: refunds and sale refunds = cancelled line totals",
+        """
+        SELECT count(*)
+        FROM (
+            SELECT purchase_id, buyer_id AS user_id, 'refund' AS kind, sum(line_total) AS total
+            FROM orders
+            WHERE cancelled_at IS NOT NULL
+            GROUP BY purchase_id, buyer_id
+            UNION ALL
+            SELECT purchase_id, seller_id, 'sale_refund', -sum(line_total)
+            FROM orders
+            WHERE cancelled_at IS NOT NULL
+            GROUP BY purchase_id, seller_id
+        ) AS cancelled
+        FULL JOIN (
+            SELECT purchase_id, user_id, kind, sum(amount) AS total
+            FROM balance_ledger
+            WHERE kind IN ('refund', 'sale_refund')
+            GROUP BY purchase_id, user_id, kind
+        ) AS refunded
+            ON refunded.purchase_id = cancelled.purchase_id
+           AND refunded.user_id = cancelled.user_id
+           AND refunded.kind = cancelled.kind
+        WHERE cancelled.total IS DISTINCT FROM refunded.total
+        """,
+    ),
+    (
+        "offers: quantity = sum of inventory deltas",
+        """
+        SELECT count(*)
+        FROM offers AS o
+        LEFT JOIN (
+            SELECT seller_id, product_id, sum(delta) AS total
+            FROM inventory_events
+            GROUP BY seller_id, product_id
+        ) AS events ON events.seller_id = o.seller_id AND events.product_id = o.product_id
+        WHERE o.quantity <> coalesce(events.total, 0)
+        """,
+    ),
+    (
+        "inventory: quantity_after = running sum per offer (by id), never negative",
+        """
+        SELECT count(*)
+        FROM (
+            SELECT quantity_after,
+                   sum(delta) OVER (PARTITION BY seller_id, product_id ORDER BY id) AS running,
+                   created_at,
+                   lag(created_at) OVER (PARTITION BY seller_id, product_id ORDER BY id) AS previous
+            FROM inventory_events
+        ) AS events
+        WHERE quantity_after <> running OR quantity_after < 0 OR created_at < previous
+        """,
+    ),
+    (
+        "inventory: a sale event per order line, a cancellation per cancelled line",
+        """
+        SELECT count(*)
+        FROM orders AS o
+        FULL JOIN (
+            SELECT order_id,
+                   min(seller_id) AS seller_id,
+                   min(product_id) AS product_id,
+                   count(*) FILTER (WHERE reason = 'sale') AS sales,
+                   sum(delta) FILTER (WHERE reason = 'sale') AS sold,
+                   count(*) FILTER (WHERE reason = 'cancellation') AS returns,
+                   sum(delta) FILTER (WHERE reason = 'cancellation') AS returned
+            FROM inventory_events
+            WHERE order_id IS NOT NULL
+            GROUP BY order_id
+        ) AS events ON events.order_id = o.id
+        WHERE o.id IS NULL
+           OR events.order_id IS NULL
+           OR events.seller_id <> o.seller_id
+           OR events.product_id <> o.product_id
+           OR events.sales <> 1
+           OR events.sold <> -o.quantity
+           OR events.returns <> (o.cancelled_at IS NOT NULL)::int
+           OR coalesce(events.returned, o.quantity) <> o.quantity
+        """,
+    ),
+    (
+        "purchases: total = sum of line totals, at least one line",
+        """
+        SELECT count(*)
+        FROM purchases AS p
+        LEFT JOIN (SELECT purchase_id, sum(line_total) AS total FROM orders GROUP BY purchase_id) AS lines
+            ON lines.purchase_id = p.id
+        WHERE lines.total IS NULL OR lines.total <> p.total
+        """,
+    ),
+    (
+        "orders: buyer and ordered_at copied from the purchase",
+        """
+        SELECT count(*)
+        FROM orders AS o
+        JOIN purchases AS p ON p.id = o.purchase_id
+        WHERE o.buyer_id <> p.buyer_id OR o.ordered_at <> p.created_at
+        """,
+    ),
+    (
+        "orders: unit_price > 0, buyer is not the seller",
+        """
+        SELECT count(*)
+        FROM orders
+        WHERE unit_price <= 0 OR buyer_id = seller_id
+        """,
+    ),
+    (
+        "orders: fulfilled or cancelled (not both) after ordered",
+        """
+        SELECT count(*)
+        FROM orders
+        WHERE fulfilled_at < ordered_at
+           OR cancelled_at < ordered_at
+           OR (fulfilled_at IS NOT NULL AND cancelled_at IS NOT NULL)
+        """,
+    ),
+    (
+        "time: product listed after its creator registered",
+        """
+        SELECT count(*)
+        FROM products AS p
+        JOIN users AS u ON u.id = p.creator_id
+        WHERE p.created_at < u.created_at
+        """,
+    ),
+    (
+        "time: offer created after its product and its seller",
+        """
+        SELECT count(*)
+        FROM offers AS o
+        JOIN products AS p ON p.id = o.product_id
+        JOIN users AS u ON u.id = o.seller_id
+        WHERE o.created_at < p.created_at OR o.created_at < u.created_at
+        """,
+    ),
+    (
+        "time: ordered after the offer existed and the buyer registered",
+        """
+        SELECT count(*)
+        FROM orders AS o
+        JOIN offers AS offer ON offer.seller_id = o.seller_id AND offer.product_id = o.product_id
+        JOIN users AS u ON u.id = o.buyer_id
+        WHERE o.ordered_at < offer.created_at OR o.ordered_at < u.created_at
+        """,
+    ),
+    (
+        "product reviews: after the author registered and the product was listed",
+        """
+        SELECT count(*)
+        FROM product_reviews AS r
+        JOIN users AS u ON u.id = r.author_id
+        JOIN products AS p ON p.id = r.product_id
+        WHERE r.created_at < u.created_at OR r.created_at < p.created_at
+        """,
+    ),
+    (
+        "product reviews: one per author and product",
+        """
+        SELECT count(*)
+        FROM (SELECT 1 FROM product_reviews GROUP BY author_id, product_id HAVING count(*) > 1) AS repeated
+        """,
+    ),
+    (
+        "seller reviews: only by buyers of the seller, after their first purchase",
+        """
+        SELECT count(*)
+        FROM seller_reviews AS r
+        LEFT JOIN (
+            SELECT buyer_id, seller_id, min(ordered_at) AS first_ordered
+            FROM orders
+            GROUP BY buyer_id, seller_id
+        ) AS bought ON bought.buyer_id = r.author_id AND bought.seller_id = r.seller_id
+        WHERE bought.first_ordered IS NULL OR r.created_at < bought.first_ordered
+        """,
+    ),
+    (
+        "seller reviews: one per author and seller, never of oneself",
+        """
+        SELECT count(*) FILTER (WHERE author_id = seller_id) + count(*) - count(DISTINCT (author_id, seller_id))
+        FROM seller_reviews
+        """,
+    ),
+    (
+        "review votes: no self-votes, unique, after the review",
+        """
+        SELECT (
+            SELECT count(*)
+            FROM product_review_votes AS v
+            JOIN product_reviews AS r ON r.id = v.review_id
+            WHERE v.voter_id = r.author_id OR v.created_at < r.created_at
+        ) + (
+            SELECT count(*)
+            FROM seller_review_votes AS v
+            JOIN seller_reviews AS r ON r.id = v.review_id
+            WHERE v.voter_id = r.author_id OR v.created_at < r.created_at
+        ) + (
+            SELECT count(*) - count(DISTINCT (review_id, voter_id)) FROM product_review_votes
+        ) + (
+            SELECT count(*) - count(DISTINCT (review_id, voter_id)) FROM seller_review_votes
+        )
+        """,
+    ),
+    (
+        "messages: between the purchase's buyer and one of its sellers",
+        """
+        SELECT count(*)
+        FROM messages AS m
+        JOIN purchases AS p ON p.id = m.purchase_id
+        WHERE NOT (
+                (m.sender_id = p.buyer_id AND m.recipient_id = m.seller_id)
+             OR (m.sender_id = m.seller_id AND m.recipient_id = p.buyer_id)
+           )
+           OR NOT EXISTS (SELECT 1 FROM orders AS o WHERE o.purchase_id = m.purchase_id AND o.seller_id = m.seller_id)
+        """,
+    ),
+    (
+        "messages: sent after the purchase, read after sent",
+        """
+        SELECT count(*)
+        FROM messages AS m
+        JOIN purchases AS p ON p.id = m.purchase_id
+        WHERE m.created_at < p.created_at OR m.read_at < m.created_at
+        """,
+    ),
+    (
+        "summary: products offer_count, total_stock, min_price = active offers",
+        """
+        SELECT count(*)
+        FROM products AS p
+        LEFT JOIN (
+            SELECT product_id,
+                   count(*) AS offer_count,
+                   sum(quantity) AS total_stock,
+                   coalesce(min(price) FILTER (WHERE quantity > 0), min(price)) AS min_price
+            FROM offers
+            WHERE is_active
+            GROUP BY product_id
+        ) AS active ON active.product_id = p.id
+        WHERE p.offer_count <> coalesce(active.offer_count, 0)
+           OR p.total_stock <> coalesce(active.total_stock, 0)
+           OR p.min_price IS DISTINCT FROM active.min_price
+        """,
+    ),
+    (
+        "summary: products rating_count, rating_sum, rating_avg = reviews",
+        """
+        SELECT count(*)
+        FROM products AS p
+        LEFT JOIN (
+            SELECT product_id, count(*) AS rating_count, sum(rating) AS rating_sum
+            FROM product_reviews
+            GROUP BY product_id
+        ) AS rated ON rated.product_id = p.id
+        WHERE p.rating_count <> coalesce(rated.rating_count, 0)
+           OR p.rating_sum <> coalesce(rated.rating_sum, 0)
+           OR p.rating_avg IS DISTINCT FROM round(rated.rating_sum::numeric / rated.rating_count, 2)
+        """,
+    ),
+    (
+        "summary: products units_sold = quantities of lines not cancelled",
+        """
+        SELECT count(*)
+        FROM products AS p
+        LEFT JOIN (
+            SELECT product_id, sum(quantity) AS units
+            FROM orders
+            WHERE cancelled_at IS NULL
+            GROUP BY product_id
+        ) AS sold ON sold.product_id = p.id
+        WHERE p.units_sold <> coalesce(sold.units, 0)
+        """,
+    ),
+    (
+        "summary: users seller_rating_count, seller_rating_sum = seller reviews",
+        """
+        SELECT count(*)
+        FROM users AS u
+        LEFT JOIN (
+            SELECT seller_id, count(*) AS rating_count, sum(rating) AS rating_sum
+            FROM seller_reviews
+            GROUP BY seller_id
+        ) AS rated ON rated.seller_id = u.id
+        WHERE u.seller_rating_count <> coalesce(rated.rating_count, 0)
+           OR u.seller_rating_sum <> coalesce(rated.rating_sum, 0)
+        """,
+    ),
+    (
+        "summary: review helpful_count = votes",
+        """
+        SELECT (
+            SELECT count(*)
+            FROM product_reviews AS r
+            LEFT JOIN (SELECT review_id, count(*) AS votes FROM product_review_votes GROUP BY review_id) AS v
+                ON v.review_id = r.id
+            WHERE r.helpful_count <> coalesce(v.votes, 0)
+        ) + (
+            SELECT count(*)
+            FROM seller_reviews AS r
+            LEFT JOIN (SELECT review_id, count(*) AS votes FROM seller_review_votes GROUP BY review_id) AS v
+                ON v.review_id = r.id
+            WHERE r.helpful_count <> coalesce(v.votes, 0)
+        )
+        """,
+    ),
+]
+
+FOREIGN_KEYS = """
+    SELECT c.conname,
+           c.conrelid::regclass::text AS child,
+           c.confrelid::regclass::text AS parent,
+           array_agg(child_column.attname ORDER BY key.position) AS child_columns,
+           array_agg(parent_column.attname ORDER BY key.position) AS parent_columns
+    FROM pg_constraint AS c
+    CROSS JOIN LATERAL unnest(c.conkey, c.confkey) WITH ORDINALITY AS key(child_number, parent_number, position)
+    JOIN pg_attribute AS child_column
+        ON child_column.attrelid = c.conrelid AND child_column.attnum = key.child_number
+    JOIN pg_attribute AS parent_column
+        ON parent_column.attrelid = c.confrelid AND parent_column.attnum = key.parent_number
+    WHERE c.contype = 'f'
+      AND c.connamespace = 'public'::regnamespace
+    GROUP BY c.conname, c.conrelid, c.confrelid
+    ORDER BY child, c.conname
+"""
+
+IDENTITY_COLUMNS = """
+    SELECT table_name, column_name, pg_get_serial_sequence(quote_ident(table_name), column_name)
+    FROM information_schema.columns
+    WHERE table_schema = 'public'
+      AND is_identity = 'YES'
+    ORDER BY table_name
+"""
+
+
+def _foreign_key_checks(cursor) -> list[tuple[str, sql.Composed]]:
+    """One anti-join per foreign key in the schema: child rows whose parent row is missing."""
+    cursor.execute(FOREIGN_KEYS)
+    checks = []
+    for _, child, parent, child_columns, parent_columns in cursor.fetchall():
+        pairs = list(zip(child_columns, parent_columns, strict=True))
+        matches = sql.SQL(" AND ").join(
+            sql.SQL("parent.{} = child.{}").format(sql.Identifier(p), sql.Identifier(c)) for c, p in pairs
+        )
+        present = sql.SQL(" AND ").join(sql.SQL("child.{} IS NOT NULL").format(sql.Identifier(c)) for c, _ in pairs)
+        query = sql.SQL(
+            "SELECT count(*) FROM {} AS child WHERE {} AND NOT EXISTS (SELECT 1 FROM {} AS parent WHERE {})"
+        ).format(sql.Identifier(child), present, sql.Identifier(parent), matches)
+        name = f"foreign key: {child}({', '.join(child_columns)}) -> {parent}"
+        checks.append((name, query))
+    return checks
+
+
+def _sequence_check(cursor) -> tuple[str, sql.Composed]:
+    """Identity sequences whose next value would collide with an existing id."""
+    cursor.execute(IDENTITY_COLUMNS)
+    parts = [
+        sql.SQL(
+            "(SELECT (coalesce((SELECT max({}) FROM {}), 0) >= "
+            "CASE WHEN is_called THEN last_value + 1 ELSE last_value END)::int FROM {})"
+        ).format(sql.Identifier(column), sql.Identifier(table), sql.SQL(sequence))
+        for table, column, sequence in cursor.fetchall()
+    ]
+    query = sql.SQL("SELECT {}").format(sql.SQL(" + ").join(parts) if parts else sql.SQL("0"))
+    return "sequences: every identity sequence is past the largest id", query
+
+
+def _count(url: str, query) -> int:
+    """Run one counting query on its own connection."""
+    connection = psycopg2.connect(url)
+    try:
+        with connection.cursor() as cursor:
+            for name, value in SESSION_SETTINGS.items():
+                cursor.execute(sql.SQL("SET {} = {}").format(sql.Identifier(name), sql.Literal(value)))
+            cursor.execute(query)
+            return int(cursor.fetchone()[0])
+    finally:
+        connection.close()
+
+
+def all_checks(url: str) -> list[tuple[str, object]]:
+    """Every invariant as (name, query): the fixed ones, then one per foreign key and the sequences."""
+    connection = psycopg2.connect(url)
+    try:
+        with connection.cursor() as cursor:
+            derived = _foreign_key_checks(cursor) + [_sequence_check(cursor)]
+    finally:
+        connection.close()
+    return list(INVARIANTS) + derived
+
+
+def run_checks(url: str, workers: int = WORKERS) -> list[tuple[str, int]]:
+    """Count the violations of every invariant, a few queries at a time."""
+    checks = all_checks(url)
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        counts = list(pool.map(lambda check: _count(url, check[1]), checks))
+    return [(name, count) for (name, _), count in zip(checks, counts, strict=True)]
+
+
+def render(results: list[tuple[str, int]]) -> str:
+    """The results as an aligned 'invariant | violations' table."""
+    width = max(len(name) for name, _ in results)
+    lines = [f"{'invariant':<{width}} | violations", f"{'-' * width}-+-{'-' * 10}"]
+    lines += [f"{name:<{width}} | {count:>10,}" for name, count in results]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run every check against DATABASE_URL; exit 1 if any invariant is broken."""
+    parser = argparse.ArgumentParser(prog="python -m db.check", description=__doc__.splitlines()[0])
+    parser.add_argument("--workers", type=int, default=WORKERS, help="queries run at once (default 2)")
+    args = parser.parse_args(argv)
+    url = os.environ.get("DATABASE_URL")
+    if not url:
+        parser.error("DATABASE_URL is not set")
+    if args.workers < 1:
+        parser.error("--workers must be at least 1")
+    started = time.perf_counter()
+    results = run_checks(url, args.workers)
+    print(render(results))
+    broken = sum(1 for _, count in results if count)
+    print(f"{len(results)} invariants checked in {time.perf_counter() - started:.1f} s; {broken} broken")
+    return 1 if broken else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
