@@ -1,0 +1,186 @@
+"""The demo-data generator: every invariant holds, a seed repeats exactly, the demo logins work.
+
+The generator drops and recreates the public schema, so these tests never touch the session's
+test database: they generate into their own database on the same server and drop it afterwards.
+"""
+
+import datetime as dt
+
+import psycopg2
+import pytest
+from psycopg2 import sql
+from werkzeug.security import check_password_hash
+
+from db import manage
+from db.check import run_checks
+from db.generated import DEMO_LOGINS, GENERATED_PASSWORD
+from db.generated.build import generate
+from db.generated.cli import main
+from db.generated.scales import SCALES
+from db.generated.world import Counts
+
+GENERATED_DATABASE = "bazaar_generated_test"
+NOW = dt.date(2026, 11, 23)
+SEED = 7
+EMPTY_BY_DESIGN = {"images", "login_failures"}  # uploads and failed sign-ins are the app's to make
+
+
+@pytest.fixture(scope="module")
+def generated_url(database_url):
+    """A throwaway database holding the tiny scale, generated once for the module."""
+    url = manage.with_database(database_url, GENERATED_DATABASE)
+    manage.drop_database(url)
+    manage.ensure_database(url)
+    generate(url, SCALES["tiny"], SEED, NOW, show_progress=False)
+    yield url
+    manage.drop_database(url)
+
+
+def fetch(url: str, query, params=None) -> list[tuple]:
+    """Every row of one query."""
+    connection = psycopg2.connect(url)
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(query, params)
+            return cursor.fetchall()
+    finally:
+        connection.close()
+
+
+def table_names(url: str) -> list[str]:
+    """Every table in the public schema."""
+    return [name for (name,) in fetch(url, "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1")]
+
+
+def table_digests(url: str) -> dict[str, str]:
+    """md5 of every table's rows as text, in primary-key order."""
+    digests = {}
+    for table in table_names(url):
+        key = fetch(
+            url,
+            """
+            SELECT array_agg(a.attname ORDER BY k.position)
+            FROM pg_index AS i
+            CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, position)
+            JOIN pg_attribute AS a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
+            WHERE i.indrelid = %s::regclass AND i.indisprimary
+            """,
+            (table,),
+        )[0][0]
+        query = sql.SQL("SELECT md5(coalesce(string_agg(t::text, E'\\n' ORDER BY {}), '')) FROM {} AS t").format(
+            sql.SQL(", ").join(sql.Identifier(column) for column in key), sql.Identifier(table)
+        )
+        digests[table] = fetch(url, query)[0][0]
+    return digests
+
+
+def test_every_invariant_holds(generated_url):
+    results = run_checks(generated_url)
+    assert len(results) > 40
+    assert [(name, count) for name, count in results if count] == []
+
+
+def test_every_table_has_rows(generated_url):
+    counts = {}
+    for table in table_names(generated_url):
+        counts[table] = fetch(generated_url, sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(table)))[0][0]
+    assert {table for table, count in counts.items() if count == 0} == EMPTY_BY_DESIGN
+    assert counts["products"] == SCALES["tiny"].products
+    assert counts["purchases"] == SCALES["tiny"].purchases
+    assert counts["product_reviews"] == SCALES["tiny"].reviews
+
+
+def test_same_seed_same_rows(generated_url):
+    before = table_digests(generated_url)
+    generate(generated_url, SCALES["tiny"], SEED, NOW, show_progress=False)
+    assert table_digests(generated_url) == before
+
+
+def test_other_seed_other_rows(generated_url):
+    before = table_digests(generated_url)
+    try:
+        generate(generated_url, SCALES["tiny"], SEED + 1, NOW, show_progress=False)
+        after = table_digests(generated_url)
+    finally:
+        generate(generated_url, SCALES["tiny"], SEED, NOW, show_progress=False)
+    assert after["users"] != before["users"]
+    assert after["orders"] != before["orders"]
+    assert after["departments"] == before["departments"]
+
+
+@pytest.mark.parametrize("login", DEMO_LOGINS, ids=lambda login: login.role)
+def test_demo_logins_verify(generated_url, login):
+    [(password_hash, is_admin)] = fetch(
+        generated_url, "SELECT password_hash, is_admin FROM users WHERE lower(email) = %s", (login.email,)
+    )
+    assert check_password_hash(password_hash, login.password)
+    assert not check_password_hash(password_hash, GENERATED_PASSWORD)
+    assert is_admin == (login.role == "admin")
+
+
+def test_generated_users_share_the_demo_password(generated_url):
+    hashes = fetch(generated_url, "SELECT DISTINCT password_hash FROM users WHERE id > %s", (len(DEMO_LOGINS),))
+    assert len(hashes) == 1
+    assert check_password_hash(hashes[0][0], GENERATED_PASSWORD)
+
+
+def test_demo_accounts_have_something_to_show(generated_url):
+    [row] = fetch(
+        generated_url,
+        """
+        SELECT (SELECT count(*) FROM purchases WHERE buyer_id = 1),
+               (SELECT count(*) FROM cart_lines WHERE user_id = 1 AND NOT saved_for_later),
+               (SELECT count(*) FROM cart_lines WHERE user_id = 1 AND saved_for_later),
+               (SELECT count(*) FROM product_reviews WHERE author_id = 1),
+               (SELECT count(*) FROM messages WHERE 1 IN (sender_id, recipient_id)),
+               (SELECT count(*) FROM offers WHERE seller_id = 2),
+               (SELECT count(*) FROM orders WHERE seller_id = 2 AND fulfilled_at IS NULL AND cancelled_at IS NULL),
+               (SELECT count(*) FROM orders WHERE seller_id = 2 AND fulfilled_at IS NOT NULL),
+               (SELECT count(*) FROM seller_reviews WHERE seller_id = 2),
+               (SELECT balance FROM users WHERE id = 1)
+        """,
+    )
+    purchases, cart, saved, reviews, messages, offers, pending, fulfilled, seller_reviews, balance = row
+    assert purchases >= 10 and cart >= 1 and saved == 1 and reviews >= 1 and messages >= 2
+    assert offers >= 10 and pending >= 1 and fulfilled >= 1 and seller_reviews >= 1
+    assert balance >= 1000
+
+
+def test_text_fields_survive_copy_escaping(generated_url):
+    [(multi_line,)] = fetch(generated_url, "SELECT count(*) FROM users WHERE address LIKE %s", ("%\n%",))
+    [(escaped,)] = fetch(generated_url, "SELECT count(*) FROM users WHERE address LIKE %s", ("%\\\\n%",))
+    assert multi_line > 0 and escaped == 0
+
+
+def test_smallest_counts_still_consistent(database_url):
+    url = manage.with_database(database_url, GENERATED_DATABASE + "_small")
+    manage.drop_database(url)
+    try:
+        generate(url, Counts(users=10, products=1, offers=1, purchases=0, reviews=0), SEED, NOW, show_progress=False)
+        assert [(name, count) for name, count in run_checks(url) if count] == []
+    finally:
+        manage.drop_database(url)
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["--users", "-1"], "must not be negative"),
+        (["--users", "5"], "--users must be at least 10"),
+        (["--products", "10", "--offers", "5"], "--offers must be at least --products"),
+        (["--now", "23/11/2026"], "not a YYYY-MM-DD date"),
+        (["--scale", "huge"], "invalid choice"),
+    ],
+)
+def test_bad_options_are_refused(arguments, message, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(arguments)
+    assert exit_info.value.code == 2
+    assert message in capsys.readouterr().err
+
+
+def test_print_logins_needs_no_database(capsys, monkeypatch):
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    assert main(["--print-logins"]) == 0
+    output = capsys.readouterr().out
+    assert all(login.email in output and login.password in output for login in DEMO_LOGINS)
