@@ -1,6 +1,8 @@
 """Flask-WTF forms. Every form carries a CSRF token; limits here match the schema's."""
 
+import functools
 import re
+import zoneinfo
 from decimal import Decimal
 
 from flask_wtf import FlaskForm
@@ -230,3 +232,36 @@ class MessageForm(FlaskForm):
         validators=[DataRequired("Write a message."), Length(max=2000), no_control_characters],
     )
     submit = SubmitField("Send")
+
+
+# IANA regions whose Region/City zones people choose from; the rest are aliases and legacy names.
+TIME_ZONE_REGIONS = ("Africa", "America", "Antarctica", "Asia", "Atlantic", "Australia", "Europe", "Indian", "Pacific")
+
+
+@functools.cache
+def time_zone_names() -> frozenset[str]:
+    """The time zones a user may choose: UTC and every Region/City zone of the IANA database."""
+    regional = {name for name in zoneinfo.available_timezones() if name.split("/", 1)[0] in TIME_ZONE_REGIONS}
+    return frozenset({"UTC"} | regional)
+
+
+def _time_zone_choices() -> dict[str, list[tuple[str, str]]]:
+    """The choices grouped by region (each region an <optgroup>), UTC first."""
+    choices: dict[str, list[tuple[str, str]]] = {"Universal": [("UTC", "UTC")]}
+    for name in sorted(time_zone_names() - {"UTC"}):
+        region, _, place = name.partition("/")
+        choices.setdefault(region, []).append((name, place.replace("_", " ").replace("/", " / ")))
+    return choices
+
+
+def known_time_zone(form, field):
+    """Refuse any time zone outside the list (the SQL uses it, bound, in AT TIME ZONE)."""
+    if field.data not in time_zone_names():
+        raise ValidationError("Choose a time zone from the list.")
+
+
+class TimeZoneForm(FlaskForm):
+    time_zone = SelectField(
+        "Time zone", choices=_time_zone_choices, validators=[known_time_zone], validate_choice=False
+    )
+    submit = SubmitField("Save time zone")

@@ -105,3 +105,8 @@ def update_password_hash(user_id: int, password_hash: str) -> None:
         user_id=user_id,
         password_hash=password_hash,
     )
+
+
+def update_time_zone(user_id: int, time_zone: str) -> None:
+    """Store the IANA time zone the user's dates and analytics are shown in."""
+    db.run("UPDATE users SET time_zone = :time_zone WHERE id = :user_id", user_id=user_id, time_zone=time_zone)

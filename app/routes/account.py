@@ -3,7 +3,7 @@
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required, login_user
 
-from app.forms import PasswordChangeForm, ProfileForm, TopUpForm, WithdrawForm
+from app.forms import PasswordChangeForm, ProfileForm, TimeZoneForm, TopUpForm, WithdrawForm
 from app.login import SignedInUser
 from app.models import balance
 from app.models import user as user_model
@@ -22,7 +22,7 @@ def require_login():
     """Every page here belongs to the signed-in user."""
 
 
-def _render_profile(profile_form=None, password_form=None, status=200):
+def _render_profile(profile_form=None, password_form=None, time_zone_form=None, status=200):
     if profile_form is None:
         profile_form = ProfileForm(
             data={"full_name": current_user.full_name, "email": current_user.email, "address": current_user.address}
@@ -31,6 +31,7 @@ def _render_profile(profile_form=None, password_form=None, status=200):
         "account/profile.html",
         profile_form=profile_form,
         password_form=password_form or PasswordChangeForm(),
+        time_zone_form=time_zone_form or TimeZoneForm(data={"time_zone": current_user.time_zone}),
     ), status
 
 
@@ -67,6 +68,16 @@ def change_password():
             flash("Your password is changed. Other devices have been signed out.", "success")
             return redirect(url_for("account.profile"))
     return _render_profile(password_form=form, status=400)
+
+
+@bp.post("/time-zone")
+def update_time_zone():
+    form = TimeZoneForm()
+    if form.validate_on_submit():
+        user_model.update_time_zone(current_user.id, form.time_zone.data)
+        flash(f"Dates are now shown in {form.time_zone.data} time.", "success")
+        return redirect(url_for("account.profile"))
+    return _render_profile(time_zone_form=form, status=400)
 
 
 def _render_balance(top_up_form=None, withdraw_form=None, status=200):
