@@ -55,7 +55,7 @@ def test_product_page_shows_the_product(client, lamp):
     assert "Warm light.\nSolid brass." in page
     assert f'<a href="/users/{lamp["creator"]["id"]}">Cora Creator</a>' in page
     assert "4.0 out of 5" in page and "(1 review)" in page
-    assert 'id="reviews"' in page and "Customers also bought" in page
+    assert 'id="reviews"' in page and "Customers who bought this also bought" in page
 
 
 def test_sellers_table_lists_active_offers_cheapest_first(client, lamp):

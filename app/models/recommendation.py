@@ -1,0 +1,89 @@
+"""Recommendations: "Recommended for you" and "Customers who bought this also bought".
+
+Each is one query of bounded cost, so the home, cart and product pages stay within their speed
+targets however large the catalog and order history grow.
+"""
+
+from app import db
+from app.models.search import CARD_COLUMNS
+
+BEST_SELLERS = 50  # "Recommended for you" picks only from the site's fifty best-selling products
+FAVOURITE_CATEGORIES = 5  # the user's most-bought categories that count as theirs
+RECENT_PURCHASES = 500  # "also bought" reads only this many of the product's latest purchases
+
+
+def list_recommended_for_you(user_id: int | None, exclude_ids: list[int], limit: int):
+    """Best sellers in the user's most-bought categories, then the other best sellers; never what
+    the user bought, nor `exclude_ids` (the cart, say), nor anything no one offers. Guests (None)
+    and new users get the site's best sellers."""
+    return db.all(
+        f"""
+        WITH bought AS (
+            SELECT o.product_id, sum(o.quantity) AS units
+            FROM orders AS o
+            WHERE o.buyer_id = :user_id
+              AND o.cancelled_at IS NULL
+            GROUP BY o.product_id
+        ),
+        favourite_categories AS (
+            SELECT p.category_id
+            FROM bought
+            JOIN products AS p ON p.id = bought.product_id
+            GROUP BY p.category_id
+            ORDER BY sum(bought.units) DESC, p.category_id
+            LIMIT :favourite_categories
+        ),
+        best_sellers AS (
+            SELECT id
+            FROM products
+            ORDER BY units_sold DESC, id
+            LIMIT :best_sellers
+        )
+        SELECT {CARD_COLUMNS},
+               p.category_id IN (SELECT category_id FROM favourite_categories) AS in_favourite_category
+        FROM best_sellers
+        JOIN products AS p ON p.id = best_sellers.id
+        WHERE p.offer_count > 0
+          AND p.id NOT IN (SELECT product_id FROM bought)
+          AND p.id <> ALL(CAST(:exclude_ids AS bigint[]))
+        ORDER BY in_favourite_category DESC, p.units_sold DESC, p.id
+        LIMIT :limit
+        """,
+        user_id=user_id,
+        exclude_ids=list(exclude_ids),
+        favourite_categories=FAVOURITE_CATEGORIES,
+        best_sellers=BEST_SELLERS,
+        limit=limit,
+    )
+
+
+def list_also_bought(product_id: int, limit: int):
+    """Products bought in the same purchases as this one (its latest RECENT_PURCHASES only),
+    the most shared purchases first; best sellers break ties. Only products someone offers."""
+    return db.all(
+        f"""
+        WITH recent AS (
+            SELECT purchase_id
+            FROM orders
+            WHERE product_id = :product_id
+            ORDER BY purchase_id DESC
+            LIMIT :recent_purchases
+        ),
+        shared AS (
+            SELECT other.product_id, count(DISTINCT other.purchase_id) AS purchases
+            FROM recent
+            JOIN orders AS other ON other.purchase_id = recent.purchase_id
+            WHERE other.product_id <> :product_id
+            GROUP BY other.product_id
+        )
+        SELECT {CARD_COLUMNS}, shared.purchases AS shared_purchases
+        FROM shared
+        JOIN products AS p ON p.id = shared.product_id
+        WHERE p.offer_count > 0
+        ORDER BY shared.purchases DESC, p.units_sold DESC, p.id
+        LIMIT :limit
+        """,
+        product_id=product_id,
+        recent_purchases=RECENT_PURCHASES,
+        limit=limit,
+    )
