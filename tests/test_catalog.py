@@ -2,11 +2,12 @@
 
 import re
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
 import pytest
 from sqlalchemy import text
 
-from app.models import catalog, search
+from app.models import catalog, catalog_page, search
 from tests import factories
 
 
@@ -65,9 +66,10 @@ def names_on(response) -> list[str]:
     return re.findall(r'<a class="stretched-link" href="/products/\d+">([^<]+)</a>', page)
 
 
-def text_of(response) -> str:
-    """The page's HTML with runs of white space squeezed to one space."""
-    return " ".join(response.get_data(as_text=True).split())
+def result_count(response) -> str:
+    """The "1–24 of 30 results" line as text."""
+    paragraph = re.search(r'id="result-count">(.*?)</p>', response.get_data(as_text=True), re.S).group(1)
+    return " ".join(re.sub(r"<[^>]+>", "", paragraph).split())
 
 
 def get(client, **args):
@@ -172,7 +174,7 @@ def test_facet_counts_per_category_for_the_query(client, shop):
 
 
 def test_total_count_is_shown(client, shop):
-    assert "1–3 of 3 results" in text_of(get(client, q="lamp"))
+    assert result_count(get(client, q="lamp")) == "1–3 of 3 results"
 
 
 @pytest.fixture
@@ -189,7 +191,7 @@ def test_pages_of_24_with_links(client, thirty_widgets):
     first = get(client, q="widget", sort="price_asc")
     assert names_on(first) == [f"Widget {number:02d}" for number in range(24)]
     page = first.get_data(as_text=True)
-    assert "1–24 of 30 results" in text_of(first)
+    assert result_count(first) == "1–24 of 30 results"
     assert 'href="/products?q=widget&amp;sort=price_asc&amp;page=2" rel="next"' in page
     second = get(client, q="widget", sort="price_asc", page="2")
     assert names_on(second) == [f"Widget {number:02d}" for number in range(24, 30)]
@@ -304,32 +306,51 @@ def test_each_way_of_sorting_many_matches_gives_the_exact_order(app, shop, sort)
         words_in_category = catalog.read_criteria(
             {"sort": sort, "q": "lamp", "category": shop["places"]["lighting"]["slug"]}, tree
         )
-        for criteria, walk in [
+        walks = [
             (browse, search.search_in_order),
             (department, search.search_department_in_order),
-            (words, search.search_words_in_order),
-            (words_in_category, search.search_words_in_order),
-        ]:
-            exact = _ids(search.search_candidates(criteria, 10, 0))
-            assert _ids(walk(criteria, 10, 0)) == exact
-            assert _ids(walk(criteria, 2, 1)) == exact[1:3]
+            (words, partial(search.search_words_in_order, budget=100)),
+            (words_in_category, partial(search.search_words_in_order, budget=100)),
+        ]
+        for criteria, walk in walks:
+            exact = _ids(search.search_candidates(criteria, candidates=100, limit=10, offset=0))
+            assert _ids(walk(criteria, limit=10, offset=0)) == exact
+            assert _ids(walk(criteria, limit=2, offset=1)) == exact[1:3]
 
 
 def test_beyond_the_count_cap_the_total_and_pages_stop(client, thirty_widgets, monkeypatch):
-    monkeypatch.setattr(search, "COUNT_CAP", 25)
+    monkeypatch.setattr(catalog_page, "COUNT_CAP", 25)
     page = get(client, q="widget", sort="price_asc", page="9").get_data(as_text=True)
     assert "about" in page and 'aria-current="page"><span class="page-link">2</span>' in page
     assert "Only the first 25 results can be paged through" in page
 
 
+def test_a_clear_estimate_is_shown_without_counting(client, thirty_widgets, monkeypatch, count_queries):
+    monkeypatch.setattr(search, "SAMPLE_PERCENT", 100)  # the "sample" is the whole table: exact
+    monkeypatch.setattr(catalog_page, "COUNT_CAP", 10)
+    monkeypatch.setattr(catalog_page, "CLEARLY_MORE", 20)
+    with count_queries() as statements:
+        response = get(client, q="widget", sort="newest")
+    assert result_count(response) == "1–24 of ~about 30 results"  # "~" is for eyes, "about" for ears
+    assert not any("LIMIT %(cap)s" in statement for statement in statements)
+
+
 def test_a_walk_that_runs_out_sorts_the_first_matches_and_says_so(client, thirty_widgets, monkeypatch):
-    monkeypatch.setattr(search, "COUNT_CAP", 21)
-    monkeypatch.setattr(search, "WALK_BUDGET", 5)  # five products cannot fill a page of 24
-    monkeypatch.setattr(search, "SORT_CANDIDATES", 20)
+    monkeypatch.setattr(catalog_page, "COUNT_CAP", 21)
+    monkeypatch.setattr(catalog_page, "SORTED_CANDIDATES", 20)
+    monkeypatch.setattr(catalog_page, "WALK_BUDGET", 5)  # five products cannot fill a page of 24
+    monkeypatch.setattr(catalog_page, "RANKED_CANDIDATES", 20)
     response = get(client, q="widget", sort="price_desc")
     names = names_on(response)
     assert len(names) == 20 and names == sorted(names, reverse=True)
     assert "Sorted among the first 20 matches" in response.get_data(as_text=True)
+
+
+def test_a_word_found_in_other_categories_does_not_count_as_a_typo(client, shop):
+    textiles = shop["places"]["textiles"]["slug"]
+    page = get(client, q="walnut", category=textiles).get_data(as_text=True)
+    assert "No products match" in page and "Showing results for" not in page
+    assert re.search(r">Lighting</a>\s*<span[^>]*>\(1\)", page)  # where it is
 
 
 @pytest.mark.parametrize(

@@ -1,40 +1,18 @@
-"""Catalog search over a million products: counts, facet counts and one page of results.
+"""The catalog's search queries, one function each, over a million products.
 
-Each query stays fast at both ends, a word in every sixth product and a word in none (figures
-and plans in docs/PERFORMANCE.md, "Catalog"):
-- Counting stops after COUNT_CAP matches; beyond it a 1 % sample of the table's pages estimates
-  the total and the counts per category ("about 150,000 results"), and pages stop at COUNT_CAP.
-- Up to COUNT_CAP matches, a page sorts all of them in memory, found through the GIN index.
-- Beyond it, a browse walks its sort's index (per category inside a department) and stops after
-  one page. A search with words walks at most WALK_BUDGET products of that order; if they do not
-  fill the page, it sorts the first SORT_CANDIDATES matches instead and says so.
-- Relevance ranks the first SORT_CANDIDATES matches only: ranking every match of a common word
-  costs 100-230 ms.
-
-Every filter is written so that a NULL parameter turns it off. psycopg2 sends parameters inline,
+Which of them a page runs, and why each stays fast, is app/models/catalog_page.py's business.
+Every filter is written so that a NULL parameter turns it off: psycopg2 sends parameters inline,
 so PostgreSQL folds `NULL IS NULL OR …` away and plans only the filters in use.
 """
 
-import difflib
-import re
 from collections.abc import Sequence
-from dataclasses import dataclass
-from math import ceil
 
 from sqlalchemy import RowMapping
 
 from app import db
 from app.models.catalog import Criteria
-from app.pagination import Page
 
-PER_PAGE = 24
-COUNT_CAP = 1_000
-SORT_CANDIDATES = 2_000
-WALK_BUDGET = 5_000
-SAMPLE_PERCENT = 1
-TRIGRAM_MAX_LENGTH = 60  # a long typo has many trigrams, and each is a posting list to read
-
-_WORD = re.compile(r"\w+")
+SAMPLE_PERCENT = 1  # of the table's pages, for estimates
 
 ORDER_BY = {
     "relevance": "rank DESC, units_sold DESC, id",
@@ -90,8 +68,8 @@ def _facet_params(criteria: Criteria, **extra) -> dict:
     return _params(criteria, category_id=None, category_ids=category_ids, **extra)
 
 
-def count_products(criteria: Criteria) -> int:
-    """How many products match, counting no further than COUNT_CAP + 1."""
+def count_products(criteria: Criteria, cap: int) -> int:
+    """How many products match, counting no further than `cap`."""
     return db.value(
         f"""
         SELECT count(*)
@@ -102,12 +80,12 @@ def count_products(criteria: Criteria) -> int:
             LIMIT :cap
         ) AS capped
         """,
-        **_params(criteria, cap=COUNT_CAP + 1),
+        **_params(criteria, cap=cap),
     )
 
 
-def count_products_by_category(criteria: Criteria) -> Sequence[RowMapping]:
-    """Matches per category of the department (or of all), over the first COUNT_CAP + 1 matches."""
+def count_products_by_category(criteria: Criteria, cap: int) -> Sequence[RowMapping]:
+    """Matches per category of the department (or of every category), over the first `cap` matches."""
     return db.all(
         f"""
         SELECT category_id, count(*) AS matches
@@ -119,7 +97,7 @@ def count_products_by_category(criteria: Criteria) -> Sequence[RowMapping]:
         ) AS capped
         GROUP BY category_id
         """,
-        **_facet_params(criteria, cap=COUNT_CAP + 1),
+        **_facet_params(criteria, cap=cap),
     )
 
 
@@ -136,9 +114,10 @@ def estimate_products_by_category(criteria: Criteria) -> Sequence[RowMapping]:
     )
 
 
-def search_candidates(criteria: Criteria, limit: int, offset: int) -> Sequence[RowMapping]:
-    """One page in the criteria's order among the first SORT_CANDIDATES matches (all of them
-    when there are no more), each ranked by how well it matches the words."""
+def search_candidates(criteria: Criteria, candidates: int, limit: int, offset: int) -> Sequence[RowMapping]:
+    """One page in the criteria's order among the first `candidates` matches (all of them when
+    there are fewer), each ranked by how well it matches the words; column `candidates` says how
+    many were sorted."""
     return db.all(
         f"""
         WITH candidates AS MATERIALIZED (
@@ -148,12 +127,12 @@ def search_candidates(criteria: Criteria, limit: int, offset: int) -> Sequence[R
             WHERE {MATCHES}
             LIMIT :candidates
         )
-        SELECT *
+        SELECT *, (SELECT count(*) FROM candidates) AS candidates
         FROM candidates
         ORDER BY {ORDER_BY[criteria.sort]}
         LIMIT :limit OFFSET :offset
         """,
-        **_params(criteria, candidates=SORT_CANDIDATES, limit=limit, offset=offset),
+        **_params(criteria, candidates=candidates, limit=limit, offset=offset),
     )
 
 
@@ -192,8 +171,8 @@ def search_department_in_order(criteria: Criteria, limit: int, offset: int) -> S
     )
 
 
-def search_words_in_order(criteria: Criteria, limit: int, offset: int) -> Sequence[RowMapping]:
-    """One page of a search with words in a sort order, looking only at the first WALK_BUDGET
+def search_words_in_order(criteria: Criteria, budget: int, limit: int, offset: int) -> Sequence[RowMapping]:
+    """One page of a search with words in a sort order, looking only at the first `budget`
     products of that order: a short page means the budget ran out before the page was full."""
     return db.all(
         f"""
@@ -210,120 +189,26 @@ def search_words_in_order(criteria: Criteria, limit: int, offset: int) -> Sequen
         ORDER BY {ORDER_BY[criteria.sort]}
         LIMIT :limit OFFSET :offset
         """,
-        **_params(criteria, budget=WALK_BUDGET, limit=limit, offset=offset),
+        **_params(criteria, budget=budget, limit=limit, offset=offset),
     )
 
 
-def search_similar_names(criteria: Criteria, limit: int) -> Sequence[RowMapping]:
-    """Products with a name word like the search's words (pg_trgm), most alike first: what a
-    misspelt search finds."""
-    if len(criteria.query or "") > TRIGRAM_MAX_LENGTH:
-        return []
+def search_similar_names(criteria: Criteria, word: str, candidates: int, limit: int) -> Sequence[RowMapping]:
+    """Products with a name word like `word` (pg_trgm word similarity), most alike first among
+    the first `candidates` found: what a misspelt search finds."""
     return db.all(
         f"""
-        SELECT {CARD_COLUMNS}, word_similarity(:words, p.name) AS similarity
-        FROM products AS p
-        WHERE :words <% p.name
-          AND {MATCHES_FILTERS}
-        ORDER BY similarity DESC, p.units_sold DESC, p.id
+        WITH candidates AS MATERIALIZED (
+            SELECT {CARD_COLUMNS}
+            FROM products AS p
+            WHERE :word <% p.name
+              AND {MATCHES_FILTERS}
+            LIMIT :candidates
+        )
+        SELECT *, word_similarity(:word, name) AS similarity
+        FROM candidates
+        ORDER BY similarity DESC, units_sold DESC, id
         LIMIT :limit
         """,
-        **_params(criteria, words=criteria.query, limit=limit),
+        **_params(criteria, word=word, candidates=candidates, limit=limit),
     )
-
-
-@dataclass(frozen=True)
-class Results:
-    """One page of a catalog search and what the page says about the rest."""
-
-    page: Page  # its items are the products
-    total: int
-    total_is_estimate: bool  # more than COUNT_CAP matches: `total` comes from a sample
-    facets: dict[int, int]  # category id → matches, ignoring the chosen category
-    facets_are_estimates: bool
-    sorted_among: int | None = None  # the order covers only the first this-many matches
-    corrected_query: str | None = None  # nothing matched the words; these are names like them
-
-
-def find_products(criteria: Criteria, requested_page: int) -> Results:
-    """The page of products the criteria ask for, with the total and the facet counts."""
-    total = count_products(criteria)
-    facets = {row["category_id"]: row["matches"] for row in count_products_by_category(criteria)}
-    facets_capped = sum(facets.values()) > COUNT_CAP
-    if total > COUNT_CAP or facets_capped:
-        estimates = {row["category_id"]: _round(row["matches"]) for row in estimate_products_by_category(criteria)}
-        if total > COUNT_CAP:
-            total = max(COUNT_CAP + 1, _round(_estimated_total(criteria, estimates)))
-        if facets_capped:
-            facets = estimates
-    if criteria.category and total <= COUNT_CAP:
-        facets[criteria.category.id] = total  # the exact count beats the estimate
-    number = min(requested_page, ceil(min(total, COUNT_CAP) / PER_PAGE) or 1)
-    if total == 0 and criteria.query:
-        return _similar_names(criteria, facets)
-    products, sorted_among = _products_on_page(criteria, total, (number - 1) * PER_PAGE)
-    return Results(
-        page=Page(list(products), number, PER_PAGE, min(total, COUNT_CAP)),
-        total=total,
-        total_is_estimate=total > COUNT_CAP,
-        facets=facets,
-        facets_are_estimates=facets_capped,
-        sorted_among=sorted_among,
-    )
-
-
-def _products_on_page(criteria: Criteria, total: int, offset: int) -> tuple[Sequence[RowMapping], int | None]:
-    """One page of products and, when the order covers only the first matches, how many."""
-    if total <= COUNT_CAP or criteria.sort == "relevance":
-        return search_candidates(criteria, PER_PAGE, offset), _sorted_among(total)
-    if criteria.query is None:
-        if criteria.department and not criteria.category:
-            return search_department_in_order(criteria, PER_PAGE, offset), None
-        return search_in_order(criteria, PER_PAGE, offset), None
-    if criteria.category or not criteria.department:
-        products = search_words_in_order(criteria, PER_PAGE, offset)
-        if len(products) == PER_PAGE:
-            return products, None
-    return search_candidates(criteria, PER_PAGE, offset), _sorted_among(total)
-
-
-def _sorted_among(total: int) -> int | None:
-    return SORT_CANDIDATES if total > SORT_CANDIDATES else None
-
-
-def _estimated_total(criteria: Criteria, estimates: dict[int, int]) -> int:
-    """The estimated matches of the chosen category, or of every category the facets cover."""
-    if criteria.category:
-        return estimates.get(criteria.category.id, 0)
-    return sum(estimates.values())
-
-
-def _round(estimate: int) -> int:
-    """An estimate to two significant digits (153,421 → 150,000), as it is only that good."""
-    if estimate < 100:
-        return estimate
-    scale = 10 ** (len(str(estimate)) - 2)
-    return round(estimate / scale) * scale
-
-
-def _similar_names(criteria: Criteria, facets: dict[int, int]) -> Results:
-    """Results for a search whose words matched nothing: products with names like them."""
-    products = search_similar_names(criteria, PER_PAGE)
-    return Results(
-        page=Page(list(products), 1, PER_PAGE, len(products)),
-        total=len(products),
-        total_is_estimate=False,
-        facets=facets,
-        facets_are_estimates=False,
-        corrected_query=_closest_words(criteria.query, [product["name"] for product in products]) if products else None,
-    )
-
-
-def _closest_words(query: str, names: list[str]) -> str:
-    """The search's words, each replaced by the most alike word of the names found (if alike enough)."""
-    vocabulary = sorted({word for name in names for word in _WORD.findall(name.lower())})
-    words = [
-        next(iter(difflib.get_close_matches(word, vocabulary, n=1, cutoff=0.6)), word)
-        for word in _WORD.findall(query.lower())
-    ]
-    return " ".join(words) or query

@@ -5,7 +5,7 @@ import hashlib
 from flask import Blueprint, Response, abort, render_template, request, url_for
 from flask_login import current_user
 
-from app.models import catalog, product, search
+from app.models import catalog, catalog_page, product
 from app.pagination import requested_page
 
 bp = Blueprint("catalog", __name__, url_prefix="/products")
@@ -32,7 +32,7 @@ PALETTE = (
 def index():
     tree = catalog.list_categories()
     criteria = catalog.read_criteria(request.args, tree)
-    results = search.find_products(criteria, requested_page())
+    results = catalog_page.find_products(criteria, requested_page())
     return render_template(
         "catalog/index.html",
         tree=tree,

@@ -1,0 +1,159 @@
+"""What a catalog page shows, chosen so that it stays fast over a million products: the total,
+the counts per category, and one page of products. The queries are in app/models/search.py;
+figures and plans are in docs/PERFORMANCE.md, "Catalog".
+
+- A 1 % sample of the table's pages estimates the counts first (a few ms whatever matches).
+  When it clearly finds more than COUNT_CAP matches, the page shows those estimates ("about
+  150,000 results"); otherwise it counts exactly, stopping after COUNT_CAP + 1 matches.
+  Pages stop at COUNT_CAP results: a search narrows better than page 400.
+- A browse without words beyond COUNT_CAP walks its sort's index (one walk per category inside
+  a department) and stops after one page: exact and cheap at any size.
+- A search with words sorts candidates found through the GIN index. Relevance ranks the first
+  RANKED_CANDIDATES matches (ranking every match of a common word costs 100-230 ms). Other
+  orders sort all matches when there are at most SORTED_CANDIDATES; beyond that they walk the
+  first WALK_BUDGET products of their index, and if that does not fill the page (the words are
+  rare in that end of the order) they sort the first RANKED_CANDIDATES matches instead.
+  The page says when its order covers only the first matches.
+- A search whose words match nothing shows products with a name word like its longest word.
+"""
+
+import difflib
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from math import ceil
+
+from sqlalchemy import RowMapping
+
+from app.models import search
+from app.models.catalog import Criteria
+from app.pagination import Page
+
+PER_PAGE = 24
+COUNT_CAP = 1_000
+CLEARLY_MORE = 5 * COUNT_CAP  # an estimate this high is not sampling luck: skip the exact count
+RANKED_CANDIDATES = 1_000
+SORTED_CANDIDATES = 5_000
+WALK_BUDGET = 5_000
+SIMILAR_CANDIDATES = 200  # word_similarity costs ~15 µs a name: rank this many, not every near match
+SIMILAR_WORD_LENGTH = range(3, 31)  # each trigram of the word is a posting list to read
+
+_WORD = re.compile(r"\w+")
+
+
+@dataclass(frozen=True)
+class Results:
+    """One page of a catalog search and what the page says about the rest."""
+
+    page: Page  # its items are the products
+    total: int
+    total_is_estimate: bool  # more than COUNT_CAP matches: `total` comes from a sample
+    facets: dict[int, int]  # category id → matches, ignoring the chosen category
+    facets_are_estimates: bool
+    sorted_among: int | None = None  # the order covers only the first this-many matches
+    corrected_query: str | None = None  # nothing matched the words; these are names like them
+
+
+def find_products(criteria: Criteria, requested_page: int) -> Results:
+    """The page of products the criteria ask for, with the total and the counts per category."""
+    estimates = {row["category_id"]: _round(row["matches"]) for row in search.estimate_products_by_category(criteria)}
+    facets, facets_exact = _facet_counts(criteria, estimates)
+    total = _total(criteria, facets if facets_exact else None, estimates)
+    if criteria.category and total <= COUNT_CAP:
+        facets[criteria.category.id] = total  # the exact count beats an estimate
+    if total == 0 and criteria.query and not any(facets.values()):
+        return _similar_names(criteria, facets)
+    number = min(requested_page, ceil(min(total, COUNT_CAP) / PER_PAGE) or 1)
+    products, sorted_among = _products_on_page(criteria, total, (number - 1) * PER_PAGE)
+    return Results(
+        page=Page(list(products), number, PER_PAGE, min(total, COUNT_CAP)),
+        total=total,
+        total_is_estimate=total > COUNT_CAP,
+        facets=facets,
+        facets_are_estimates=not facets_exact,
+        sorted_among=sorted_among,
+    )
+
+
+def _facet_counts(criteria: Criteria, estimates: dict[int, int]) -> tuple[dict[int, int], bool]:
+    """Matches per category (exact up to COUNT_CAP in all, else the estimates) and whether exact."""
+    if sum(estimates.values()) >= CLEARLY_MORE:
+        return dict(estimates), False
+    counted = {row["category_id"]: row["matches"] for row in search.count_products_by_category(criteria, COUNT_CAP + 1)}
+    if sum(counted.values()) > COUNT_CAP:
+        return dict(estimates), False
+    return counted, True
+
+
+def _total(criteria: Criteria, exact_facets: dict[int, int] | None, estimates: dict[int, int]) -> int:
+    """How many products match: exact up to COUNT_CAP, else an estimate above it."""
+    if exact_facets is not None:  # every match of the department (or of all) was counted
+        return exact_facets.get(criteria.category.id, 0) if criteria.category else sum(exact_facets.values())
+    estimate = estimates.get(criteria.category.id, 0) if criteria.category else sum(estimates.values())
+    if estimate >= CLEARLY_MORE or not criteria.category:  # without a category the facets counted past the cap
+        return max(COUNT_CAP + 1, estimate)
+    counted = search.count_products(criteria, COUNT_CAP + 1)
+    return counted if counted <= COUNT_CAP else max(COUNT_CAP + 1, estimate)
+
+
+def _products_on_page(criteria: Criteria, total: int, offset: int) -> tuple[Sequence[RowMapping], int | None]:
+    """One page of products and, when the order covers only the first matches, how many.
+    `total` is an estimate when above COUNT_CAP."""
+    if criteria.query is None and total > COUNT_CAP:
+        if criteria.department and not criteria.category:
+            return search.search_department_in_order(criteria, PER_PAGE, offset), None
+        return search.search_in_order(criteria, PER_PAGE, offset), None
+    if criteria.sort == "relevance" or total <= COUNT_CAP:
+        return _sorted_candidates(criteria, RANKED_CANDIDATES, offset)
+    if total <= SORTED_CANDIDATES:
+        return _sorted_candidates(criteria, SORTED_CANDIDATES, offset)
+    if criteria.category or not criteria.department:  # a department's walk would be one per category
+        products = search.search_words_in_order(criteria, WALK_BUDGET, PER_PAGE, offset)
+        if len(products) == PER_PAGE:
+            return products, None
+    return _sorted_candidates(criteria, RANKED_CANDIDATES, offset)
+
+
+def _sorted_candidates(criteria: Criteria, candidates: int, offset: int) -> tuple[Sequence[RowMapping], int | None]:
+    """A page sorted among the first `candidates` matches, and that number if there were more."""
+    products = search.search_candidates(criteria, candidates, PER_PAGE, offset)
+    partial = bool(products) and products[0]["candidates"] >= candidates
+    return products, candidates if partial else None
+
+
+def _round(estimate: int) -> int:
+    """An estimate to two significant digits (153,421 → 150,000), as it is only that good."""
+    if estimate < 100:
+        return estimate
+    scale = 10 ** (len(str(estimate)) - 2)
+    return round(estimate / scale) * scale
+
+
+def _similar_names(criteria: Criteria, facets: dict[int, int]) -> Results:
+    """Results for a search whose words matched nothing: products with a name word like its
+    longest word (one word: several common words make a trigram search read long posting lists).
+    Shown only if they suggest other words; otherwise the page says nothing matched."""
+    words = [word for word in _WORD.findall(criteria.query) if len(word) in SIMILAR_WORD_LENGTH]
+    word = max(words, key=len) if words else None
+    products = search.search_similar_names(criteria, word, SIMILAR_CANDIDATES, PER_PAGE) if word else []
+    corrected = _closest_words(criteria.query, [product["name"] for product in products])
+    if corrected == " ".join(_WORD.findall(criteria.query.lower())):
+        products, corrected = [], None
+    return Results(
+        page=Page(list(products), 1, PER_PAGE, len(products)),
+        total=len(products),
+        total_is_estimate=False,
+        facets=facets,
+        facets_are_estimates=False,
+        corrected_query=corrected,
+    )
+
+
+def _closest_words(query: str, names: list[str]) -> str:
+    """The search's words, each replaced by the most alike word of the names (if alike enough)."""
+    vocabulary = sorted({word for name in names for word in _WORD.findall(name.lower())})
+    words = [
+        next(iter(difflib.get_close_matches(word, vocabulary, n=1, cutoff=0.6)), word)
+        for word in _WORD.findall(query.lower())
+    ]
+    return " ".join(words)
