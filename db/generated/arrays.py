@@ -68,6 +68,34 @@ def group_sums(values: np.ndarray, groups: np.ndarray, group_count: int) -> np.n
     return np.bincount(groups, weights=values, minlength=group_count).round().astype(np.int64)
 
 
+def first_occurrences(keys: np.ndarray) -> np.ndarray:
+    """True at the first occurrence of each distinct key, in array order.
+
+    Sort-based on purpose: numpy 2.4's np.unique without return_index (and so np.isin) takes a
+    hashing path that is many times slower than a sort on millions of int64 keys.
+    """
+    first = np.zeros(len(keys), dtype=bool)
+    if len(keys) == 0:
+        return first
+    order = np.argsort(keys, kind="stable")
+    ordered = keys[order]
+    first[order[np.concatenate(([True], ordered[1:] != ordered[:-1]))]] = True
+    return first
+
+
+def contains(haystack: np.ndarray, needles: np.ndarray) -> np.ndarray:
+    """For each needle, whether it occurs in the haystack (a sort-based np.isin)."""
+    if len(haystack) == 0 or len(needles) == 0:
+        return np.zeros(len(needles), dtype=bool)
+    sorted_haystack = np.sort(haystack)
+    order = np.argsort(needles)  # sorted needles make the binary searches cache-friendly
+    ordered = needles[order]
+    positions = np.minimum(np.searchsorted(sorted_haystack, ordered), len(sorted_haystack) - 1)
+    found = np.empty(len(needles), dtype=bool)
+    found[order] = sorted_haystack[positions] == ordered
+    return found
+
+
 def sample_prefix(cumulative: np.ndarray, prefix_lengths: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """For each prefix length k, an index in [0, k) drawn with the weights behind `cumulative`.
 
@@ -99,12 +127,8 @@ def uuid_texts(rng: np.random.Generator, count: int) -> np.ndarray:
     raw = rng.integers(0, 256, size=(count, 16), dtype=np.uint8)
     raw[:, 6] = (raw[:, 6] & 0x0F) | 0x40
     raw[:, 8] = (raw[:, 8] & 0x3F) | 0x80
-    digits = raw.tobytes().hex()
-    return np.array(
-        [
-            f"{digits[at : at + 8]}-{digits[at + 8 : at + 12]}-{digits[at + 12 : at + 16]}-"
-            f"{digits[at + 16 : at + 20]}-{digits[at + 20 : at + 32]}"
-            for at in range(0, 32 * count, 32)
-        ],
-        dtype=object,
-    )
+    digits = np.frombuffer(raw.tobytes().hex().encode(), dtype="S1").reshape(count, 32)
+    # Lay the 32 hex digits out as 8-4-4-4-12 with dashes between, all in one array operation.
+    text = np.full((count, 36), b"-", dtype="S1")
+    text[:, [index for index in range(36) if index not in (8, 13, 18, 23)]] = digits
+    return text.view("S36").ravel().astype(str)

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .arrays import first_occurrences
 from .catalog import Catalog
 from .people import BUYER_ID, People
 from .timeline import DAY, Timeline
@@ -53,8 +54,8 @@ def make_carts(people: People, catalog: Catalog, offer_quantity: np.ndarray, tim
     weights = catalog.offer_weight[eligible]
     offers = eligible[rng.choice(len(eligible), size=len(users), p=weights / weights.sum())]
     keys = users * (len(catalog.offer_seller) + 1) + offers
-    _, first = np.unique(keys, return_index=True)  # also sorts by (user, offer) = (user, seller, product)
-    keep = first[catalog.offer_seller[offers[first]] != users[first]]
+    keep = np.flatnonzero(first_occurrences(keys) & (catalog.offer_seller[offers] != users))
+    keep = keep[np.argsort(keys[keep], kind="stable")]  # primary-key order: (user, seller, product)
     demo = np.flatnonzero(users[keep] == BUYER_ID)
     keep = np.delete(keep, demo[DEMO_CART_LINES:])
     users, offers = users[keep], offers[keep]

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .arrays import choose_weighted
+from .arrays import choose_weighted, contains, first_occurrences
 from .people import SELLER_ID, People
 from .texts import CatalogText
 from .timeline import DAY, HOUR, MINUTE, Timeline
@@ -30,7 +30,7 @@ class Catalog:
     product_head: np.ndarray  # indices into CatalogText pools
     product_tail: np.ndarray
     product_lead: np.ndarray
-    product_sentence: np.ndarray  # shape (products, 2)
+    product_extra: np.ndarray
     product_popularity: np.ndarray
     offer_seller: np.ndarray  # user id
     offer_product: np.ndarray  # product id
@@ -107,10 +107,8 @@ def _offer_pairs(creators: np.ndarray, counts: np.ndarray, people: People, rng) 
             break
         candidates = sellers[rng.choice(len(sellers), size=len(others), p=weights / weights.sum())]
         candidate_keys = others * users + candidates
-        unique_keys, first = np.unique(candidate_keys, return_index=True)
-        fresh = np.zeros(len(others), dtype=bool)
-        fresh[first] = True
-        fresh &= ~np.isin(candidate_keys, keys)
+        # Taken pairs come first, so only a candidate's first, untaken occurrence survives.
+        fresh = first_occurrences(np.concatenate((keys, candidate_keys)))[len(keys) :]
         keys = np.concatenate((keys, candidate_keys[fresh]))
         others = others[~fresh]
     return keys // users, keys % users
@@ -121,7 +119,7 @@ def _add_demo_offers(pair_products, pair_sellers, popularity, rng) -> tuple[np.n
     count = int(np.clip(len(popularity) // 100, 10, 400))
     chosen = choose_weighted(popularity, count, rng) + 1
     taken = pair_products[pair_sellers == SELLER_ID]
-    chosen = chosen[~np.isin(chosen, taken)]
+    chosen = chosen[~contains(taken, chosen)]
     return np.concatenate((pair_products, chosen)), np.concatenate((pair_sellers, np.full(len(chosen), SELLER_ID)))
 
 
@@ -167,9 +165,6 @@ def make_catalog(people: People, text: CatalogText, offers: int, products: int, 
     by_key = np.lexsort((pair_products, pair_sellers))
     pair_products, pair_sellers = pair_products[by_key], pair_sellers[by_key]
     base = _base_prices(categories, rng)
-    sentences = np.stack([text.sentences.pick(categories, rng) for _ in range(2)], axis=1)
-    blank = text.sentences.offsets[categories] + text.sentences.counts[categories] - 1
-    sentences[:, 1] = np.where(sentences[:, 1] == sentences[:, 0], blank, sentences[:, 1])
     # A product's popularity is shared among its sellers, so more sellers do not mean more sales.
     seller_factor = people.seller_weight[pair_sellers - 1] ** 0.3 * rng.lognormal(0.0, 0.3, len(pair_sellers))
     seller_factor /= np.bincount(pair_products, weights=seller_factor)[pair_products]
@@ -180,7 +175,7 @@ def make_catalog(people: People, text: CatalogText, offers: int, products: int, 
         product_head=text.heads.pick(categories, rng),
         product_tail=text.tails.pick(categories, rng),
         product_lead=text.leads.pick(categories, rng),
-        product_sentence=sentences,
+        product_extra=text.extras.pick(categories, rng),
         product_popularity=popularity,
         offer_seller=pair_sellers,
         offer_product=pair_products,

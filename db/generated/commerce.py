@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .arrays import sample_prefix, uuid_texts
+from .arrays import first_occurrences, sample_prefix, uuid_texts
 from .catalog import Catalog
 from .people import BUYER_ID, SELLER_ID, People
 from .timeline import DAY, HOUR, MINUTE, Timeline
@@ -83,9 +83,9 @@ class _Draft:
 def _purchase_times(count: int, people: People, picker: OfferPicker, timeline: Timeline, rng) -> np.ndarray:
     """Purchase times over the two years: busier as buyers and offers accumulate, and toward now.
 
-    A day's share of purchases follows the geometric mean of the buyer and offer weight that exist
-    by then, times a ramp; so early days, when the catalog is small, do not pile every purchase
-    onto the first few products.
+    A day's share of purchases grows with the buyer and offer weight that exist by then (damped, so
+    the first months are quiet but not empty) and with a ramp toward now; so early days, when the
+    catalog is small, do not pile every purchase onto the first few products.
     """
     days = np.arange((timeline.now - timeline.start) // DAY)
     day_starts = timeline.start + days * DAY
@@ -93,7 +93,7 @@ def _purchase_times(count: int, people: People, picker: OfferPicker, timeline: T
     buyers = np.where(people.registered_before(day_starts) > 0, buyers, 0.0)
     offers_before = np.searchsorted(picker.times, day_starts, side="left")
     offers = np.where(offers_before > 0, picker.cumulative[np.maximum(offers_before - 1, 0)], 0.0)
-    share = np.sqrt(buyers * offers) * (1.0 + 2.0 * days / len(days))
+    share = (buyers * offers) ** 0.3 * (1.0 + 2.0 * days / len(days))
     chosen = rng.choice(len(days), size=count, p=share / share.sum())
     return day_starts[chosen] + (rng.random(count) * (DAY - MINUTE)).astype(np.int64)
 
@@ -103,10 +103,7 @@ def _clean_lines(owner, offers, buyers, catalog: Catalog) -> np.ndarray:
     keep = (offers >= 0) & (buyers[owner] > 0)
     keep &= catalog.offer_seller[np.maximum(offers, 0)] != buyers[owner]
     keys = owner.astype(np.int64) * (len(catalog.offer_seller) + 1) + offers
-    _, first = np.unique(keys, return_index=True)
-    unique = np.zeros(len(keys), dtype=bool)
-    unique[first] = True
-    return keep & unique
+    return keep & first_occurrences(keys)
 
 
 def _random_purchases(count: int, people: People, catalog: Catalog, picker, timeline, rng) -> _Draft:

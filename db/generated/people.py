@@ -127,7 +127,7 @@ def _weights(count: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarr
     is_seller = rng.random(count) < SELLER_SHARE
     is_seller[: len(DEMO_LOGINS)] = False
     is_seller[SELLER_ID - 1] = True
-    seller_weight = np.where(is_seller, rng.lognormal(0.0, 1.2, count), 0.0)
+    seller_weight = np.where(is_seller, rng.lognormal(0.0, 1.0, count), 0.0)
     # The demo seller is one of the busier sellers, so their pages have something to show.
     seller_weight[SELLER_ID - 1] = np.quantile(seller_weight[is_seller], 0.95)
     buyer_weight = rng.lognormal(0.0, 1.0, count)

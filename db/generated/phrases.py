@@ -175,7 +175,7 @@ SELLER_OPENERS = (
 SELLER_REPLIES = (
     "Thanks for your message! It ships today and tracking follows by e-mail.",
     "Of course, happy to help. I've updated the order.",
-    "Yes, it does. Let me know if you need anything else.",
+    "Happy to help: it is exactly as described in the listing.",
     "Sorry for the delay, it went out this morning.",
     "No problem at all, I'll sort that out for you.",
 )

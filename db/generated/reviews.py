@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .arrays import choose_weighted, group_starts
+from .arrays import choose_weighted, contains, first_occurrences, group_starts
 from .catalog import Catalog
 from .commerce import Orders
 from .people import BUYER_ID, SELLER_ID, People
@@ -94,10 +94,7 @@ def _non_buyer_reviews(count, people: People, catalog: Catalog, taken_keys, time
     items = rng.choice(products, size=draws, p=popularity / popularity.sum()) + 1
     created = _after(np.maximum(people.created_at[authors - 1], catalog.product_created[items - 1]), timeline, rng, 3.0)
     keys = authors * (products + 1) + items
-    _, first = np.unique(keys, return_index=True)
-    keep = np.zeros(draws, dtype=bool)
-    keep[first] = True
-    keep &= ~np.isin(keys, taken_keys) & (catalog.product_creator[items - 1] != authors)
+    keep = first_occurrences(keys) & ~contains(taken_keys, keys) & (catalog.product_creator[items - 1] != authors)
     keep &= created < timeline.now
     chosen = np.flatnonzero(keep)[:count]
     return authors[chosen], items[chosen], created[chosen]
@@ -112,8 +109,9 @@ def _votes(authors, created, people: People, per_review: float, timeline, rng):
     registered = people.registered_before(voted)
     voter = (rng.random(len(review)) * registered).astype(np.int64) + 1
     keys = review * (people.count + 1) + voter
-    _, first = np.unique(keys, return_index=True)  # sorted by (review, voter)
-    keep = first[voter[first] != authors[review[first] - 1]]
+    keep = first_occurrences(keys) & (voter != authors[review - 1])
+    keep = keep.nonzero()[0]
+    keep = keep[np.argsort(keys[keep], kind="stable")]  # primary-key order: (review, voter)
     return review[keep], voter[keep], voted[keep]
 
 

@@ -80,9 +80,8 @@ def _products(world: World) -> TableSource:
         """Products start..stop (0-based)."""
         window = slice(start, stop)
         head = catalog.product_head[window]
-        sentences = catalog.product_sentence[window]
         description = text.subjects[head] + text.leads.texts[catalog.product_lead[window]]
-        description = description + text.sentences.texts[sentences[:, 0]] + text.sentences.texts[sentences[:, 1]]
+        description = description + text.extras.texts[catalog.product_extra[window]]
         created = timestamps(catalog.product_created[window])
         return [
             integers(np.arange(start + 1, stop + 1)),

@@ -15,6 +15,7 @@ from .vocabulary import Category, Department, all_categories
 
 TAILS_PER_CATEGORY = 300
 SENTENCES_PER_TEMPLATE = 6
+EXTRAS_PER_CATEGORY = 200
 BODIES_PER_KEY = 40
 
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
@@ -57,14 +58,12 @@ def _words(category: Category, rng: np.random.Generator) -> dict[str, str]:
     adjective = _choose(category.adjectives, rng)
     noun = _choose(category.nouns, rng)
     feature = _choose(category.features, rng)
-    article = "An" if adjective[:1].lower() in "aeiou" else "A"
     return {
         "brand": _choose(category.brands, rng),
         "noun": noun,
         "noun_lower": noun.lower(),
         "adjective": adjective,
         "adjective_lower": adjective.lower(),
-        "article_adjective": f"{article} {adjective.lower()}",
         "item": category.item or noun.lower(),
         "feature": feature,
         "feature_lower": feature.lower(),
@@ -90,7 +89,16 @@ class CatalogText:
     subjects: np.ndarray  # per head: how a description names it ("The Northwind Ultrabook")
     tails: Pool  # " X340 with 16 GB RAM"
     leads: Pool  # " is made for travel."
-    sentences: Pool  # " Ships in recyclable packaging." (leading space); each key's last entry is ""
+    extras: Pool  # zero to two more sentences, each with a leading space: " Ships in recyclable packaging."
+
+
+def _extras(templates: tuple[str, ...], category: Category, rng: np.random.Generator) -> list[str]:
+    """Endings for descriptions: none, one or two sentences from different templates."""
+    endings = []
+    for _ in range(EXTRAS_PER_CATEGORY):
+        chosen = rng.choice(len(templates), size=int(rng.integers(0, 3)), replace=False)
+        endings.append("".join(f" {templates[index].format(**_words(category, rng))}" for index in chosen))
+    return list(dict.fromkeys(endings))
 
 
 def _heads(category: Category) -> list[tuple[str, str]]:
@@ -104,21 +112,20 @@ def _heads(category: Category) -> list[tuple[str, str]]:
 
 def build_catalog_text(rng: np.random.Generator) -> CatalogText:
     """Make the product name and description pools for every category."""
-    heads, subjects, tails, leads, sentences = [], [], [], [], []
+    heads, subjects, tails, leads, extras = [], [], [], [], []
     for department, category in all_categories():
         pairs = _heads(category)
         heads.append([head for head, _ in pairs])
         subjects.extend(escape_copy(subject) for _, subject in pairs)
         tails.append([_choose(category.tails, rng).format(**_words(category, rng)) for _ in range(TAILS_PER_CATEGORY)])
         leads.append(_fill(department.leads, category, rng, SENTENCES_PER_TEMPLATE))
-        extra = _fill(department.sentences, category, rng, SENTENCES_PER_TEMPLATE)
-        sentences.append([f" {sentence}" for sentence in extra] + [""])
+        extras.append(_extras(department.sentences, category, rng))
     return CatalogText(
         heads=Pool.from_groups(heads),
         subjects=np.array(subjects, dtype=object),
         tails=Pool.from_groups(tails),
         leads=Pool.from_groups(leads),
-        sentences=Pool.from_groups(sentences),
+        extras=Pool.from_groups(extras),
     )
 
 

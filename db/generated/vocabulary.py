@@ -11,11 +11,11 @@ from dataclasses import dataclass
 # followed by one of these predicates, then adds up to two sentences that fit any product of the
 # category. Placeholders come from the category's words.
 COMMON_LEADS = (
-    " is made for {use}.",
-    " is a favourite for {use}.",
-    " brings {feature} to {use}.",
-    " pairs {feature} with a clean, simple design.",
-    " is built to last, with {feature}.",
+    " — a natural fit for {use}, with {feature}.",
+    " can handle {use} with ease.",
+    " would make a great pick for {use}.",
+    " will quickly become a favourite for {use}.",
+    " can't be beaten for {use}.",
 )
 COMMON_SENTENCES = (
     "It comes with {feature}.",
@@ -23,12 +23,12 @@ COMMON_SENTENCES = (
     "Ideal for {use} and easy to look after.",
     "Backed by a one-year warranty.",
     "Ships in recyclable packaging.",
-    "{article_adjective} choice for {use}.",
+    "Rated highly by customers who buy for {use}.",
 )
 BOOK_LEADS = (
     " is a gripping read, perfect for {use}.",
     " is published by {brand} and loved by readers everywhere.",
-    " is a {feature_lower} worth keeping, from {brand}.",
+    " is a book worth keeping, from {brand}.",
     " has become a favourite for {use}.",
 )
 BOOK_SENTENCES = (
