@@ -57,3 +57,11 @@ CREATE INDEX IF NOT EXISTS messages_unread_idx ON messages (recipient_id) WHERE 
 CREATE INDEX IF NOT EXISTS messages_seller_idx ON messages (seller_id);
 CREATE INDEX IF NOT EXISTS messages_sender_idx ON messages (sender_id);
 CREATE INDEX IF NOT EXISTS messages_recipient_idx ON messages (recipient_id);
+
+-- Seller center (app/models/seller.py, fulfilment.py)
+-- Units sold per offer: the inventory sums one offer's lines (or all of a seller's, to sort
+-- by them) from this index alone.
+CREATE INDEX IF NOT EXISTS orders_seller_product_idx ON orders (seller_id, product_id) INCLUDE (quantity)
+    WHERE cancelled_at IS NULL;
+-- "Buyer or product" search on /seller/orders: buyers by a part of their name.
+CREATE INDEX IF NOT EXISTS users_full_name_trgm_idx ON users USING gin (full_name gin_trgm_ops);

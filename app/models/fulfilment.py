@@ -53,6 +53,24 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
+# The seller's lines whose buyer or product name contains the keyword. Each branch starts
+# from the smaller side (buyers found through their name's trigram index, or the seller's
+# own offers) and reaches the lines through an index, never reading every line's row.
+_LINES_MATCHING_KEYWORD = """
+    SELECT line.id
+    FROM users AS buyer
+    JOIN orders AS line ON line.buyer_id = buyer.id AND line.seller_id = :seller_id
+    WHERE buyer.full_name ILIKE :pattern ESCAPE '\\'
+    UNION
+    SELECT line.id
+    FROM offers AS mine
+    JOIN products AS named ON named.id = mine.product_id
+    JOIN orders AS line ON line.seller_id = mine.seller_id AND line.product_id = mine.product_id
+    WHERE mine.seller_id = :seller_id
+      AND named.name ILIKE :pattern ESCAPE '\\'
+"""
+
+
 def _where(seller_id: int, filters: LineFilters) -> tuple[str, dict]:
     """WHERE conditions on orders AS o (fixed fragments) and their bound parameters."""
     conditions = ["o.seller_id = :seller_id"]
@@ -66,17 +84,7 @@ def _where(seller_id: int, filters: LineFilters) -> tuple[str, dict]:
         conditions.append("o.ordered_at < CAST(:date_to AS date) + 1")
         params["date_to"] = filters.date_to
     if filters.keyword:
-        # Two small semi-joins: the seller's own products by name, and buyers by name.
-        conditions.append(
-            """(o.product_id IN (SELECT mine.product_id
-                                 FROM offers AS mine
-                                 JOIN products AS named ON named.id = mine.product_id
-                                 WHERE mine.seller_id = :seller_id
-                                   AND named.name ILIKE :pattern ESCAPE '\\')
-                OR o.buyer_id IN (SELECT buyer.id
-                                  FROM users AS buyer
-                                  WHERE buyer.full_name ILIKE :pattern ESCAPE '\\'))"""
-        )
+        conditions.append(f"o.id IN ({_LINES_MATCHING_KEYWORD})")
         params["pattern"] = "%" + _escape_like(filters.keyword) + "%"
     return " AND ".join(conditions), params
 
@@ -84,26 +92,26 @@ def _where(seller_id: int, filters: LineFilters) -> tuple[str, dict]:
 def list_lines(seller_id: int, filters: LineFilters, limit: int, offset: int):
     """One page of the seller's order lines, newest first, with product and buyer.
 
-    The page of lines is chosen on orders alone (through the seller's index), and only
-    its rows are joined to products and users.
+    The page's ids are chosen first, from the seller's index on (ordered_at, id) alone
+    where the filters allow, and only those lines are read and joined.
     """
     where, params = _where(seller_id, filters)
     return db.all(
         f"""
-        SELECT page.id, page.purchase_id, page.ordered_at, page.quantity, page.unit_price, page.line_total,
-               page.fulfilled_at, page.cancelled_at, page.product_id, p.name AS product_name,
-               page.buyer_id, buyer.full_name AS buyer_name, buyer.address AS buyer_address
+        SELECT o.id, o.purchase_id, o.ordered_at, o.quantity, o.unit_price, o.line_total,
+               o.fulfilled_at, o.cancelled_at, o.product_id, p.name AS product_name,
+               o.buyer_id, buyer.full_name AS buyer_name, buyer.address AS buyer_address
         FROM (
-            SELECT o.id, o.purchase_id, o.ordered_at, o.quantity, o.unit_price, o.line_total,
-                   o.fulfilled_at, o.cancelled_at, o.product_id, o.buyer_id
+            SELECT o.id
             FROM orders AS o
             WHERE {where}
             ORDER BY o.ordered_at DESC, o.id DESC
             LIMIT :limit OFFSET :offset
         ) AS page
-        JOIN products AS p ON p.id = page.product_id
-        JOIN users AS buyer ON buyer.id = page.buyer_id
-        ORDER BY page.ordered_at DESC, page.id DESC
+        JOIN orders AS o ON o.id = page.id
+        JOIN products AS p ON p.id = o.product_id
+        JOIN users AS buyer ON buyer.id = o.buyer_id
+        ORDER BY o.ordered_at DESC, o.id DESC
         """,
         **params,
         limit=limit,

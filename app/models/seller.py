@@ -97,30 +97,31 @@ def _inventory_where(seller_id: int, query: InventoryQuery) -> tuple[str, dict]:
 def list_offers(seller_id: int, query: InventoryQuery, limit: int, offset: int):
     """One page of the seller's offers with product names and units sold.
 
-    The page is chosen first, so units sold are summed for its rows only, except when
-    sorting by them, which needs the sums of every offer (one grouped index-only scan).
+    The page is chosen on offers alone where the sort and filters allow (products are joined
+    first only to sort or search by name), and units sold are summed for its rows only,
+    except when sorting by them, which needs every offer's sum (one index-only scan).
     """
     where, params = _inventory_where(seller_id, query)
     order = INVENTORY_ORDER.get((query.sort, query.direction), INVENTORY_ORDER[("updated", "desc")])
-    sold_for_sort = ""
-    sold_column = "NULL::bigint AS units_sold"
+    extra_columns, extra_joins = "", ""
+    if query.sort == "name" or query.keyword:
+        extra_columns += ", p.name AS product_name"
+        extra_joins += " JOIN products AS p ON p.id = o.product_id"
     if query.sort == "sold":
-        sold_for_sort = f"LEFT JOIN ({_SOLD_PER_PRODUCT}) AS sold_all ON sold_all.product_id = o.product_id"
-        sold_column = "coalesce(sold_all.units, 0) AS units_sold"
+        extra_columns += ", coalesce(sold_all.units, 0) AS units_sold"
+        extra_joins += f" LEFT JOIN ({_SOLD_PER_PRODUCT}) AS sold_all ON sold_all.product_id = o.product_id"
     return db.all(
         f"""
-        SELECT page.product_id, page.product_name, page.image_id, page.price, page.quantity,
+        SELECT page.product_id, p.name AS product_name, p.image_id, page.price, page.quantity,
                page.is_active, page.updated_at, coalesce(sold.units, 0) AS units_sold
         FROM (
-            SELECT o.seller_id, o.product_id, p.name AS product_name, p.image_id, o.price, o.quantity,
-                   o.is_active, o.updated_at, {sold_column}
-            FROM offers AS o
-            JOIN products AS p ON p.id = o.product_id
-            {sold_for_sort}
+            SELECT o.seller_id, o.product_id, o.price, o.quantity, o.is_active, o.updated_at {extra_columns}
+            FROM offers AS o {extra_joins}
             WHERE {where}
             ORDER BY {order}
             LIMIT :limit OFFSET :offset
         ) AS page
+        JOIN products AS p ON p.id = page.product_id
         LEFT JOIN LATERAL ({_SOLD_FOR_OFFER}) AS sold ON TRUE
         ORDER BY {order}
         """,
