@@ -12,6 +12,7 @@ from decimal import Decimal, InvalidOperation
 from app import db
 
 MAX_QUERY_LENGTH = 200  # longer searches are cut: the box allows 200, so only edited URLs are longer
+MAX_QUERY_WORDS = 10
 MAX_PRICE = Decimal("1000000")  # no offer may cost more (schema)
 
 # Sort keys the URL may name, with what the page calls them. Relevance needs words to rank by.
@@ -156,11 +157,19 @@ def list_categories() -> CategoryTree:
 
 
 def clean_query(raw: str | None) -> tuple[str | None, list[str]]:
-    """The search words without control characters, squeezed and at most MAX_QUERY_LENGTH long."""
+    """The search words without control characters or repeats, at most MAX_QUERY_WORDS of them
+    and MAX_QUERY_LENGTH characters (each word is a posting list for the GIN index to read)."""
     if not raw:
         return None, []
-    text = " ".join(_CONTROL_CHARACTERS.sub(" ", raw).split())
     notes = []
+    distinct: dict[str, str] = {}
+    for word in _CONTROL_CHARACTERS.sub(" ", raw[: MAX_QUERY_LENGTH * 50]).split():
+        distinct.setdefault(word.lower(), word)
+    words = list(distinct.values())
+    if len(words) > MAX_QUERY_WORDS:
+        words = words[:MAX_QUERY_WORDS]
+        notes.append(f"Your search had too many words, so only its first {MAX_QUERY_WORDS} were used.")
+    text = " ".join(words)
     if len(text) > MAX_QUERY_LENGTH:
         text = text[:MAX_QUERY_LENGTH].rsplit(" ", 1)[0] if " " in text[:MAX_QUERY_LENGTH] else text[:MAX_QUERY_LENGTH]
         notes.append(f"Your search was too long, so only its first {MAX_QUERY_LENGTH} characters were used.")

@@ -23,13 +23,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from math import ceil
 
-from sqlalchemy import RowMapping
+from psycopg2.errors import QueryCanceled
+from sqlalchemy import Connection, RowMapping
+from sqlalchemy.exc import OperationalError
 
+from app import db
 from app.models import search
 from app.models.catalog import Criteria
 from app.pagination import Page
 
 PER_PAGE = 24
+TIME_LIMIT_MS = 250  # a search the planner misjudges ("common -word") is cut off, and says so
 COUNT_CAP = 1_000
 CLEARLY_MORE = 5 * COUNT_CAP  # an estimate this high is not sampling luck: skip the exact count
 RANKED_CANDIDATES = 1_000
@@ -52,19 +56,35 @@ class Results:
     facets_are_estimates: bool
     sorted_among: int | None = None  # the order covers only the first this-many matches
     corrected_query: str | None = None  # nothing matched the words; these are names like them
+    too_slow: bool = False  # a query ran out of time: nothing is shown
 
 
 def find_products(criteria: Criteria, requested_page: int) -> Results:
-    """The page of products the criteria ask for, with the total and the counts per category."""
-    estimates = {row["category_id"]: _round(row["matches"]) for row in search.estimate_products_by_category(criteria)}
-    facets, facets_exact = _facet_counts(criteria, estimates)
-    total = _total(criteria, facets if facets_exact else None, estimates)
+    """The page of products the criteria ask for, with the total and the counts per category;
+    every query on one connection, each cut off after TIME_LIMIT_MS."""
+    try:
+        with db.get_db().connect() as connection:
+            search.limit_statement_time(connection, TIME_LIMIT_MS)
+            return _find_products(connection, criteria, requested_page)
+    except OperationalError as error:
+        if not isinstance(error.orig, QueryCanceled):
+            raise
+    return Results(Page([], 1, PER_PAGE, 0), 0, False, {}, False, too_slow=True)
+
+
+def _find_products(connection: Connection, criteria: Criteria, requested_page: int) -> Results:
+    """find_products on an open connection."""
+    estimates = {
+        row["category_id"]: _round(row["matches"]) for row in search.estimate_products_by_category(connection, criteria)
+    }
+    facets, facets_exact = _facet_counts(connection, criteria, estimates)
+    total = _total(connection, criteria, facets if facets_exact else None, estimates)
     if criteria.category and total <= COUNT_CAP:
         facets[criteria.category.id] = total  # the exact count beats an estimate
     if total == 0 and criteria.query and not any(facets.values()):
-        return _similar_names(criteria, facets)
+        return _similar_names(connection, criteria, facets)
     number = min(requested_page, ceil(min(total, COUNT_CAP) / PER_PAGE) or 1)
-    products, sorted_among = _products_on_page(criteria, total, (number - 1) * PER_PAGE)
+    products, sorted_among = _products_on_page(connection, criteria, total, (number - 1) * PER_PAGE)
     return Results(
         page=Page(list(products), number, PER_PAGE, min(total, COUNT_CAP)),
         total=total,
@@ -75,48 +95,57 @@ def find_products(criteria: Criteria, requested_page: int) -> Results:
     )
 
 
-def _facet_counts(criteria: Criteria, estimates: dict[int, int]) -> tuple[dict[int, int], bool]:
+def _facet_counts(connection: Connection, criteria: Criteria, estimates: dict[int, int]) -> tuple[dict[int, int], bool]:
     """Matches per category (exact up to COUNT_CAP in all, else the estimates) and whether exact."""
     if sum(estimates.values()) >= CLEARLY_MORE:
         return dict(estimates), False
-    counted = {row["category_id"]: row["matches"] for row in search.count_products_by_category(criteria, COUNT_CAP + 1)}
+    counted = {
+        row["category_id"]: row["matches"]
+        for row in search.count_products_by_category(connection, criteria, COUNT_CAP + 1)
+    }
     if sum(counted.values()) > COUNT_CAP:
         return dict(estimates), False
     return counted, True
 
 
-def _total(criteria: Criteria, exact_facets: dict[int, int] | None, estimates: dict[int, int]) -> int:
+def _total(
+    connection: Connection, criteria: Criteria, exact_facets: dict[int, int] | None, estimates: dict[int, int]
+) -> int:
     """How many products match: exact up to COUNT_CAP, else an estimate above it."""
     if exact_facets is not None:  # every match of the department (or of all) was counted
         return exact_facets.get(criteria.category.id, 0) if criteria.category else sum(exact_facets.values())
     estimate = estimates.get(criteria.category.id, 0) if criteria.category else sum(estimates.values())
     if estimate >= CLEARLY_MORE or not criteria.category:  # without a category the facets counted past the cap
         return max(COUNT_CAP + 1, estimate)
-    counted = search.count_products(criteria, COUNT_CAP + 1)
+    counted = search.count_products(connection, criteria, COUNT_CAP + 1)
     return counted if counted <= COUNT_CAP else max(COUNT_CAP + 1, estimate)
 
 
-def _products_on_page(criteria: Criteria, total: int, offset: int) -> tuple[Sequence[RowMapping], int | None]:
+def _products_on_page(
+    connection: Connection, criteria: Criteria, total: int, offset: int
+) -> tuple[Sequence[RowMapping], int | None]:
     """One page of products and, when the order covers only the first matches, how many.
     `total` is an estimate when above COUNT_CAP."""
     if criteria.query is None and total > COUNT_CAP:
         if criteria.department and not criteria.category:
-            return search.search_department_in_order(criteria, PER_PAGE, offset), None
-        return search.search_in_order(criteria, PER_PAGE, offset), None
+            return search.search_department_in_order(connection, criteria, PER_PAGE, offset), None
+        return search.search_in_order(connection, criteria, PER_PAGE, offset), None
     if criteria.sort == "relevance" or total <= COUNT_CAP:
-        return _sorted_candidates(criteria, RANKED_CANDIDATES, offset)
+        return _sorted_candidates(connection, criteria, RANKED_CANDIDATES, offset)
     if total <= SORTED_CANDIDATES:
-        return _sorted_candidates(criteria, SORTED_CANDIDATES, offset)
+        return _sorted_candidates(connection, criteria, SORTED_CANDIDATES, offset)
     if criteria.category or not criteria.department:  # a department's walk would be one per category
-        products = search.search_words_in_order(criteria, WALK_BUDGET, PER_PAGE, offset)
+        products = search.search_words_in_order(connection, criteria, WALK_BUDGET, PER_PAGE, offset)
         if len(products) == PER_PAGE:
             return products, None
-    return _sorted_candidates(criteria, RANKED_CANDIDATES, offset)
+    return _sorted_candidates(connection, criteria, RANKED_CANDIDATES, offset)
 
 
-def _sorted_candidates(criteria: Criteria, candidates: int, offset: int) -> tuple[Sequence[RowMapping], int | None]:
+def _sorted_candidates(
+    connection: Connection, criteria: Criteria, candidates: int, offset: int
+) -> tuple[Sequence[RowMapping], int | None]:
     """A page sorted among the first `candidates` matches, and that number if there were more."""
-    products = search.search_candidates(criteria, candidates, PER_PAGE, offset)
+    products = search.search_candidates(connection, criteria, candidates, PER_PAGE, offset)
     partial = bool(products) and products[0]["candidates"] >= candidates
     return products, candidates if partial else None
 
@@ -129,13 +158,13 @@ def _round(estimate: int) -> int:
     return round(estimate / scale) * scale
 
 
-def _similar_names(criteria: Criteria, facets: dict[int, int]) -> Results:
+def _similar_names(connection: Connection, criteria: Criteria, facets: dict[int, int]) -> Results:
     """Results for a search whose words matched nothing: products with a name word like its
     longest word (one word: several common words make a trigram search read long posting lists).
     Shown only if they suggest other words; otherwise the page says nothing matched."""
     words = [word for word in _WORD.findall(criteria.query) if len(word) in SIMILAR_WORD_LENGTH]
     word = max(words, key=len) if words else None
-    products = search.search_similar_names(criteria, word, SIMILAR_CANDIDATES, PER_PAGE) if word else []
+    products = search.search_similar_names(connection, criteria, word, SIMILAR_CANDIDATES, PER_PAGE) if word else []
     corrected = _closest_words(criteria.query, [product["name"] for product in products])
     if corrected == " ".join(_WORD.findall(criteria.query.lower())):
         products, corrected = [], None

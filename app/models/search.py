@@ -7,7 +7,7 @@ so PostgreSQL folds `NULL IS NULL OR …` away and plans only the filters in use
 
 from collections.abc import Sequence
 
-from sqlalchemy import RowMapping
+from sqlalchemy import Connection, RowMapping
 
 from app import db
 from app.models.catalog import Criteria
@@ -68,11 +68,17 @@ def _facet_params(criteria: Criteria, **extra) -> dict:
     return _params(criteria, category_id=None, category_ids=category_ids, **extra)
 
 
-def count_products(criteria: Criteria, cap: int) -> int:
+def limit_statement_time(connection: Connection, milliseconds: int) -> None:
+    """Cancel any later statement of this transaction that runs longer than `milliseconds`."""
+    db.fetch_one(connection, "SELECT set_config('statement_timeout', :limit, true)", limit=f"{milliseconds}ms")
+
+
+def count_products(connection: Connection, criteria: Criteria, cap: int) -> int:
     """How many products match, counting no further than `cap`."""
-    return db.value(
+    return db.fetch_one(
+        connection,
         f"""
-        SELECT count(*)
+        SELECT count(*) AS matches
         FROM (
             SELECT 1
             FROM products AS p
@@ -81,12 +87,13 @@ def count_products(criteria: Criteria, cap: int) -> int:
         ) AS capped
         """,
         **_params(criteria, cap=cap),
-    )
+    )["matches"]
 
 
-def count_products_by_category(criteria: Criteria, cap: int) -> Sequence[RowMapping]:
+def count_products_by_category(connection: Connection, criteria: Criteria, cap: int) -> Sequence[RowMapping]:
     """Matches per category of the department (or of every category), over the first `cap` matches."""
-    return db.all(
+    return db.fetch_all(
+        connection,
         f"""
         SELECT category_id, count(*) AS matches
         FROM (
@@ -101,9 +108,10 @@ def count_products_by_category(criteria: Criteria, cap: int) -> Sequence[RowMapp
     )
 
 
-def estimate_products_by_category(criteria: Criteria) -> Sequence[RowMapping]:
+def estimate_products_by_category(connection: Connection, criteria: Criteria) -> Sequence[RowMapping]:
     """Matches per category, as for the facets, estimated from a fixed sample of the table's pages."""
-    return db.all(
+    return db.fetch_all(
+        connection,
         f"""
         SELECT p.category_id, count(*) * :scale AS matches
         FROM products AS p TABLESAMPLE SYSTEM (:percent) REPEATABLE (0)
@@ -114,11 +122,14 @@ def estimate_products_by_category(criteria: Criteria) -> Sequence[RowMapping]:
     )
 
 
-def search_candidates(criteria: Criteria, candidates: int, limit: int, offset: int) -> Sequence[RowMapping]:
+def search_candidates(
+    connection: Connection, criteria: Criteria, candidates: int, limit: int, offset: int
+) -> Sequence[RowMapping]:
     """One page in the criteria's order among the first `candidates` matches (all of them when
     there are fewer), each ranked by how well it matches the words; column `candidates` says how
     many were sorted."""
-    return db.all(
+    return db.fetch_all(
+        connection,
         f"""
         WITH candidates AS MATERIALIZED (
             SELECT {CARD_COLUMNS},
@@ -136,9 +147,10 @@ def search_candidates(criteria: Criteria, candidates: int, limit: int, offset: i
     )
 
 
-def search_in_order(criteria: Criteria, limit: int, offset: int) -> Sequence[RowMapping]:
+def search_in_order(connection: Connection, criteria: Criteria, limit: int, offset: int) -> Sequence[RowMapping]:
     """One page of a browse without words, walking the sort's index until the page is full."""
-    return db.all(
+    return db.fetch_all(
+        connection,
         f"""
         SELECT {CARD_COLUMNS}
         FROM products AS p
@@ -150,9 +162,12 @@ def search_in_order(criteria: Criteria, limit: int, offset: int) -> Sequence[Row
     )
 
 
-def search_department_in_order(criteria: Criteria, limit: int, offset: int) -> Sequence[RowMapping]:
+def search_department_in_order(
+    connection: Connection, criteria: Criteria, limit: int, offset: int
+) -> Sequence[RowMapping]:
     """One page of a department browse: the first rows of each category's sort index, merged."""
-    return db.all(
+    return db.fetch_all(
+        connection,
         f"""
         SELECT walked.*
         FROM unnest(CAST(:category_ids AS integer[])) AS scope(category_id)
@@ -171,10 +186,13 @@ def search_department_in_order(criteria: Criteria, limit: int, offset: int) -> S
     )
 
 
-def search_words_in_order(criteria: Criteria, budget: int, limit: int, offset: int) -> Sequence[RowMapping]:
+def search_words_in_order(
+    connection: Connection, criteria: Criteria, budget: int, limit: int, offset: int
+) -> Sequence[RowMapping]:
     """One page of a search with words in a sort order, looking only at the first `budget`
     products of that order: a short page means the budget ran out before the page was full."""
-    return db.all(
+    return db.fetch_all(
+        connection,
         f"""
         WITH walked AS MATERIALIZED (
             SELECT {CARD_COLUMNS}, p.search_vector
@@ -193,10 +211,13 @@ def search_words_in_order(criteria: Criteria, budget: int, limit: int, offset: i
     )
 
 
-def search_similar_names(criteria: Criteria, word: str, candidates: int, limit: int) -> Sequence[RowMapping]:
+def search_similar_names(
+    connection: Connection, criteria: Criteria, word: str, candidates: int, limit: int
+) -> Sequence[RowMapping]:
     """Products with a name word like `word` (pg_trgm word similarity), most alike first among
     the first `candidates` found: what a misspelt search finds."""
-    return db.all(
+    return db.fetch_all(
+        connection,
         f"""
         WITH candidates AS MATERIALIZED (
             SELECT {CARD_COLUMNS}
