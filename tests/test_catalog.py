@@ -163,8 +163,9 @@ def test_cards_show_price_sellers_rating_and_stock(client, shop):
 
 def test_facet_counts_per_category_for_the_query(client, shop):
     top = get(client, q="lamp").get_data(as_text=True)
-    assert re.search(r">Home and lights</a>\s*<span[^>]*>\(3\)", top)
-    assert "Garden things" not in top  # nothing matches there
+    assert re.search(r"<summary>Home and lights <span[^>]*>\(3\)", top)
+    assert re.search(r">Lighting</a>\s*<span[^>]*>\(2\)", top) and re.search(r">Textiles</a>\s*<span[^>]*>\(1\)", top)
+    assert "Garden things" not in top and "Outdoor furniture" not in top  # nothing matches there
     home = get(client, q="lamp", department=shop["home"]["slug"]).get_data(as_text=True)
     assert re.search(r">Lighting</a>\s*<span[^>]*>\(2\)", home)
     assert re.search(r">Textiles</a>\s*<span[^>]*>\(1\)", home)

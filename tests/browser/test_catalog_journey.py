@@ -46,7 +46,10 @@ def test_search_filter_sort_page_open_and_add_to_cart(page, lamps):
 
     # Filter: the department, then one of its categories (the counts are for this search).
     facets = page.get_by_role("navigation", name="Departments and categories")
-    facets.get_by_role("link", name=f"Lighting {word}").click()
+    facets.get_by_text(f"Lighting {word} (35)").click()  # opens the department's categories
+    expect(facets.get_by_role("link", name=f"Lamps {word}")).to_be_visible()
+    facets.get_by_role("link", name=f"All of Lighting {word}").click()
+    expect(page.locator("#result-count")).to_contain_text("1–24 of 35 results")
     expect(facets.get_by_text("(30)")).to_be_visible()
     facets.get_by_role("link", name=f"Lamps {word}").click()
     expect(page).to_have_url(re.compile(r"category=category-"))
