@@ -126,14 +126,14 @@ def search_candidates(
     connection: Connection, criteria: Criteria, candidates: int, limit: int, offset: int
 ) -> Sequence[RowMapping]:
     """One page in the criteria's order among the first `candidates` matches (all of them when
-    there are fewer), each ranked by how well it matches the words; column `candidates` says how
-    many were sorted."""
+    there are fewer), ranked by how well they match the words if that is the order; column
+    `candidates` says how many were sorted."""
     return db.fetch_all(
         connection,
         f"""
         WITH candidates AS MATERIALIZED (
             SELECT {CARD_COLUMNS},
-                   ts_rank(p.search_vector, websearch_to_tsquery('english', :query)) AS rank
+                   CASE WHEN :ranked THEN ts_rank(p.search_vector, websearch_to_tsquery('english', :query)) END AS rank
             FROM products AS p
             WHERE {MATCHES}
             LIMIT :candidates
@@ -143,7 +143,7 @@ def search_candidates(
         ORDER BY {ORDER_BY[criteria.sort]}
         LIMIT :limit OFFSET :offset
         """,
-        **_params(criteria, candidates=candidates, limit=limit, offset=offset),
+        **_params(criteria, ranked=criteria.sort == "relevance", candidates=candidates, limit=limit, offset=offset),
     )
 
 
