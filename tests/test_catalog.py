@@ -323,8 +323,10 @@ def test_each_way_of_sorting_many_matches_gives_the_exact_order(app, shop, sort)
 
 def test_beyond_the_count_cap_the_total_and_pages_stop(client, thirty_widgets, monkeypatch):
     monkeypatch.setattr(catalog_page, "COUNT_CAP", 25)
-    page = get(client, q="widget", sort="price_asc", page="9").get_data(as_text=True)
-    assert "about" in page and 'aria-current="page"><span class="page-link">2</span>' in page
+    response = get(client, q="widget", sort="price_asc", page="9")
+    page = response.get_data(as_text=True)
+    assert result_count(response) == "25–30 of more than 25 results"  # the sample of a small table finds little
+    assert 'aria-current="page"><span class="page-link">2</span>' in page
     assert "Only the first 25 results can be paged through" in page
 
 
