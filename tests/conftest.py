@@ -11,6 +11,7 @@ import uuid
 from contextlib import contextmanager
 from decimal import Decimal
 
+import psutil
 import psycopg2
 import pytest
 from sqlalchemy import event, text
@@ -18,7 +19,8 @@ from sqlalchemy import event, text
 from app import create_app
 from db import manage
 
-TEST_DATABASE = "bazaar_test"
+# One database per test run (several runs may share a server, e.g. in parallel checkouts).
+TEST_DATABASE = f"bazaar_test_{os.getpid()}"
 TEST_PASSWORD = "correct horse battery"
 
 
@@ -31,10 +33,23 @@ def _server_url() -> str:
     return embedded.start()
 
 
+def _drop_abandoned_test_databases(server_url: str) -> None:
+    """Drop test databases whose run ended without cleaning up (its process is gone)."""
+    with psycopg2.connect(manage.with_database(server_url, "postgres")) as connection, connection.cursor() as cursor:
+        cursor.execute("SELECT datname FROM pg_database WHERE datname ~ '^bazaar_test_[0-9]+$'")
+        names = [row[0] for row in cursor.fetchall()]
+    connection.close()
+    for name in names:
+        if not psutil.pid_exists(int(name.rsplit("_", 1)[1])):
+            manage.drop_database(manage.with_database(server_url, name))
+
+
 @pytest.fixture(scope="session")
 def database_url():
     """A fresh database with the schema, dropped after the session."""
-    url = manage.with_database(_server_url(), TEST_DATABASE)
+    server_url = _server_url()
+    _drop_abandoned_test_databases(server_url)
+    url = manage.with_database(server_url, TEST_DATABASE)
     manage.drop_database(url)
     manage.ensure_database(url)
     with psycopg2.connect(url) as connection:

@@ -109,21 +109,6 @@ def list_reviews(kind_name: str, subject_id: int, viewer_id: int | None, options
     )
 
 
-def count_reviews(kind_name: str, subject_id: int, stars: int | None) -> int:
-    """How many reviews the subject has (with this many stars, if given)."""
-    kind = KINDS[kind_name]
-    return db.value(
-        f"""
-        SELECT count(*)
-        FROM {kind.reviews}
-        WHERE {kind.subject} = :subject_id
-          AND (CAST(:stars AS int) IS NULL OR rating = :stars)
-        """,
-        subject_id=subject_id,
-        stars=stars,
-    )
-
-
 def get_own_review(kind_name: str, subject_id: int, author_id: int):
     """The author's review of this subject, or None."""
     kind = KINDS[kind_name]

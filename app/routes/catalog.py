@@ -7,6 +7,7 @@ from flask_login import current_user
 
 from app.models import catalog, catalog_page, product
 from app.pagination import requested_page
+from app.routes.reviews import review_section
 
 bp = Blueprint("catalog", __name__, url_prefix="/products")
 
@@ -64,6 +65,7 @@ def show(product_id: int):
         product=item,
         offers=product.list_offers_for_product(product_id),
         viewer_id=current_user.id if current_user.is_authenticated else None,
+        section=review_section("product", product_id),
     )
 
 
