@@ -97,12 +97,12 @@ def test_same_seed_same_rows(generated_url):
 
 
 def test_other_seed_other_rows(generated_url):
-    before = table_digests(generated_url)
+    url = manage.with_database(generated_url, GENERATED_DATABASE + "_other")
     try:
-        generate(generated_url, SCALES["tiny"], SEED + 1, NOW, show_progress=False)
-        after = table_digests(generated_url)
+        generate(url, SCALES["tiny"], SEED + 1, NOW, show_progress=False)
+        before, after = table_digests(generated_url), table_digests(url)
     finally:
-        generate(generated_url, SCALES["tiny"], SEED, NOW, show_progress=False)
+        manage.drop_database(url)
     assert after["users"] != before["users"]
     assert after["orders"] != before["orders"]
     assert after["departments"] == before["departments"]

@@ -196,6 +196,19 @@ def _story_statuses(orders_ordered, story_line, first_line, fulfilled, cancelled
     cancelled[recent] = NO_TIME
 
 
+def _numbered(draft: _Draft, catalog: Catalog):
+    """Purchases sorted by time (their ids) and lines sorted by purchase, seller, product (theirs)."""
+    order = np.lexsort((np.arange(len(draft.times)), draft.times))
+    purchase_id = np.empty(len(order), dtype=np.int64)
+    purchase_id[order] = np.arange(1, len(order) + 1)
+    line_purchase = purchase_id[draft.line_owner]
+    seller = catalog.offer_seller[draft.line_offer]
+    product = catalog.offer_product[draft.line_offer]
+    lines = np.lexsort((product, seller, line_purchase))
+    purchases = (draft.times[order], draft.buyers[order], draft.is_story[order])
+    return purchases, (line_purchase[lines], draft.line_offer[lines], seller[lines], product[lines])
+
+
 def make_orders(count: int, people: People, catalog: Catalog, timeline: Timeline, rng) -> Orders:
     """Generate `count` purchases (the demo buyer's story among them) and their order lines."""
     picker = OfferPicker(catalog, rng)
@@ -204,18 +217,9 @@ def make_orders(count: int, people: People, catalog: Catalog, timeline: Timeline
         _random_purchases(count - story_count, people, catalog, picker, timeline, rng),
         _story_purchases(story_count, catalog, picker, timeline, rng),
     )
-    order = np.lexsort((np.arange(len(draft.times)), draft.times))  # purchase ids follow time
-    purchase_id = np.empty(len(order), dtype=np.int64)
-    purchase_id[order] = np.arange(1, len(order) + 1)
-    line_purchase = purchase_id[draft.line_owner]
-    seller = catalog.offer_seller[draft.line_offer]
-    product = catalog.offer_product[draft.line_offer]
-    lines = np.lexsort((product, seller, line_purchase))  # order ids follow purchase, seller, product
-    line_purchase, offer = line_purchase[lines], draft.line_offer[lines]
-    seller, product = seller[lines], product[lines]
-    times, buyers, is_story = draft.times[order], draft.buyers[order], draft.is_story[order]
+    (times, buyers, is_story), (line_purchase, offer, seller, product) = _numbered(draft, catalog)
     ordered = times[line_purchase - 1]
-    quantity = rng.choice(QUANTITIES, size=len(lines), p=QUANTITY_WEIGHTS)
+    quantity = rng.choice(QUANTITIES, size=len(offer), p=QUANTITY_WEIGHTS)
     price = catalog.offer_price[offer]
     fulfilled, cancelled = _statuses(ordered, timeline, rng)
     first_line = np.concatenate(([True], line_purchase[1:] != line_purchase[:-1]))

@@ -94,11 +94,12 @@ class People:
         return np.searchsorted(self.created_at, times, side="left")
 
 
-def _name_pools(faker: Faker) -> tuple[list[str], list[str], list[str]]:
+def _name_pools(faker: Faker, users: int) -> tuple[list[str], list[str], list[str]]:
     """First names, last names and street addresses; some addresses on one line, some on two."""
-    first = [faker.first_name() for _ in range(FIRST_NAMES)]
-    last = [faker.last_name() for _ in range(LAST_NAMES)]
-    addresses = [faker.address() for _ in range(ADDRESSES)]
+    # Faker costs tens of microseconds a call: small runs get small pools.
+    first = [faker.first_name() for _ in range(min(FIRST_NAMES, 50 + users))]
+    last = [faker.last_name() for _ in range(min(LAST_NAMES, 50 + users))]
+    addresses = [faker.address() for _ in range(min(ADDRESSES, 50 + users))]
     # Half the addresses keep Faker's line break, so the COPY escaping of newlines is exercised.
     addresses = [address if index % 2 else address.replace("\n", ", ") for index, address in enumerate(addresses)]
     return first, last, addresses
@@ -137,7 +138,7 @@ def _weights(count: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarr
 
 def make_people(count: int, timeline: Timeline, faker: Faker, rng: np.random.Generator) -> People:
     """Generate `count` users (the first three are the demo accounts)."""
-    first, last, addresses = _name_pools(faker)
+    first, last, addresses = _name_pools(faker, count)
     demo_first = [login.full_name.split()[0] for login in DEMO_LOGINS]
     demo_last = [login.full_name.split()[1] for login in DEMO_LOGINS]
     first_names, last_names = demo_first + first, demo_last + last

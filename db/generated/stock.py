@@ -96,41 +96,47 @@ def _lowest_running(offers: np.ndarray, running: np.ndarray, offer_count: int) -
     return lowest
 
 
-def make_stock(catalog: Catalog, orders: Orders, timeline: Timeline, rng: np.random.Generator) -> Stock:
-    """Choose each offer's stock and write the inventory events that lead to it."""
-    offer_count = len(catalog.offer_seller)
-    moves = _movements(catalog, orders, timeline, rng)
-    running = grouped_cumsum(moves["delta"], group_numbers(moves["offer"]))
-    net_sold = np.bincount(orders.line_offer, weights=orders.line_quantity, minlength=offer_count)
-    final = _final_quantities(net_sold, rng)
-    end = _per_offer(moves["offer"], running, offer_count, 0)
-    lowest = _lowest_running(moves["offer"], running, offer_count)
+def _starting_stock(final, end, lowest, rng) -> tuple[np.ndarray, np.ndarray]:
+    """Initial stock per offer (the least that keeps the running stock >= 0) and any correction needed."""
     initial = np.maximum(final - end, -lowest)
     # An offer whose events leave nothing to start with still opened with some stock, later written off.
-    initial = np.where(initial > 0, initial, rng.integers(5, 50, offer_count))
-    adjustment = final - (initial + end)
-    last_time = _per_offer(moves["offer"], moves["created"], offer_count, NO_TIME)
-    last_time = np.maximum(last_time, catalog.offer_created)
-    adjust_at = last_time + 1 + (rng.random(offer_count) * np.maximum(timeline.now - last_time - 1, 0)).astype(np.int64)
+    initial = np.where(initial > 0, initial, rng.integers(5, 50, len(final)))
+    return initial, final - (initial + end)
+
+
+def _event_rows(catalog: Catalog, moves, running, initial, final, adjustment, adjust_at) -> dict[str, np.ndarray]:
+    """Every event (initial, movements, adjustments) as columns, in id order: by time, then per offer."""
+    offer_count = len(initial)
     adjusted = np.flatnonzero(adjustment != 0)
-    offers = np.arange(offer_count)
+    moved = len(moves["offer"])
     parts = {
-        "offer": (offers, moves["offer"], adjusted),
+        "offer": (np.arange(offer_count), moves["offer"], adjusted),
         "created": (catalog.offer_created, moves["created"], adjust_at[adjusted]),
         "delta": (initial, moves["delta"], adjustment[adjusted]),
         "after": (initial, initial[moves["offer"]] + running, final[adjusted]),
         "reason": (np.full(offer_count, INITIAL), moves["reason"], np.full(len(adjusted), ADJUSTMENT)),
         "order": (np.full(offer_count, NO_ORDER), moves["order"], np.full(len(adjusted), NO_ORDER)),
-        "step": (
-            np.zeros(offer_count),
-            np.arange(1, len(moves["offer"]) + 1),
-            np.full(len(adjusted), len(moves["offer"]) + 1),
-        ),
+        "step": (np.zeros(offer_count), np.arange(1, moved + 1), np.full(len(adjusted), moved + 1)),
     }
     events = {name: np.concatenate(values).astype(np.int64) for name, values in parts.items()}
-    # Ids follow time; within one offer and second, the order the running stock was computed in.
+    # Within one offer and second, keep the order the running stock was computed in.
     order = np.lexsort((events["step"], events["offer"], events["created"]))
-    events = {name: values[order] for name, values in events.items()}
+    return {name: values[order] for name, values in events.items()}
+
+
+def make_stock(catalog: Catalog, orders: Orders, timeline: Timeline, rng: np.random.Generator) -> Stock:
+    """Choose each offer's stock and write the inventory events that lead to it."""
+    offer_count = len(catalog.offer_seller)
+    moves = _movements(catalog, orders, timeline, rng)
+    running = grouped_cumsum(moves["delta"], group_numbers(moves["offer"]))
+    sold = np.bincount(orders.line_offer, weights=orders.line_quantity, minlength=offer_count)
+    final = _final_quantities(sold, rng)
+    end = _per_offer(moves["offer"], running, offer_count, 0)
+    initial, adjustment = _starting_stock(final, end, _lowest_running(moves["offer"], running, offer_count), rng)
+    last_time = np.maximum(_per_offer(moves["offer"], moves["created"], offer_count, NO_TIME), catalog.offer_created)
+    room = np.maximum(timeline.now - last_time - 1, 0)
+    adjust_at = last_time + 1 + (rng.random(offer_count) * room).astype(np.int64)
+    events = _event_rows(catalog, moves, running, initial, final, adjustment, adjust_at)
     return Stock(
         offer_quantity=final,
         offer_updated=np.where(adjustment != 0, adjust_at, last_time),

@@ -6,6 +6,7 @@ is escaped for COPY's text format when the pool is built, so rows never need esc
 """
 
 import itertools
+import random
 from dataclasses import dataclass
 
 import numpy as np
@@ -48,18 +49,18 @@ class Pool:
         return self.offsets[keys] + (rng.random(len(keys)) * self.counts[keys]).astype(np.int64)
 
 
-def _choose(options: tuple[str, ...], rng: np.random.Generator) -> str:
-    """One of the options, uniformly."""
-    return options[int(rng.integers(len(options)))]
+def _chooser(rng: np.random.Generator) -> random.Random:
+    """A Python generator seeded from the numpy one: ten times cheaper per scalar draw, still repeatable."""
+    return random.Random(int(rng.integers(2**63)))
 
 
-def _words(category: Category, rng: np.random.Generator) -> dict[str, str]:
+def _words(category: Category, chooser: random.Random) -> dict[str, str]:
     """A random filling for every placeholder a template may use, from the category's words."""
-    adjective = _choose(category.adjectives, rng)
-    noun = _choose(category.nouns, rng)
-    feature = _choose(category.features, rng)
+    adjective = chooser.choice(category.adjectives)
+    noun = chooser.choice(category.nouns)
+    feature = chooser.choice(category.features)
     return {
-        "brand": _choose(category.brands, rng),
+        "brand": chooser.choice(category.brands),
         "noun": noun,
         "noun_lower": noun.lower(),
         "adjective": adjective,
@@ -68,16 +69,16 @@ def _words(category: Category, rng: np.random.Generator) -> dict[str, str]:
         "feature": feature,
         "feature_lower": feature.lower(),
         "feature_title": feature[:1].upper() + feature[1:],
-        "use": _choose(category.uses, rng),
-        "model": f"{_choose(category.model_prefixes, rng)}{int(rng.integers(100, 1000))}",
-        "size": str(int(rng.integers(36, 47))),
-        "volume": str(int(rng.integers(1, 13))),
+        "use": chooser.choice(category.uses),
+        "model": f"{chooser.choice(category.model_prefixes)}{chooser.randrange(100, 1000)}",
+        "size": str(chooser.randrange(36, 47)),
+        "volume": str(chooser.randrange(1, 13)),
     }
 
 
-def _fill(templates: tuple[str, ...], category: Category, rng: np.random.Generator, each: int) -> list[str]:
+def _fill(templates: tuple[str, ...], category: Category, chooser: random.Random, each: int) -> list[str]:
     """Fill every template `each` times with random words, dropping repeats (order kept)."""
-    filled = [template.format(**_words(category, rng)) for template in templates for _ in range(each)]
+    filled = [template.format(**_words(category, chooser)) for template in templates for _ in range(each)]
     return list(dict.fromkeys(filled))
 
 
@@ -92,12 +93,12 @@ class CatalogText:
     extras: Pool  # zero to two more sentences, each with a leading space: " Ships in recyclable packaging."
 
 
-def _extras(templates: tuple[str, ...], category: Category, rng: np.random.Generator) -> list[str]:
+def _extras(templates: tuple[str, ...], category: Category, chooser: random.Random) -> list[str]:
     """Endings for descriptions: none, one or two sentences from different templates."""
     endings = []
     for _ in range(EXTRAS_PER_CATEGORY):
-        chosen = rng.choice(len(templates), size=int(rng.integers(0, 3)), replace=False)
-        endings.append("".join(f" {templates[index].format(**_words(category, rng))}" for index in chosen))
+        chosen = chooser.sample(templates, chooser.randrange(0, 3))
+        endings.append("".join(f" {template.format(**_words(category, chooser))}" for template in chosen))
     return list(dict.fromkeys(endings))
 
 
@@ -112,14 +113,17 @@ def _heads(category: Category) -> list[tuple[str, str]]:
 
 def build_catalog_text(rng: np.random.Generator) -> CatalogText:
     """Make the product name and description pools for every category."""
+    chooser = _chooser(rng)
     heads, subjects, tails, leads, extras = [], [], [], [], []
     for department, category in all_categories():
         pairs = _heads(category)
         heads.append([head for head, _ in pairs])
         subjects.extend(escape_copy(subject) for _, subject in pairs)
-        tails.append([_choose(category.tails, rng).format(**_words(category, rng)) for _ in range(TAILS_PER_CATEGORY)])
-        leads.append(_fill(department.leads, category, rng, SENTENCES_PER_TEMPLATE))
-        extras.append(_extras(department.sentences, category, rng))
+        tails.append(
+            [chooser.choice(category.tails).format(**_words(category, chooser)) for _ in range(TAILS_PER_CATEGORY)]
+        )
+        leads.append(_fill(department.leads, category, chooser, SENTENCES_PER_TEMPLATE))
+        extras.append(_extras(department.sentences, category, chooser))
     return CatalogText(
         heads=Pool.from_groups(heads),
         subjects=np.array(subjects, dtype=object),
@@ -129,13 +133,12 @@ def build_catalog_text(rng: np.random.Generator) -> CatalogText:
     )
 
 
-def _bodies(templates: tuple[str, ...], category: Category, rng: np.random.Generator) -> list[str]:
+def _bodies(templates: tuple[str, ...], category: Category, chooser: random.Random) -> list[str]:
     """Review bodies of one to three sentences drawn from the templates."""
     bodies = []
     for _ in range(BODIES_PER_KEY):
-        count = int(rng.integers(1, 4))
-        chosen = rng.choice(len(templates), size=min(count, len(templates)), replace=False)
-        bodies.append(" ".join(templates[index].format(**_words(category, rng)) for index in chosen))
+        chosen = chooser.sample(templates, min(chooser.randrange(1, 4), len(templates)))
+        bodies.append(" ".join(template.format(**_words(category, chooser)) for template in chosen))
     return list(dict.fromkeys(bodies))
 
 
@@ -156,14 +159,15 @@ class ReviewText:
 
 def build_review_text(rng: np.random.Generator) -> ReviewText:
     """Make the review pools for every category and rating."""
+    chooser = _chooser(rng)
     pairs = all_categories()
     product_bodies = [
-        _bodies(_review_sentences(department)[rating], category, rng)
+        _bodies(_review_sentences(department)[rating], category, chooser)
         for department, category in pairs
         for rating in range(1, 6)
     ]
     any_category = pairs[0][1]  # seller sentences have no placeholders
-    seller_bodies = [_bodies(phrases.SELLER_REVIEW_SENTENCES[rating], any_category, rng) for rating in range(1, 6)]
+    seller_bodies = [_bodies(phrases.SELLER_REVIEW_SENTENCES[rating], any_category, chooser) for rating in range(1, 6)]
     return ReviewText(
         product_titles=Pool.from_groups([list(phrases.PRODUCT_REVIEW_TITLES[rating]) for rating in range(1, 6)]),
         product_bodies=Pool.from_groups(product_bodies),
@@ -180,6 +184,7 @@ BUYER_REPLIES_KEY = SELLER_OPENERS_KEY + 2
 
 def build_message_text(rng: np.random.Generator) -> Pool:
     """The buyer–seller message pool: buyer openers by category (they name the goods), then replies."""
-    openers = [_fill(phrases.BUYER_OPENERS, category, rng, 2) for _, category in all_categories()]
+    chooser = _chooser(rng)
+    openers = [_fill(phrases.BUYER_OPENERS, category, chooser, 2) for _, category in all_categories()]
     replies = [list(phrases.SELLER_OPENERS), list(phrases.SELLER_REPLIES), list(phrases.BUYER_REPLIES)]
     return Pool.from_groups(openers + replies)
