@@ -389,3 +389,12 @@ def test_the_catalog_runs_a_fixed_number_of_queries(app, client, actions, count_
     with count_queries() as many:
         get(client, **args)
     assert len(few) == len(many) <= 5
+
+
+def test_element_ids_are_unique_so_labels_point_at_one_control(client, shop):
+    from collections import Counter
+
+    product_id = shop["products"]["brass"]["id"]
+    for path in ["/products?q=lamp", f"/products?department={shop['home']['slug']}", f"/products/{product_id}", "/"]:
+        ids = re.findall(r'\sid="([^"]+)"', client.get(path).get_data(as_text=True))
+        assert [name for name, count in Counter(ids).items() if count > 1] == [], path
