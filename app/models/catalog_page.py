@@ -15,6 +15,8 @@ figures and plans are in docs/PERFORMANCE.md, "Catalog".
   rare in that end of the order) they sort the first RANKED_CANDIDATES matches instead.
   The page says when its order covers only the first matches.
 - A search whose words match nothing shows products with a name word like its longest word.
+- Every query runs on one connection with a TIME_LIMIT_MS statement timeout: the rare search the
+  planner misjudges (a common word minus the word it always comes with) stops and says so.
 """
 
 import difflib
