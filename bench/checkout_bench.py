@@ -65,12 +65,13 @@ def fill_cart(app, buyer_id: int, seller_id: int, product_ids: list[int]) -> Non
 
 
 def checkout_once(session: Session) -> bool:
-    """Read the cart's form and place the order (not following the redirect); True if placed."""
-    page = session.page("/cart")
-    token = re.search(r'name="token" type="hidden" value="([^"]+)"', page).group(1)
-    total = re.search(r'name="expected_total" type="hidden" value="([^"]+)"', page).group(1)
+    """Place the order with a fresh one-time token, as the cart page's form would; True if placed.
+
+    The token is any new UUID (the server only needs it unused), so the loop skips
+    rendering the cart page and measures the checkout itself.
+    """
     try:
-        _timed_post(session, "/cart/checkout", {"token": token, "expected_total": total})
+        _timed_post(session, "/cart/checkout", {"token": str(uuid.uuid4())})
     except RuntimeError:
         return False
     return True
