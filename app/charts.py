@@ -29,6 +29,7 @@ class Column:
     key: str
     title: str
     kind: str = "text"
+    link: str | None = None  # a page for the cell, "/users/{}" filled with the row's id (its first column)
 
 
 @dataclass(frozen=True)

@@ -4,8 +4,11 @@ Each `*_table` function runs one query and returns a `charts.Table`; the page dr
 it and prints it beneath, and the CSV download and the JSON API give the very same table.
 """
 
+import time
 from dataclasses import dataclass
 from decimal import Decimal
+
+from flask import current_app
 
 from app import charts
 from app.charts import Column, Table
@@ -14,18 +17,26 @@ from app.models.analytics import Grouping, Period
 
 SALES_LEADERS = 20  # grouped by category or product alone: the best twenty, then "Other"
 SERIES_LEADERS = 8  # two-way: eight lines or stacks, then "Other"
-TOP_LEADERS = 10  # top products, most successful categories
+TOP_LEADERS = 10  # top products, top categories
 SPENDING_LEADERS = 8  # slices of the buyer's doughnut before "Other"
 SLOW_MOVER_DAYS = 90
 SLOW_MOVERS = 20
 MINIMUM_SELLER_REVIEWS = 5
 BEST_RATED_SELLERS = 10
 PRICE_EDGES = [5, 10, 20, 50, 100, 200, 500, 1000]  # dollars; the histogram's bucket boundaries
+# The public overview is the same for everyone and aggregates the whole catalog: each process
+# recomputes it at most this often (a few minutes' lag on a marketplace-wide picture).
+OVERVIEW_SECONDS = 300
 
 DIMENSION_TITLES = {"category": "Category", "product": "Product"}
 OTHER_NAMES = {"category": "Other categories", "product": "Other products"}
+DIMENSION_LINKS = {"category": None, "product": "/products/{}"}
 UNIT_TITLES = {"day": "Day", "week": "Week", "month": "Month", "year": "Year"}
-SALES_COLUMNS = (Column("revenue", "Revenue", "money"), Column("units", "Units", "count"))
+SALES_COLUMNS = (
+    Column("revenue", "Revenue", "money"),
+    Column("units", "Units", "count"),
+    Column("orders", "Orders", "count"),
+)
 CHART_STYLES = ("bar", "line")  # two-way groupings: stacked bars or one line per series
 
 
@@ -69,16 +80,16 @@ def totals_record(metrics: list[Metric]) -> dict:
     }
 
 
-def _sales_columns(grouping: Grouping, with_orders: bool = True) -> tuple[Column, ...]:
+def _sales_columns(grouping: Grouping) -> tuple[Column, ...]:
     columns: list[Column] = []
     if grouping.dimension:
         columns += [
             Column(f"{grouping.dimension}_id", "Id", "id"),
-            Column(grouping.dimension, DIMENSION_TITLES[grouping.dimension]),
+            Column(grouping.dimension, DIMENSION_TITLES[grouping.dimension], link=DIMENSION_LINKS[grouping.dimension]),
         ]
     if grouping.unit:
         columns.append(Column(grouping.unit, UNIT_TITLES[grouping.unit], grouping.unit))
-    return (*columns, *SALES_COLUMNS, *((Column("orders", "Orders", "count"),) if with_orders else ()))
+    return (*columns, *SALES_COLUMNS)
 
 
 def _sales_rows(rows, grouping: Grouping, period: Period) -> list[tuple]:
@@ -131,18 +142,15 @@ def sales_chart(table: Table, grouping: Grouping, period: Period, style: str) ->
     return charts.chart(table, "bar", grouping.dimension, ("revenue",), table.caption, horizontal=True)
 
 
-def top_products_table(seller_id: int, period: Period) -> Table:
-    """The seller's best products by revenue (no "Other" row: these are the leaders)."""
-    grouping = analytics.GROUPINGS["product"]
-    rows = [row for row in analytics.list_sales("seller", seller_id, period, grouping, TOP_LEADERS) if row["key"]]
-    return Table("Top products by revenue", _sales_columns(grouping), _sales_rows(rows, grouping, period))
-
-
-def top_categories_table(seller_id: int, period: Period) -> Table:
-    """The seller's categories by revenue: the best ten and the rest together."""
-    grouping = analytics.GROUPINGS["category"]
-    rows = analytics.list_sales("seller", seller_id, period, grouping, TOP_LEADERS)
-    return Table("Most successful categories by revenue", _sales_columns(grouping), _sales_rows(rows, grouping, period))
+def top_tables(seller_id: int, period: Period) -> tuple[Table, Table]:
+    """The seller's best products and best categories by revenue (one query for both)."""
+    rows = analytics.list_top_products_and_categories(seller_id, period, TOP_LEADERS)
+    tables = []
+    for dimension, caption in (("product", "Top products by revenue"), ("category", "Top categories by revenue")):
+        grouping = analytics.GROUPINGS[dimension]
+        chosen = [row for row in rows if row["dimension"] == dimension]
+        tables.append(Table(caption, _sales_columns(grouping), _sales_rows(chosen, grouping, period)))
+    return tables[0], tables[1]
 
 
 def slow_movers_table(seller_id: int, time_zone: str) -> Table:
@@ -150,7 +158,7 @@ def slow_movers_table(seller_id: int, time_zone: str) -> Table:
     rows = analytics.list_slow_movers(seller_id, SLOW_MOVER_DAYS, SLOW_MOVERS, time_zone)
     columns = (
         Column("product_id", "Id", "id"),
-        Column("product", "Product"),
+        Column("product", "Product", link="/products/{}"),
         Column("price", "Price", "money"),
         Column("stock", "In stock", "count"),
         Column("stock_value", "Stock value", "money"),
@@ -194,8 +202,8 @@ def rating_chart(table: Table) -> dict:
 
 SELLER_TABLES = {
     "sales": lambda seller_id, period, grouping: sales_table("seller", seller_id, period, grouping),
-    "products": lambda seller_id, period, grouping: top_products_table(seller_id, period),
-    "categories": lambda seller_id, period, grouping: top_categories_table(seller_id, period),
+    "products": lambda seller_id, period, grouping: top_tables(seller_id, period)[0],
+    "categories": lambda seller_id, period, grouping: top_tables(seller_id, period)[1],
     "slow-movers": lambda seller_id, period, grouping: slow_movers_table(seller_id, period.time_zone),
     "rating": lambda seller_id, period, grouping: rating_table(seller_id, period),
 }
@@ -244,7 +252,7 @@ def best_sellers_table() -> Table:
     rows = analytics.list_best_rated_sellers(MINIMUM_SELLER_REVIEWS, BEST_RATED_SELLERS)
     columns = (
         Column("seller_id", "Id", "id"),
-        Column("seller", "Seller"),
+        Column("seller", "Seller", link="/users/{}"),
         Column("average", "Average rating", "average"),
         Column("reviews", "Reviews", "count"),
     )
@@ -254,10 +262,9 @@ def best_sellers_table() -> Table:
 
 
 def seller_dashboard(seller_id: int, period: Period, grouping: Grouping, style: str) -> dict:
-    """Everything /seller/analytics shows: totals, and each table with its chart (six queries)."""
+    """Everything /seller/analytics shows: totals, and each table with its chart (five queries)."""
     sales = sales_table("seller", seller_id, period, grouping)
-    products = top_products_table(seller_id, period)
-    categories = top_categories_table(seller_id, period)
+    products, categories = top_tables(seller_id, period)
     rating = rating_table(seller_id, period)
     return {
         "period": period,
@@ -269,7 +276,9 @@ def seller_dashboard(seller_id: int, period: Period, grouping: Grouping, style: 
         "products": products,
         "products_chart": charts.chart(products, "bar", "product", ("revenue",), products.caption, horizontal=True),
         "categories": categories,
-        "categories_chart": charts.chart(categories, "doughnut", "category", ("revenue",), categories.caption),
+        "categories_chart": charts.chart(
+            categories, "bar", "category", ("revenue",), categories.caption, horizontal=True
+        ),
         "slow_movers": slow_movers_table(seller_id, period.time_zone),
         "rating": rating,
         "rating_chart": rating_chart(rating),
@@ -291,7 +300,17 @@ def buyer_insights(buyer_id: int, period: Period) -> dict:
 
 
 def marketplace_overview() -> dict:
-    """Everything /insights shows: departments, price distribution, best-rated sellers (three queries)."""
+    """Everything /insights shows, reused for OVERVIEW_SECONDS by each app process (see
+    docs/PERFORMANCE.md, "Analytics": each of its three queries reads every product)."""
+    cache = current_app.extensions.setdefault("bazaar_overview", {})
+    now = time.monotonic()
+    if current_app.testing or cache.get("until", 0.0) <= now:
+        cache.update(overview=_compute_overview(), until=now + OVERVIEW_SECONDS)
+    return cache["overview"]
+
+
+def _compute_overview() -> dict:
+    """Departments, price distribution and best-rated sellers (three queries)."""
     departments = departments_table()
     prices = price_table()
     return {

@@ -65,3 +65,11 @@ CREATE INDEX IF NOT EXISTS orders_seller_product_idx ON orders (seller_id, produ
     WHERE cancelled_at IS NULL;
 -- "Buyer or product" search on /seller/orders: buyers by a part of their name.
 CREATE INDEX IF NOT EXISTS users_full_name_trgm_idx ON users USING gin (full_name gin_trgm_ops);
+
+-- Analytics (app/models/analytics.py, recommendation.py)
+-- A seller's or a buyer's counted lines in a date range, read from the index alone (index-only
+-- scans): the totals and every group-by of the dashboards never visit the orders heap.
+CREATE INDEX IF NOT EXISTS orders_seller_sales_idx ON orders (seller_id, ordered_at)
+    INCLUDE (product_id, purchase_id, buyer_id, quantity, line_total) WHERE cancelled_at IS NULL;
+CREATE INDEX IF NOT EXISTS orders_buyer_sales_idx ON orders (buyer_id, ordered_at)
+    INCLUDE (product_id, purchase_id, seller_id, quantity, line_total) WHERE cancelled_at IS NULL;

@@ -115,12 +115,15 @@ def csv_rows(response) -> list[list[str]]:
     return list(csv.reader(io.StringIO(response.get_data(as_text=True))))
 
 
+TAG = re.compile(r"<[^>]+>")
+
+
 def table_rows(page: str, table_id: str) -> list[list[str]]:
-    """The cells of a table on the page, header row first, as text."""
+    """The cells of a table on the page, header row first, as text (links reduced to their text)."""
     table = re.search(rf'<table[^>]*id="{table_id}".*?</table>', page, re.DOTALL).group(0)
     rows = re.findall(r"<tr>(.*?)</tr>", table, re.DOTALL)
     return [
-        [html.unescape(cell.strip()) for cell in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, re.DOTALL)]
+        [html.unescape(TAG.sub("", cell).strip()) for cell in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, re.DOTALL)]
         for row in rows
     ]
 
@@ -366,7 +369,7 @@ def test_the_dashboard_runs_a_fixed_number_of_queries(client, actions, shop, cou
     for group_by in ["month", "product,week", "category,year"]:
         with count_queries() as statements:
             assert client.get("/seller/analytics", query_string=RANGE | {"group_by": group_by}).status_code == 200
-        assert len(statements) == 7, statements  # the signed-in user, totals, sales, products, categories…
+        assert len(statements) == 6, statements  # the user, totals, sales, top products and categories…
         with count_queries() as statements:
             client.get("/api/seller/sales", query_string=RANGE | {"group_by": group_by})
         assert len(statements) == 3
@@ -380,3 +383,32 @@ def test_a_seller_with_no_sales_sees_empty_tables(client, actions):
     assert "Nothing in this period." in text and "Nothing to draw for this period." in text
     rows = client.get("/api/seller/sales?group_by=month").get_json()["rows"]
     assert len(rows) == 12 and all(row["revenue"] == "0.00" for row in rows)
+
+
+def test_top_tables_keep_only_the_leaders(client, actions, shop, monkeypatch):
+    monkeypatch.setattr(reports, "TOP_LEADERS", 1)
+    sign_in_as(actions, shop["seller"])
+    page = client.get("/seller/analytics", query_string=RANGE).get_data(as_text=True)
+    by_product = expected(shop["lines"], shop["seller"]["id"], "product", date(2025, 1, 1), date(2025, 6, 30))
+    best = max(by_product, key=lambda key: Decimal(by_product[key][0]))
+    assert [row[0] for row in table_rows(page, "products-table")[1:]] == [best[0]]
+    assert [row[0] for row in table_rows(page, "categories-table")[1:]] == ["Books"]
+    by_category = expected(shop["lines"], shop["seller"]["id"], "category", date(2025, 1, 1), date(2025, 6, 30))
+    revenue, units, orders = by_category[("Books",)]
+    download = client.get("/seller/analytics.csv", query_string=RANGE | {"table": "categories"})
+    assert csv_rows(download) == [
+        ["Category", "Revenue", "Units", "Orders"],
+        ["Books", revenue, str(units), str(orders)],
+    ]
+
+
+def test_names_are_escaped_in_tables_and_chart_data(app, client, actions, shop):
+    novel = shop["products"]["novel"][1]
+    query_one(
+        app, "UPDATE products SET name = :name WHERE id = :id RETURNING id", name="<script>x()</script>", id=novel["id"]
+    )
+    sign_in_as(actions, shop["seller"])
+    page = client.get("/seller/analytics", query_string=RANGE | {"group_by": "product"}).get_data(as_text=True)
+    assert "<script>x()" not in page
+    assert f'<a href="/products/{novel["id"]}">&lt;script&gt;x()&lt;/script&gt;</a>' in page
+    assert "\\u003cscript\\u003ex()" in page  # inside the JSON block, as tojson escapes it

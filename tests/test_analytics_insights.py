@@ -147,6 +147,7 @@ def test_marketplace_overview_by_department_price_and_rating(client, market):
     sellers = table_rows(text, "sellers-table")[1:]
     # Seller 1 has only four reviews: not enough for the list.
     assert sellers == [["Seller 0", "4.80", "5"], ["Seller 2", "3.50", "6"]]
+    assert f'<a href="/users/{market["sellers"][0]["id"]}">Seller 0</a>' in text
     assert "vendor/chartjs/chart.umd.min.js" in text
 
 
@@ -155,3 +156,21 @@ def test_the_overview_is_public_and_runs_three_queries(client, market, count_que
     with count_queries() as statements:
         assert client.get("/insights").status_code == 200
     assert len(statements) == 3
+
+
+def test_each_process_reuses_the_overview_for_a_few_minutes(app, client, market, count_queries, monkeypatch):
+    from app import reports
+
+    monkeypatch.setattr(app, "testing", False)
+    app.extensions.pop("bazaar_overview", None)
+    client.get("/insights")
+    with count_queries() as cached:
+        assert "Seller 0" in client.get("/insights").get_data(as_text=True)
+    assert cached == []
+    monkeypatch.setattr(reports, "OVERVIEW_SECONDS", 0)
+    app.extensions.pop("bazaar_overview")
+    client.get("/insights")
+    with count_queries() as expired:
+        client.get("/insights")
+    assert len(expired) == 3
+    app.extensions.pop("bazaar_overview", None)

@@ -1,7 +1,7 @@
 """Recommended for you (home and cart pages) and customers who bought this also bought (product page)."""
 
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -71,6 +71,17 @@ def test_buyers_get_best_sellers_of_their_categories_first_without_what_they_bou
     # Garden best sellers first (not the hoe they bought), then the others, best sellers first.
     assert CARD_NAMES.findall(section(page, "recommended")) == ["Rake", "Spade", "Pan", "Pot", "Whisk", "Kettle"]
     assert "Recommended for you" in page and "Popular across the marketplace." not in page
+
+
+def test_favourite_categories_come_from_the_latest_lines(app, client, actions, catalog, monkeypatch):
+    monkeypatch.setattr(recommendation, "RECENT_LINES", 1)
+    buyer = actions.signed_in_user(balance="500")
+    for name, days_ago in [("Hoe", 30), ("Spade", 20), ("Kettle", 10)]:  # two garden lines, then kitchen
+        seller, product, category = catalog[name]
+        buy(app, buyer, [(seller, product, category, 1)], NOW - timedelta(days=days_ago))
+    with app.test_request_context():
+        rows = recommendation.list_recommended_for_you(buyer["id"], [], 3)
+    assert names(rows) == ["Pan", "Pot", "Whisk"]  # kitchen, the latest line's category
 
 
 def test_the_cart_leaves_out_what_is_in_the_cart(app, client, actions, catalog):

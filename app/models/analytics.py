@@ -20,8 +20,8 @@ DIMENSIONS = ("category", "product")
 OWNER_COLUMNS = {"seller": "o.seller_id", "buyer": "o.buyer_id"}
 # The other party counted in the totals: a seller's distinct buyers, a buyer's distinct sellers.
 COUNTERPART_COLUMNS = {"seller": "o.buyer_id", "buyer": "o.seller_id"}
-DIMENSION_KEYS = {None: "NULL::bigint", "category": "p.category_id", "product": "o.product_id"}
-DIMENSION_JOINS = {None: "", "category": "JOIN products AS p ON p.id = o.product_id", "product": ""}
+DIMENSION_KEYS = {None: "NULL::bigint", "category": "p.category_id", "product": "lines.product_id"}
+DIMENSION_JOINS = {None: "", "category": "JOIN product_categories AS p ON p.id = lines.product_id", "product": ""}
 DIMENSION_NAMES = {
     None: "NULL::text",
     "category": "(SELECT name FROM categories WHERE id = grouped.key)",
@@ -188,16 +188,31 @@ def list_sales(owner: str, owner_id: int, period: Period, grouping: Grouping, le
     period_sql = "date_trunc(:unit, o.ordered_at AT TIME ZONE :time_zone)" if grouping.unit else "NULL::timestamp"
     return db.all(
         f"""
-        WITH sales AS MATERIALIZED (
-            SELECT {DIMENSION_KEYS[grouping.dimension]} AS key,
+        WITH lines AS MATERIALIZED (
+            SELECT o.product_id,
                    {period_sql} AS period,
                    o.purchase_id,
                    o.quantity,
                    o.line_total
             FROM orders AS o
-            {DIMENSION_JOINS[grouping.dimension]}
             WHERE {OWNER_COLUMNS[owner]} = :owner_id
             {_RANGE}
+        ),
+        -- Each distinct product's category, looked up once rather than once per order line
+        -- (PostgreSQL computes this only when the grouping is by category).
+        product_categories AS MATERIALIZED (
+            SELECT id, category_id
+            FROM products
+            WHERE id IN (SELECT product_id FROM lines)
+        ),
+        sales AS MATERIALIZED (
+            SELECT {DIMENSION_KEYS[grouping.dimension]} AS key,
+                   lines.period,
+                   lines.purchase_id,
+                   lines.quantity,
+                   lines.line_total
+            FROM lines
+            {DIMENSION_JOINS[grouping.dimension]}
         ),
         leaders AS (
             SELECT key, row_number() OVER (ORDER BY sum(line_total) DESC, key) AS rank
@@ -234,32 +249,92 @@ def list_sales(owner: str, owner_id: int, period: Period, grouping: Grouping, le
     )
 
 
+def list_top_products_and_categories(seller_id: int, period: Period, limit: int):
+    """The seller's `limit` best products and `limit` best categories by revenue, from one pass
+    over the period's lines: rows with dimension 'product' or 'category', best first."""
+    return db.all(
+        f"""
+        WITH lines AS MATERIALIZED (
+            SELECT o.product_id, o.purchase_id, o.quantity, o.line_total
+            FROM orders AS o
+            WHERE o.seller_id = :seller_id
+            {_RANGE}
+        ),
+        product_categories AS MATERIALIZED (
+            SELECT id, category_id
+            FROM products
+            WHERE id IN (SELECT product_id FROM lines)
+        ),
+        grouped AS (
+            SELECT CASE WHEN GROUPING(lines.product_id) = 0 THEN 'product' ELSE 'category' END AS dimension,
+                   coalesce(lines.product_id, p.category_id) AS key,
+                   sum(lines.line_total) AS revenue,
+                   sum(lines.quantity) AS units,
+                   count(DISTINCT lines.purchase_id) AS orders
+            FROM lines
+            JOIN product_categories AS p ON p.id = lines.product_id
+            GROUP BY GROUPING SETS ((lines.product_id), (p.category_id))
+        ),
+        ranked AS (
+            SELECT grouped.*, row_number() OVER (PARTITION BY dimension ORDER BY revenue DESC, key) AS rank
+            FROM grouped
+        )
+        SELECT ranked.dimension,
+               ranked.key,
+               CASE ranked.dimension
+                   WHEN 'product' THEN (SELECT name FROM products WHERE id = ranked.key)
+                   ELSE (SELECT name FROM categories WHERE id = ranked.key)
+               END AS name,
+               ranked.revenue,
+               ranked.units,
+               ranked.orders
+        FROM ranked
+        WHERE ranked.rank <= :limit
+        ORDER BY ranked.dimension, ranked.rank
+        """,
+        seller_id=seller_id,
+        limit=limit,
+        **period.params(),
+    )
+
+
 def list_slow_movers(seller_id: int, days: int, limit: int, time_zone: str):
-    """Active offers in stock with no sale in the last `days` days, most money tied up first."""
+    """Active offers in stock with no sale in the last `days` days, most money tied up first;
+    `total` says how many there are in all."""
     return db.all(
         """
-        SELECT f.product_id,
+        WITH slow AS (
+            SELECT f.product_id,
+                   f.price,
+                   f.quantity,
+                   f.price * f.quantity AS stock_value,
+                   f.created_at,
+                   count(*) OVER () AS total
+            FROM offers AS f
+            WHERE f.seller_id = :seller_id
+              AND f.is_active
+              AND f.quantity > 0
+              AND NOT EXISTS (
+                  SELECT 1
+                  FROM orders AS o
+                  WHERE o.seller_id = f.seller_id
+                    AND o.product_id = f.product_id
+                    AND o.cancelled_at IS NULL
+                    AND o.ordered_at >= now() - make_interval(days => :days)
+              )
+            ORDER BY stock_value DESC, f.product_id
+            LIMIT :limit
+        )
+        SELECT slow.product_id,
                p.name AS product_name,
-               f.price,
-               f.quantity,
-               f.price * f.quantity AS stock_value,
-               CAST(f.created_at AT TIME ZONE :time_zone AS date) AS listed_on,
-               count(*) OVER () AS total
-        FROM offers AS f
-        JOIN products AS p ON p.id = f.product_id
-        WHERE f.seller_id = :seller_id
-          AND f.is_active
-          AND f.quantity > 0
-          AND NOT EXISTS (
-              SELECT 1
-              FROM orders AS o
-              WHERE o.seller_id = f.seller_id
-                AND o.product_id = f.product_id
-                AND o.cancelled_at IS NULL
-                AND o.ordered_at >= now() - make_interval(days => :days)
-          )
-        ORDER BY stock_value DESC, f.product_id
-        LIMIT :limit
+               slow.price,
+               slow.quantity,
+               slow.stock_value,
+               CAST(slow.created_at AT TIME ZONE :time_zone AS date) AS listed_on,
+               slow.total
+        FROM slow
+        JOIN products AS p ON p.id = slow.product_id
+        ORDER BY slow.stock_value DESC, slow.product_id
         """,
         seller_id=seller_id,
         days=days,

@@ -9,7 +9,9 @@ from app.models.search import CARD_COLUMNS
 
 BEST_SELLERS = 50  # "Recommended for you" picks only from the site's fifty best-selling products
 FAVOURITE_CATEGORIES = 5  # the user's most-bought categories that count as theirs
-RECENT_PURCHASES = 500  # "also bought" reads only this many of the product's latest purchases
+RECENT_LINES = 100  # ...judged from their latest order lines: recent taste, and bounded work
+RECENT_PURCHASES = 200  # "also bought" reads only this many of the product's latest purchases
+CANDIDATES = 50  # ...and looks up only this many of the products found there
 
 
 def list_recommended_for_you(user_id: int | None, exclude_ids: list[int], limit: int):
@@ -18,19 +20,20 @@ def list_recommended_for_you(user_id: int | None, exclude_ids: list[int], limit:
     and new users get the site's best sellers."""
     return db.all(
         f"""
-        WITH bought AS (
-            SELECT o.product_id, sum(o.quantity) AS units
+        WITH recent AS (
+            SELECT o.product_id, o.quantity
             FROM orders AS o
             WHERE o.buyer_id = :user_id
               AND o.cancelled_at IS NULL
-            GROUP BY o.product_id
+            ORDER BY o.ordered_at DESC
+            LIMIT :recent_lines
         ),
         favourite_categories AS (
             SELECT p.category_id
-            FROM bought
-            JOIN products AS p ON p.id = bought.product_id
+            FROM recent
+            JOIN products AS p ON p.id = recent.product_id
             GROUP BY p.category_id
-            ORDER BY sum(bought.units) DESC, p.category_id
+            ORDER BY sum(recent.quantity) DESC, p.category_id
             LIMIT :favourite_categories
         ),
         best_sellers AS (
@@ -44,13 +47,20 @@ def list_recommended_for_you(user_id: int | None, exclude_ids: list[int], limit:
         FROM best_sellers
         JOIN products AS p ON p.id = best_sellers.id
         WHERE p.offer_count > 0
-          AND p.id NOT IN (SELECT product_id FROM bought)
           AND p.id <> ALL(CAST(:exclude_ids AS bigint[]))
+          AND NOT EXISTS (
+              SELECT 1
+              FROM orders AS o
+              WHERE o.buyer_id = :user_id
+                AND o.product_id = p.id
+                AND o.cancelled_at IS NULL
+          )
         ORDER BY in_favourite_category DESC, p.units_sold DESC, p.id
         LIMIT :limit
         """,
         user_id=user_id,
         exclude_ids=list(exclude_ids),
+        recent_lines=RECENT_LINES,
         favourite_categories=FAVOURITE_CATEGORIES,
         best_sellers=BEST_SELLERS,
         limit=limit,
@@ -58,8 +68,8 @@ def list_recommended_for_you(user_id: int | None, exclude_ids: list[int], limit:
 
 
 def list_also_bought(product_id: int, limit: int):
-    """Products bought in the same purchases as this one (its latest RECENT_PURCHASES only),
-    the most shared purchases first; best sellers break ties. Only products someone offers."""
+    """Products bought in the same purchases as this one (among its latest RECENT_PURCHASES), the
+    most shared purchases first, then the most recently shared; only products someone offers."""
     return db.all(
         f"""
         WITH recent AS (
@@ -70,20 +80,25 @@ def list_also_bought(product_id: int, limit: int):
             LIMIT :recent_purchases
         ),
         shared AS (
-            SELECT other.product_id, count(DISTINCT other.purchase_id) AS purchases
+            SELECT other.product_id,
+                   count(DISTINCT other.purchase_id) AS purchases,
+                   max(other.purchase_id) AS latest_purchase
             FROM recent
             JOIN orders AS other ON other.purchase_id = recent.purchase_id
             WHERE other.product_id <> :product_id
             GROUP BY other.product_id
+            ORDER BY purchases DESC, latest_purchase DESC
+            LIMIT :candidates
         )
         SELECT {CARD_COLUMNS}, shared.purchases AS shared_purchases
         FROM shared
         JOIN products AS p ON p.id = shared.product_id
         WHERE p.offer_count > 0
-        ORDER BY shared.purchases DESC, p.units_sold DESC, p.id
+        ORDER BY shared.purchases DESC, shared.latest_purchase DESC
         LIMIT :limit
         """,
         product_id=product_id,
         recent_purchases=RECENT_PURCHASES,
+        candidates=CANDIDATES,
         limit=limit,
     )
