@@ -12,7 +12,7 @@ import numpy as np
 from .arrays import first_occurrences, sample_prefix, uuid_texts
 from .catalog import Catalog
 from .people import BUYER_ID, SELLER_ID, People
-from .timeline import DAY, HOUR, MINUTE, Timeline
+from .timeline import DAY, HOUR, MINUTE, NO_TIME, Timeline
 
 LINE_COUNTS = np.arange(1, 9)
 LINE_COUNT_WEIGHTS = (0.30, 0.27, 0.18, 0.13, 0.05, 0.03, 0.02, 0.02)
@@ -21,7 +21,6 @@ QUANTITY_WEIGHTS = (0.72, 0.19, 0.06, 0.02, 0.01)
 CANCELLED_SHARE = 0.02
 STORY_AGES = (600, 420, 300, 200, 120, 60, 30, 14, 5, 2, 0.5)  # days before now
 STORY_REFUND_AGE = 60  # the story purchase whose demo-seller line was cancelled
-NO_TIME = -1  # stands for NULL in optional time columns
 
 
 @dataclass(frozen=True)

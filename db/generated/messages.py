@@ -14,11 +14,10 @@ from .catalog import Catalog
 from .commerce import Orders
 from .people import BUYER_ID
 from .texts import BUYER_REPLIES_KEY, SELLER_OPENERS_KEY, SELLER_REPLIES_KEY, Pool
-from .timeline import DAY, HOUR, MINUTE, Timeline
+from .timeline import DAY, HOUR, MINUTE, NO_TIME, Timeline
 
 THREAD_SHARE = 0.08  # of purchases
 BUYER_STARTS = 0.85
-NO_TIME = -1
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ SELLER_REVIEWS_PER_PRODUCT_REVIEW = 0.15
 PRODUCT_VOTES_PER_REVIEW = 1.0
 SELLER_VOTES_PER_REVIEW = 0.5
 MAX_VOTES = 60
-DEMO_PRODUCT_REVIEWS = 3
+DEMO_REVIEWS = 3  # of each kind, by the demo buyer
 
 
 @dataclass(frozen=True)
@@ -71,7 +71,7 @@ def _after(start: np.ndarray, timeline: Timeline, rng, shape: float) -> np.ndarr
 
 def _pick_pairs(authors, count: int, favoured: np.ndarray, rng) -> np.ndarray:
     """Indices of `count` pairs: the demo buyer's first, then a weighted sample of the rest."""
-    forced = np.flatnonzero(authors == BUYER_ID)[:DEMO_PRODUCT_REVIEWS]
+    forced = np.flatnonzero(authors == BUYER_ID)[:DEMO_REVIEWS]
     weights = np.where(favoured, 3.0, 1.0)
     weights[forced] = 0.0
     rest = choose_weighted(weights, max(count - len(forced), 0), rng)

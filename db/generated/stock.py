@@ -12,8 +12,8 @@ import numpy as np
 
 from .arrays import group_numbers, group_starts, grouped_cumsum, is_group_last
 from .catalog import Catalog
-from .commerce import NO_TIME, Orders
-from .timeline import Timeline
+from .commerce import Orders
+from .timeline import NO_TIME, Timeline
 
 SOLD_OUT_SHARE = 0.08
 MAX_STOCK = 200

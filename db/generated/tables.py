@@ -8,11 +8,9 @@ from .people import ADMIN_ID, DEMO_LOGINS, TIME_ZONES
 from .stock import NO_ORDER, REASONS
 from .summaries import NO_PRICE
 from .texts import escape_copy
-from .timeline import DAY
+from .timeline import DAY, NO_TIME
 from .vocabulary import DEPARTMENTS, all_categories
 from .world import World
-
-NO_TIME = -1
 
 
 def _departments(world: World) -> TableSource:

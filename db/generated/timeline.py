@@ -11,6 +11,7 @@ MINUTE = 60
 HOUR = 3_600
 DAY = 86_400
 HISTORY_DAYS = 730  # how far back the marketplace's history reaches
+NO_TIME = -1  # stands for NULL in optional time columns
 
 
 @dataclass(frozen=True)
