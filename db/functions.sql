@@ -1,6 +1,6 @@
 -- Triggers that keep the summary columns exact in the same transaction as the change.
 -- Bulk loads run with these disabled and compute the same summaries in one pass
--- (db/generated/summaries.sql).
+-- (db/generated/summaries.py; db/check.py recomputes them in SQL to verify).
 
 -- Offer changes: recount the product's active offers, stock and lowest price. The product
 -- row is locked first, in its own statement, so the recount's snapshot sees every offer
