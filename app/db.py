@@ -97,3 +97,12 @@ def fetch_all(connection: Connection, sql: str, **params: Any) -> Sequence[RowMa
 def execute(connection: Connection, sql: str, **params: Any) -> int:
     """Run a statement inside an open transaction; return the rows it touched."""
     return connection.execute(text(sql), params).rowcount
+
+
+def contains_pattern(text_to_find: str) -> str:
+    """A LIKE/ILIKE pattern matching `text_to_find` anywhere, its own % _ and \\ taken literally.
+
+    Use with `ESCAPE '\\'` in the query.
+    """
+    escaped = text_to_find.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"

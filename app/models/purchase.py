@@ -36,14 +36,10 @@ def _filters(buyer_id: int, filters: dict) -> tuple[str, dict]:
             """EXISTS (SELECT 1 FROM orders AS o JOIN products AS pr ON pr.id = o.product_id
                        WHERE o.purchase_id = p.id AND pr.name ILIKE :keyword ESCAPE '\\')"""
         )
-        params["keyword"] = "%" + _escape_like(filters["keyword"]) + "%"
+        params["keyword"] = db.contains_pattern(filters["keyword"])
     if filters.get("status") in STATUS_CONDITIONS:
         conditions.append(STATUS_CONDITIONS[filters["status"]])
     return " AND ".join(conditions), params
-
-
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 _SUMMARY = """
