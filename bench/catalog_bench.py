@@ -76,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--concurrency", type=int, default=1)
     parser.add_argument("--workers", type=int, default=4)
-    parser.add_argument("--common", default="design", help="a word in about 15 %% of products")
+    parser.add_argument("--common", default="handle", help="a word in about 15 %% of products")
     parser.add_argument("--middle", default="kayak", help="a word in a few thousand products")
     parser.add_argument("--rare", default="s385", help="a word in a few dozen products")
     parser.add_argument("--none", default="xylophone", help="a word in no product")

@@ -83,10 +83,12 @@ def _find_products(connection: Connection, criteria: Criteria, requested_page: i
     total = _total(connection, criteria, facets if facets_exact else None, estimates)
     if criteria.category and total <= COUNT_CAP:
         facets[criteria.category.id] = total  # the exact count beats an estimate
-    if total == 0 and criteria.query and not any(facets.values()):
+    if total == 0 and criteria.query and not any(facets.values()) and _may_be_misspelt(connection, criteria):
         return _similar_names(connection, criteria, facets)
     number = min(requested_page, ceil(min(total, COUNT_CAP) / PER_PAGE) or 1)
-    products, sorted_among = _products_on_page(connection, criteria, total, (number - 1) * PER_PAGE)
+    products, sorted_among = (
+        ([], None) if total == 0 else _products_on_page(connection, criteria, total, (number - 1) * PER_PAGE)
+    )
     return Results(
         page=Page(list(products), number, PER_PAGE, min(total, COUNT_CAP)),
         total=total,
@@ -158,6 +160,11 @@ def _round(estimate: int) -> int:
         return estimate
     scale = 10 ** (len(str(estimate)) - 2)
     return round(estimate / scale) * scale
+
+
+def _may_be_misspelt(connection: Connection, criteria: Criteria) -> bool:
+    """Whether words that found nothing may be misspelt: not if they match outside the filters."""
+    return not criteria.is_filtered or not search.words_match_anywhere(connection, criteria.query)
 
 
 def _similar_names(connection: Connection, criteria: Criteria, facets: dict[int, int]) -> Results:

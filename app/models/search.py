@@ -211,6 +211,21 @@ def search_words_in_order(
     )
 
 
+def words_match_anywhere(connection: Connection, query: str) -> bool:
+    """Whether any product at all matches the words, whatever the filters."""
+    return db.fetch_one(
+        connection,
+        """
+        SELECT EXISTS (
+            SELECT 1
+            FROM products AS p
+            WHERE p.search_vector @@ websearch_to_tsquery('english', :query)
+        ) AS found
+        """,
+        query=query,
+    )["found"]
+
+
 def search_similar_names(
     connection: Connection, criteria: Criteria, word: str, candidates: int, limit: int
 ) -> Sequence[RowMapping]:
