@@ -20,10 +20,9 @@ DIMENSIONS = ("category", "product")
 OWNER_COLUMNS = {"seller": "o.seller_id", "buyer": "o.buyer_id"}
 # The other party counted in the totals: a seller's distinct buyers, a buyer's distinct sellers.
 COUNTERPART_COLUMNS = {"seller": "o.buyer_id", "buyer": "o.seller_id"}
-DIMENSION_KEYS = {None: "NULL::bigint", "category": "p.category_id", "product": "lines.product_id"}
-DIMENSION_JOINS = {None: "", "category": "JOIN product_categories AS p ON p.id = lines.product_id", "product": ""}
+DIMENSION_KEYS = {"category": "p.category_id", "product": "lines.product_id"}
+DIMENSION_JOINS = {"category": "JOIN product_categories AS p ON p.id = lines.product_id", "product": ""}
 DIMENSION_NAMES = {
-    None: "NULL::text",
     "category": "(SELECT name FROM categories WHERE id = grouped.key)",
     "product": "(SELECT name FROM products WHERE id = grouped.key)",
 }
@@ -183,8 +182,37 @@ def get_totals(owner: str, owner_id: int, period: Period):
 
 
 def list_sales(owner: str, owner_id: int, period: Period, grouping: Grouping, leaders: int):
-    """Revenue, units and orders per group: the `leaders` best categories or products by revenue
-    (best first), the rest together under a NULL key; per local time bucket when grouped by time."""
+    """Revenue, units and orders per group (see the two functions below); keys are NULL by time alone."""
+    if grouping.dimension is None:
+        return list_sales_by_period(owner, owner_id, period, grouping.unit)
+    return list_sales_by_group(owner, owner_id, period, grouping, leaders)
+
+
+def list_sales_by_period(owner: str, owner_id: int, period: Period, unit: str):
+    """Revenue, units and orders per local day, week, month or year that had sales."""
+    return db.all(
+        f"""
+        SELECT NULL::bigint AS key,
+               NULL::text AS name,
+               CAST(date_trunc(:unit, o.ordered_at AT TIME ZONE :time_zone) AS date) AS period,
+               sum(o.line_total) AS revenue,
+               sum(o.quantity) AS units,
+               count(DISTINCT o.purchase_id) AS orders
+        FROM orders AS o
+        WHERE {OWNER_COLUMNS[owner]} = :owner_id
+        {_RANGE}
+        GROUP BY period
+        ORDER BY period
+        """,
+        owner_id=owner_id,
+        unit=unit,
+        **period.params(),
+    )
+
+
+def list_sales_by_group(owner: str, owner_id: int, period: Period, grouping: Grouping, leaders: int):
+    """Revenue, units and orders of the `leaders` best categories or products by revenue (best
+    first), then of the rest together under a NULL key; per local time bucket if the grouping has one."""
     period_sql = "date_trunc(:unit, o.ordered_at AT TIME ZONE :time_zone)" if grouping.unit else "NULL::timestamp"
     return db.all(
         f"""
@@ -198,12 +226,13 @@ def list_sales(owner: str, owner_id: int, period: Period, grouping: Grouping, le
             WHERE {OWNER_COLUMNS[owner]} = :owner_id
             {_RANGE}
         ),
-        -- Each distinct product's category, looked up once rather than once per order line
-        -- (PostgreSQL computes this only when the grouping is by category).
+        -- Each distinct product's category, looked up once rather than once per order line,
+        -- by primary key: a join would let the planner scan every product when it guesses many
+        -- distinct ones. (PostgreSQL computes this only when the grouping is by category.)
         product_categories AS MATERIALIZED (
-            SELECT id, category_id
-            FROM products
-            WHERE id IN (SELECT product_id FROM lines)
+            SELECT sold.product_id AS id,
+                   (SELECT category_id FROM products WHERE products.id = sold.product_id) AS category_id
+            FROM (SELECT DISTINCT product_id FROM lines) AS sold
         ),
         sales AS MATERIALIZED (
             SELECT {DIMENSION_KEYS[grouping.dimension]} AS key,
@@ -244,7 +273,7 @@ def list_sales(owner: str, owner_id: int, period: Period, grouping: Grouping, le
         """,
         owner_id=owner_id,
         unit=grouping.unit,
-        leaders=leaders if grouping.dimension else 0,
+        leaders=leaders,
         **period.params(),
     )
 
@@ -260,37 +289,52 @@ def list_top_products_and_categories(seller_id: int, period: Period, limit: int)
             WHERE o.seller_id = :seller_id
             {_RANGE}
         ),
-        product_categories AS MATERIALIZED (
-            SELECT id, category_id
-            FROM products
-            WHERE id IN (SELECT product_id FROM lines)
-        ),
-        grouped AS (
-            SELECT CASE WHEN GROUPING(lines.product_id) = 0 THEN 'product' ELSE 'category' END AS dimension,
-                   coalesce(lines.product_id, p.category_id) AS key,
-                   sum(lines.line_total) AS revenue,
-                   sum(lines.quantity) AS units,
-                   count(DISTINCT lines.purchase_id) AS orders
+        -- A seller has at most one line per product in a purchase, so a product's lines are its
+        -- orders. Its category is looked up once, by primary key.
+        by_product AS MATERIALIZED (
+            SELECT product_id,
+                   (SELECT category_id FROM products WHERE products.id = lines.product_id) AS category_id,
+                   sum(line_total) AS revenue,
+                   sum(quantity) AS units,
+                   count(*) AS orders
             FROM lines
-            JOIN product_categories AS p ON p.id = lines.product_id
-            GROUP BY GROUPING SETS ((lines.product_id), (p.category_id))
+            GROUP BY product_id
         ),
-        ranked AS (
-            SELECT grouped.*, row_number() OVER (PARTITION BY dimension ORDER BY revenue DESC, key) AS rank
-            FROM grouped
+        category_orders AS (
+            SELECT category_id, count(*) AS orders
+            FROM (
+                SELECT DISTINCT by_product.category_id, lines.purchase_id
+                FROM lines
+                JOIN by_product ON by_product.product_id = lines.product_id
+            ) AS category_purchases
+            GROUP BY category_id
+        ),
+        top_products AS (
+            SELECT 'product' AS dimension, product_id AS key, revenue, units, orders
+            FROM by_product
+            ORDER BY revenue DESC, product_id
+            LIMIT :limit
+        ),
+        top_categories AS (
+            SELECT 'category' AS dimension, by_product.category_id AS key,
+                   sum(by_product.revenue) AS revenue, sum(by_product.units) AS units, category_orders.orders
+            FROM by_product
+            JOIN category_orders ON category_orders.category_id = by_product.category_id
+            GROUP BY by_product.category_id, category_orders.orders
+            ORDER BY revenue DESC, key
+            LIMIT :limit
         )
-        SELECT ranked.dimension,
-               ranked.key,
-               CASE ranked.dimension
-                   WHEN 'product' THEN (SELECT name FROM products WHERE id = ranked.key)
-                   ELSE (SELECT name FROM categories WHERE id = ranked.key)
+        SELECT top.dimension,
+               top.key,
+               CASE top.dimension
+                   WHEN 'product' THEN (SELECT name FROM products WHERE id = top.key)
+                   ELSE (SELECT name FROM categories WHERE id = top.key)
                END AS name,
-               ranked.revenue,
-               ranked.units,
-               ranked.orders
-        FROM ranked
-        WHERE ranked.rank <= :limit
-        ORDER BY ranked.dimension, ranked.rank
+               top.revenue,
+               top.units,
+               top.orders
+        FROM (SELECT * FROM top_products UNION ALL SELECT * FROM top_categories) AS top
+        ORDER BY top.dimension, top.revenue DESC, top.key
         """,
         seller_id=seller_id,
         limit=limit,
