@@ -65,6 +65,9 @@ CREATE INDEX IF NOT EXISTS orders_seller_product_idx ON orders (seller_id, produ
     WHERE cancelled_at IS NULL;
 -- "Buyer or product" search on /seller/orders: buyers by a part of their name.
 CREATE INDEX IF NOT EXISTS users_full_name_trgm_idx ON users USING gin (full_name gin_trgm_ops);
+-- The inventory sorted by name: its first pages walk product names in order (either way) and
+-- keep the seller's, instead of sorting all of the seller's names (deeper pages still do).
+CREATE INDEX IF NOT EXISTS products_name_idx ON products (name, id);
 
 -- Analytics (app/models/analytics.py, recommendation.py)
 -- A seller's or a buyer's counted lines in a date range, read from the index alone (index-only

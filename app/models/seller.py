@@ -54,7 +54,8 @@ STOCK_FILTERS = {
 }
 
 # Inventory sorts. Each names output columns only, so the same text orders the page
-# (inner query) and the rows joined to it (outer query).
+# (inner query) and the rows joined to it (outer query). None of them is ever NULL, and
+# leaving NULLS out lets the name sort walk products_name_idx either way.
 _SORT_COLUMNS = {
     "name": "product_name",
     "price": "price",
@@ -63,7 +64,7 @@ _SORT_COLUMNS = {
     "updated": "updated_at",
 }
 INVENTORY_ORDER = {
-    (sort, direction): f"{column} {direction.upper()} NULLS LAST, product_id {direction.upper()}"
+    (sort, direction): f"{column} {direction.upper()}, product_id {direction.upper()}"
     for sort, column in _SORT_COLUMNS.items()
     for direction in ("asc", "desc")
 }
