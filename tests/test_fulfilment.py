@@ -5,7 +5,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from app.models import cart, checkout, purchase
+from app.models import cart, checkout, fulfilment, purchase
+from app.routes import seller as seller_routes
 from tests import factories
 from tests.conftest import Actions, query_one
 
@@ -117,6 +118,74 @@ def test_date_filters_include_the_whole_last_day(client, sales):
     assert 'data-testid="line-count">2 lines match<' in page
     tomorrow = today + timedelta(days=1)
     assert "No order lines match" in client.get(f"/seller/orders?date_from={tomorrow}").get_data(as_text=True)
+
+
+@pytest.fixture
+def lamp_lines(app, actions):
+    """Five lines of Sam's, newest first: Carl's lamp, Carl's bowl, Bea's lamp, Lampwick's bowl,
+    Bea's bowl. "lamp" matches three of them (two by product, one by buyer); Rita's lamp line
+    must never show. The client is signed in as Sam."""
+    sam = actions.create_user(full_name="Sam Seller")
+    rita = actions.create_user(full_name="Rita Rival")
+    category = factories.category(app)
+    lamp = factories.product(app, sam["id"], category["id"], name="Desk Lamp")
+    bowl = factories.product(app, sam["id"], category["id"], name="Glass Bowl")
+    factories.offer(app, sam["id"], lamp["id"], quantity=10)
+    factories.offer(app, sam["id"], bowl["id"], quantity=10)
+    factories.offer(app, rita["id"], lamp["id"], quantity=10)
+    bea, lampwick, carl = (
+        actions.create_user(full_name=name, balance="500") for name in ("Bea Buyer", "Lampwick Jones", "Carl Client")
+    )
+    purchases = [
+        buy(app, bea, [(sam, bowl, 1), (rita, lamp, 1)]),
+        buy(app, lampwick, [(sam, bowl, 1)]),
+        buy(app, bea, [(sam, lamp, 1)]),
+        buy(app, carl, [(sam, bowl, 1)]),
+        buy(app, carl, [(sam, lamp, 1)]),
+    ]
+    actions.login(sam["email"])
+    lines = [line_id(app, purchase_id, sam) for purchase_id in reversed(purchases)]
+    return {"sam": sam, "newest_first": lines, "lamp_lines": [lines[0], lines[2], lines[3]]}
+
+
+# (SAMPLE_LINES, WALK_LINES) that force each way of finding the lines when at_most is 2.
+SEARCH_WAYS = {
+    "walk, the sample holds every line": (200, 4000),
+    "walk, enough matches in the window": (1, 3),
+    "walk, then lookup when the window runs out": (1, 2),
+    "lookup, the sample finds the keyword rare": (1, 0),
+}
+
+
+@pytest.mark.parametrize("way", SEARCH_WAYS)
+def test_every_way_of_searching_finds_the_same_newest_lines(app, lamp_lines, monkeypatch, way):
+    monkeypatch.setattr(fulfilment, "SAMPLE_LINES", SEARCH_WAYS[way][0])
+    monkeypatch.setattr(fulfilment, "WALK_LINES", SEARCH_WAYS[way][1])
+    seller_id, matching = lamp_lines["sam"]["id"], lamp_lines["lamp_lines"]
+    lamp = fulfilment.LineFilters(keyword="LAMP")
+    with app.app_context():
+        assert fulfilment.list_matching_line_ids(seller_id, lamp, at_most=2) == matching[:2]
+        assert fulfilment.list_matching_line_ids(seller_id, lamp, at_most=10) == matching
+        assert fulfilment.list_matching_line_ids(seller_id, fulfilment.LineFilters(keyword="%"), 10) == []
+        fulfilment.mark_fulfilled(seller_id, [matching[1]])
+        pending = fulfilment.LineFilters(status="pending", keyword="lamp")
+        assert fulfilment.list_matching_line_ids(seller_id, pending, at_most=10) == [matching[0], matching[2]]
+        shipped = fulfilment.LineFilters(status="fulfilled", keyword="lamp")
+        assert fulfilment.list_matching_line_ids(seller_id, shipped, at_most=10) == [matching[1]]
+
+
+def test_a_keyword_count_stops_past_the_cap_and_pages_go_on(client, lamp_lines, monkeypatch):
+    monkeypatch.setattr(seller_routes, "ORDERS_PAGE_SIZE", 1)
+    monkeypatch.setattr(seller_routes, "KEYWORD_COUNT_CAP", 1)
+    purchase_of_line = {}
+    for number in (1, 2, 3):
+        page = client.get(f"/seller/orders?q=lamp&page={number}").get_data(as_text=True)
+        purchase_of_line[number] = re.findall(r"Purchase #(\d+)", page)
+        count = re.search(r'data-testid="line-count">([^<]+)<', page).group(1)
+        assert count == {1: "1+ lines match", 2: "2+ lines match", 3: "3 lines match"}[number]
+        next_link = re.search(r'href="([^"]*)" rel="next"', page).group(1)
+        assert next_link == (f"/seller/orders?q=lamp&amp;page={number + 1}" if number < 3 else "#")
+    assert len({purchase for shown in purchase_of_line.values() for purchase in shown}) == 3
 
 
 def test_mark_one_line_fulfilled(app, client, actions, sales):

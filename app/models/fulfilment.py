@@ -53,26 +53,43 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-# The seller's lines whose buyer or product name contains the keyword. Each branch starts
-# from the smaller side (buyers found through their name's trigram index, or the seller's
-# own offers) and reaches the lines through an index, never reading every line's row.
-_LINES_MATCHING_KEYWORD = """
-    SELECT line.id
-    FROM users AS buyer
-    JOIN orders AS line ON line.buyer_id = buyer.id AND line.seller_id = :seller_id
-    WHERE buyer.full_name ILIKE :pattern ESCAPE '\\'
-    UNION
-    SELECT line.id
-    FROM offers AS mine
-    JOIN products AS named ON named.id = mine.product_id
-    JOIN orders AS line ON line.seller_id = mine.seller_id AND line.product_id = mine.product_id
-    WHERE mine.seller_id = :seller_id
-      AND named.name ILIKE :pattern ESCAPE '\\'
-"""
+# How a keyword search finds its lines (list_matching_line_ids).
+SAMPLE_LINES = 200  # the seller's newest lines, read to judge how common the keyword is
+WALK_LINES = 4_000  # the most lines a newest-first walk reads before the search falls back
+
+# Does line `o` match the keyword by its product's or its buyer's name? Scalar subqueries, so
+# each line looks up its own two names (the planner cannot turn them into a join that reads
+# every product or buyer matching the keyword, a sixth of the catalog for a word like "the").
+_LINE_MATCHES = """(
+    (SELECT named.name FROM products AS named WHERE named.id = o.product_id) ILIKE :pattern ESCAPE '\\'
+    OR (SELECT buyer.full_name FROM users AS buyer WHERE buyer.id = o.buyer_id) ILIKE :pattern ESCAPE '\\'
+)"""
+
+
+def _lookup_matching_lines(where: str) -> str:
+    """SQL for the ids and times of the seller's lines (orders AS o, under `where`) whose buyer
+    or product name contains the keyword, found from the other side: buyers through their name's
+    trigram index, products among the seller's own offers (up to all of their names)."""
+    return f"""
+        SELECT o.id, o.ordered_at
+        FROM users AS buyer
+        JOIN orders AS o ON o.buyer_id = buyer.id AND o.seller_id = :seller_id
+        WHERE {where}
+          AND buyer.full_name ILIKE :pattern ESCAPE '\\'
+        UNION
+        SELECT o.id, o.ordered_at
+        FROM offers AS mine
+        JOIN products AS named ON named.id = mine.product_id
+        JOIN orders AS o ON o.seller_id = mine.seller_id AND o.product_id = mine.product_id
+        WHERE {where}
+          AND mine.seller_id = :seller_id
+          AND named.name ILIKE :pattern ESCAPE '\\'
+    """
 
 
 def _where(seller_id: int, filters: LineFilters) -> tuple[str, dict]:
-    """WHERE conditions on orders AS o (fixed fragments) and their bound parameters."""
+    """WHERE conditions on orders AS o for the status and dates (fixed fragments), and their
+    bound parameters. The keyword is list_matching_line_ids' business."""
     conditions = ["o.seller_id = :seller_id"]
     params: dict = {"seller_id": seller_id}
     if filters.status:
@@ -83,14 +100,17 @@ def _where(seller_id: int, filters: LineFilters) -> tuple[str, dict]:
     if filters.date_to:
         conditions.append("o.ordered_at < CAST(:date_to AS date) + 1")
         params["date_to"] = filters.date_to
-    if filters.keyword:
-        conditions.append(f"o.id IN ({_LINES_MATCHING_KEYWORD})")
-        params["pattern"] = "%" + _escape_like(filters.keyword) + "%"
     return " AND ".join(conditions), params
 
 
+# What the orders page shows of a line (orders AS o, products AS p, users AS buyer).
+_LINE_COLUMNS = """o.id, o.purchase_id, o.ordered_at, o.quantity, o.unit_price, o.line_total,
+               o.fulfilled_at, o.cancelled_at, o.product_id, p.name AS product_name,
+               o.buyer_id, buyer.full_name AS buyer_name, buyer.address AS buyer_address"""
+
+
 def list_lines(seller_id: int, filters: LineFilters, limit: int, offset: int):
-    """One page of the seller's order lines, newest first, with product and buyer.
+    """One page of the seller's order lines, newest first, with product and buyer (no keyword).
 
     The page's ids are chosen first, from the seller's index on (ordered_at, id) alone
     where the filters allow, and only those lines are read and joined.
@@ -98,9 +118,7 @@ def list_lines(seller_id: int, filters: LineFilters, limit: int, offset: int):
     where, params = _where(seller_id, filters)
     return db.all(
         f"""
-        SELECT o.id, o.purchase_id, o.ordered_at, o.quantity, o.unit_price, o.line_total,
-               o.fulfilled_at, o.cancelled_at, o.product_id, p.name AS product_name,
-               o.buyer_id, buyer.full_name AS buyer_name, buyer.address AS buyer_address
+        SELECT {_LINE_COLUMNS}
         FROM (
             SELECT o.id
             FROM orders AS o
@@ -120,9 +138,97 @@ def list_lines(seller_id: int, filters: LineFilters, limit: int, offset: int):
 
 
 def count_lines(seller_id: int, filters: LineFilters) -> int:
-    """How many of the seller's order lines match the filters."""
+    """How many of the seller's order lines match the status and dates (no keyword)."""
     where, params = _where(seller_id, filters)
     return db.value(f"SELECT count(*) FROM orders AS o WHERE {where}", **params)
+
+
+def list_matching_line_ids(seller_id: int, filters: LineFilters, at_most: int) -> list[int]:
+    """Ids of the seller's lines matching the filters and keyword, newest first, at most `at_most`.
+
+    Two ways to find them, chosen inside the query. Walking the lines newest first and looking
+    up each one's two names costs microseconds a line: cheap when the keyword is common (a word
+    in a sixth of the lines takes six lines a match), hopeless when it is rare. The lookup
+    from the names' side costs up to one name per offer, whatever the keyword. The seller's
+    newest SAMPLE_LINES lines tell how far the walk would go: it runs if that is within
+    WALK_LINES, and if it reads WALK_LINES lines without finding `at_most` the lookup runs after all.
+    """
+    where, params = _where(seller_id, filters)
+    rows = db.all(
+        f"""
+        WITH sample AS MATERIALIZED (
+            SELECT o.product_id, o.buyer_id
+            FROM orders AS o
+            WHERE {where}
+            ORDER BY o.ordered_at DESC, o.id DESC
+            LIMIT :sample_lines
+        ),
+        choice AS MATERIALIZED (
+            -- walk if the sample is all there is, or its share of matches promises at_most
+            -- matches within walk_lines lines
+            SELECT count(*) < :sample_lines
+                   OR count(*) FILTER (WHERE {_LINE_MATCHES}) * :walk_lines >= :at_most * :sample_lines AS walk
+            FROM sample AS o
+        ),
+        walk_window AS MATERIALIZED (
+            -- read only as far as the walk below asks (a CTE is computed on demand)
+            SELECT o.id, o.ordered_at, o.product_id, o.buyer_id
+            FROM orders AS o
+            WHERE {where}
+              AND (SELECT walk FROM choice)
+            ORDER BY o.ordered_at DESC, o.id DESC
+            LIMIT :walk_lines
+        ),
+        walked AS MATERIALIZED (
+            SELECT o.id, o.ordered_at
+            FROM walk_window AS o
+            WHERE {_LINE_MATCHES}
+            ORDER BY o.ordered_at DESC, o.id DESC
+            LIMIT :at_most
+        ),
+        walk_found_all AS MATERIALIZED (
+            -- enough matches, or the window held every line
+            SELECT (SELECT walk FROM choice)
+                   AND ((SELECT count(*) FROM walked) = :at_most
+                        OR (SELECT count(*) FROM walk_window) < :walk_lines) AS yes
+        )
+        SELECT id, ordered_at
+        FROM walked
+        WHERE (SELECT yes FROM walk_found_all)
+        UNION ALL
+        (
+            SELECT found.id, found.ordered_at
+            FROM ({_lookup_matching_lines(where)}) AS found
+            WHERE NOT (SELECT yes FROM walk_found_all)
+            ORDER BY found.ordered_at DESC, found.id DESC
+            LIMIT :at_most
+        )
+        ORDER BY ordered_at DESC, id DESC
+        """,
+        **params,
+        pattern="%" + _escape_like(filters.keyword) + "%",
+        sample_lines=SAMPLE_LINES,
+        walk_lines=WALK_LINES,
+        at_most=at_most,
+    )
+    return [row["id"] for row in rows]
+
+
+def list_lines_by_id(seller_id: int, order_ids: list[int]):
+    """The seller's order lines among `order_ids`, newest first, with product and buyer."""
+    return db.all(
+        f"""
+        SELECT {_LINE_COLUMNS}
+        FROM orders AS o
+        JOIN products AS p ON p.id = o.product_id
+        JOIN users AS buyer ON buyer.id = o.buyer_id
+        WHERE o.id = ANY(:order_ids)
+          AND o.seller_id = :seller_id
+        ORDER BY o.ordered_at DESC, o.id DESC
+        """,
+        order_ids=order_ids,
+        seller_id=seller_id,
+    )
 
 
 def count_own_lines(seller_id: int, order_ids: list[int]) -> int:

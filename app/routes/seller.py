@@ -19,6 +19,7 @@ bp = Blueprint("seller", __name__, url_prefix="/seller")
 
 INVENTORY_PAGE_SIZE = 50
 ORDERS_PAGE_SIZE = 25
+KEYWORD_COUNT_CAP = 200  # a keyword search counts lines from its page on up to this many ("200+"); >= page size
 HISTORY_PAGE_SIZE = 25
 CHART_POINTS = 200
 LOW_STOCK_SHOWN = 10
@@ -295,14 +296,32 @@ def _render_orders(status: int = 200):
     for problem in filters.problems:
         flash(problem, "warning")
     page_number = requested_page()
-    total = fulfilment.count_lines(current_user.id, filters)
-    rows = fulfilment.list_lines(current_user.id, filters, ORDERS_PAGE_SIZE, (page_number - 1) * ORDERS_PAGE_SIZE)
+    offset = (page_number - 1) * ORDERS_PAGE_SIZE
+    if filters.keyword:
+        lines, more = _lines_matching_keyword(filters, page_number, offset)
+    else:
+        total = fulfilment.count_lines(current_user.id, filters)
+        rows = fulfilment.list_lines(current_user.id, filters, ORDERS_PAGE_SIZE, offset)
+        lines, more = Page(rows, page_number, ORDERS_PAGE_SIZE, total), False
     return render_template(
         "seller/orders.html",
-        lines=Page(rows, page_number, ORDERS_PAGE_SIZE, total),
+        lines=lines,
+        more_lines=more,
         filters=filters,
         fulfil_form=FulfilForm(formdata=None),
     ), status
+
+
+def _lines_matching_keyword(filters, page_number: int, offset: int) -> tuple[Page, bool]:
+    """The page of a keyword search, and whether more lines match than were counted.
+
+    The search stops KEYWORD_COUNT_CAP matches past the page's first line, so a word in
+    thousands of lines reads a few hundred of them; the page then says "200+ lines match".
+    """
+    at_most = offset + KEYWORD_COUNT_CAP + 1
+    matching = fulfilment.list_matching_line_ids(current_user.id, filters, at_most)
+    rows = fulfilment.list_lines_by_id(current_user.id, matching[offset : offset + ORDERS_PAGE_SIZE])
+    return Page(rows, page_number, ORDERS_PAGE_SIZE, len(matching)), len(matching) == at_most
 
 
 @bp.post("/orders/fulfil")
