@@ -49,10 +49,6 @@ def parse_filters(args) -> LineFilters:
     return LineFilters(status, dates["date_from"], dates["date_to"], keyword, problems)
 
 
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
 # How a keyword search finds its lines (list_matching_line_ids).
 SAMPLE_LINES = 200  # the seller's newest lines, read to judge how common the keyword is
 WALK_LINES = 4_000  # the most lines a newest-first walk reads before the search falls back
@@ -206,7 +202,7 @@ def list_matching_line_ids(seller_id: int, filters: LineFilters, at_most: int) -
         ORDER BY ordered_at DESC, id DESC
         """,
         **params,
-        pattern="%" + _escape_like(filters.keyword) + "%",
+        pattern=db.contains_pattern(filters.keyword),
         sample_lines=SAMPLE_LINES,
         walk_lines=WALK_LINES,
         at_most=at_most,

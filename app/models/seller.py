@@ -81,17 +81,13 @@ class InventoryQuery:
     threshold: int = 5
 
 
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
 def _inventory_where(seller_id: int, query: InventoryQuery) -> tuple[str, dict]:
     """WHERE conditions (fixed fragments) and their bound parameters."""
     conditions = ["o.seller_id = :seller_id", STOCK_FILTERS.get(query.show, STOCK_FILTERS["active"])]
     params: dict = {"seller_id": seller_id, "threshold": query.threshold}
     if query.keyword:
         conditions.append("p.name ILIKE :pattern ESCAPE '\\'")
-        params["pattern"] = "%" + _escape_like(query.keyword) + "%"
+        params["pattern"] = db.contains_pattern(query.keyword)
     return " AND ".join(conditions), params
 
 
