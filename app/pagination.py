@@ -8,9 +8,9 @@ from flask import request
 MAX_PAGE = 10_000  # deep offsets are slow and useless; a search narrows better
 
 
-def requested_page() -> int:
-    """?page= as a whole number between 1 and MAX_PAGE (anything else reads as 1)."""
-    page = request.args.get("page", 1, type=int)
+def requested_page(name: str = "page") -> int:
+    """?page= (or another parameter) as a whole number between 1 and MAX_PAGE; anything else reads as 1."""
+    page = request.args.get(name, 1, type=int)
     if page is None or page < 1:
         return 1
     return min(page, MAX_PAGE)

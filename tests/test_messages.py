@@ -102,3 +102,10 @@ def test_thread_page_runs_a_fixed_number_of_queries(client, actions, purchase, c
             client.get(url)
         counts.append(len(statements))
     assert counts[0] == counts[1] <= 4
+
+
+def test_the_sellers_order_list_links_to_the_thread(client, actions, purchase):
+    actions.login(purchase["seller"]["email"])
+    page = client.get("/seller/orders").get_data(as_text=True)
+    assert f'href="/messages/{purchase["id"]}/{purchase["seller"]["id"]}"' in page
+    assert client.get(f"/messages/{purchase['id']}/{purchase['seller']['id']}").status_code == 200

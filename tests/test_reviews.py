@@ -196,3 +196,17 @@ def test_seller_reviews_page_filters_and_survives_bad_parameters(client, actions
     for query in ["stars=5", "stars=9", "review_sort=evil", "page=-1", "review_sort=lowest&stars=abc"]:
         assert client.get(f"/users/{market['seller']['id']}/reviews?{query}").status_code == 200
     assert client.get("/users/999999999/reviews").status_code == 404
+
+
+def test_the_sellers_public_profile_shows_their_reviews(app, client, actions, market):
+    actions.login(market["buyer"]["email"])
+    profile = client.get(f"/users/{market['seller']['id']}").get_data(as_text=True)
+    assert "Review this seller" in profile
+    actions.post(f"/users/{market['seller']['id']}/review", REVIEW | {"title": "Lovely seller"})
+    actions.logout()
+    profile = client.get(f"/users/{market['seller']['id']}").get_data(as_text=True)
+    assert "Lovely seller" in profile and "Verified purchase" in profile
+    assert "Review this seller" not in profile  # guests cannot
+    # The reviews page with their own parameter, so they never move the list of what is sold.
+    for query in ["reviews_page=2", "reviews_page=-1&page=3", "stars=1"]:
+        assert client.get(f"/users/{market['seller']['id']}?{query}").status_code == 200

@@ -114,10 +114,10 @@ def review_list_options() -> dict:
     }
 
 
-def review_section(kind: str, subject_id: int) -> dict:
+def review_section(kind: str, subject_id: int, page_param: str = "page") -> dict:
     """Everything the reviews partial (reviews/_section.html) needs: two queries, three when signed in."""
     options = review_list_options()
-    page_number = requested_page()
+    page_number = requested_page(page_param)
     viewer_id = current_user.id if current_user.is_authenticated else None
     rows = review.list_reviews(kind, subject_id, viewer_id, options, PAGE_SIZE, (page_number - 1) * PAGE_SIZE)
     own = review.get_own_review(kind, subject_id, viewer_id) if viewer_id else None
@@ -130,6 +130,7 @@ def review_section(kind: str, subject_id: int) -> dict:
         "summary": summary,
         "reviews": Page(rows, page_number, PAGE_SIZE, total),
         "options": options,
+        "page_param": page_param,  # a page that lists other things too pages its reviews separately
         "own_review": own,
         "vote_form": VoteForm(),
     }

@@ -1,10 +1,12 @@
 """Public profiles."""
 
 from flask import Blueprint, abort, render_template
+from flask_login import current_user
 
-from app.models import seller
+from app.models import review, seller
 from app.models import user as user_model
 from app.pagination import Page, requested_page
+from app.routes.reviews import review_section
 
 bp = Blueprint("users", __name__, url_prefix="/users")
 
@@ -19,6 +21,16 @@ def show(user_id: int):
     page_number = requested_page()
     offers = seller.list_public_offers(user_id, OFFERS_PAGE_SIZE, (page_number - 1) * OFFERS_PAGE_SIZE)
     total = seller.count_public_offers(user_id)
+    may_review = (
+        current_user.is_authenticated
+        and current_user.id != user_id
+        and review.may_review_seller(user_id, current_user.id)
+    )
     return render_template(
-        "users/show.html", profile=profile, offers=Page(offers, page_number, OFFERS_PAGE_SIZE, total)
+        "users/show.html",
+        profile=profile,
+        offers=Page(offers, page_number, OFFERS_PAGE_SIZE, total),
+        # Seller reviews page separately (?reviews_page=) from what the seller sells (?page=).
+        section=review_section("seller", user_id, page_param="reviews_page"),
+        may_review=may_review,
     )
