@@ -32,16 +32,15 @@ DIMENSION_TITLES = {"category": "Category", "product": "Product"}
 OTHER_NAMES = {"category": "Other categories", "product": "Other products"}
 DIMENSION_LINKS = {"category": None, "product": "/products/{}"}
 UNIT_TITLES = {"day": "Day", "week": "Week", "month": "Month", "year": "Year"}
-SALES_COLUMNS = (
-    Column("revenue", "Revenue", "money"),
-    Column("units", "Units", "count"),
-    Column("orders", "Orders", "count"),
-)
+# What the money column is called: what a seller took, what a buyer spent (the same JSON key).
+MONEY_TITLES = {"seller": "Revenue", "buyer": "Spent"}
 CHART_STYLES = ("bar", "line")  # two-way groupings: stacked bars or one line per series
 
 
 @dataclass(frozen=True)
 class Metric:
+    """A headline number and its value in the previous period."""
+
     title: str
     kind: str
     current: Decimal | int
@@ -80,7 +79,8 @@ def totals_record(metrics: list[Metric]) -> dict:
     }
 
 
-def _sales_columns(grouping: Grouping) -> tuple[Column, ...]:
+def _sales_columns(grouping: Grouping, owner: str = "seller") -> tuple[Column, ...]:
+    """The group's columns (id, name and/or period), then money, units and orders."""
     columns: list[Column] = []
     if grouping.dimension:
         columns += [
@@ -89,7 +89,12 @@ def _sales_columns(grouping: Grouping) -> tuple[Column, ...]:
         ]
     if grouping.unit:
         columns.append(Column(grouping.unit, UNIT_TITLES[grouping.unit], grouping.unit))
-    return (*columns, *SALES_COLUMNS)
+    return (
+        *columns,
+        Column("revenue", MONEY_TITLES[owner], "money"),
+        Column("units", "Units", "count"),
+        Column("orders", "Orders", "count"),
+    )
 
 
 def _sales_rows(rows, grouping: Grouping, period: Period) -> list[tuple]:
@@ -116,6 +121,7 @@ def _sales_rows(rows, grouping: Grouping, period: Period) -> list[tuple]:
 
 
 def _caption(what: str, grouping: Grouping) -> str:
+    """The table's caption, such as "Sales by category and by month"."""
     parts = [
         f"by {DIMENSION_TITLES[grouping.dimension].lower()}" if grouping.dimension else "",
         f"by {grouping.unit}" if grouping.unit else "",
@@ -129,7 +135,7 @@ def sales_table(owner: str, owner_id: int, period: Period, grouping: Grouping, l
         leaders = SERIES_LEADERS if grouping.dimension and grouping.unit else SALES_LEADERS
     rows = analytics.list_sales(owner, owner_id, period, grouping, leaders)
     what = "Sales" if owner == "seller" else "Spending"
-    return Table(_caption(what, grouping), _sales_columns(grouping), _sales_rows(rows, grouping, period))
+    return Table(_caption(what, grouping), _sales_columns(grouping, owner), _sales_rows(rows, grouping, period))
 
 
 def sales_chart(table: Table, grouping: Grouping, period: Period, style: str) -> dict:

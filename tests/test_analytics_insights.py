@@ -58,7 +58,7 @@ def test_spending_by_category_and_month_match_python_sums(client, actions, spend
     assert page.status_code == 200
     text = page.get_data(as_text=True)
     categories = table_rows(text, "spending-categories-table")
-    assert categories[0] == ["Category", "Revenue", "Units", "Orders"]
+    assert categories[0] == ["Category", "Spent", "Units", "Orders"]
     assert {row[0]: row[1] for row in categories[1:]} == {name: f"${total:,.2f}" for name, total in by_category.items()}
     months = table_rows(text, "spending-months-table")
     assert [row[0] for row in months[1:]] == ["Jan 2025", "Feb 2025", "Mar 2025", "Apr 2025", "May 2025", "Jun 2025"]

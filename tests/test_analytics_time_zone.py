@@ -75,7 +75,7 @@ def test_buyer_months_follow_the_buyers_time_zone(app, client, actions, midnight
     actions.login(midnight_sales["buyer"]["email"])
     response = client.get("/account/insights.csv?table=months&from=2025-02-01&to=2025-03-31")
     assert response.get_data(as_text=True).splitlines() == [
-        "Month,Revenue,Units,Orders",
+        "Month,Spent,Units,Orders",
         "2025-02,40.00,4,1",
         "2025-03,30.00,3,2",
     ]

@@ -42,6 +42,7 @@ def _sales_query() -> tuple[analytics.Period, analytics.Grouping]:
 
 
 def _chart_style() -> str:
+    """Stacked bars or lines for charts over time (anything else reads as bars)."""
     style = request.args.get("chart", "bar")
     return style if style in reports.CHART_STYLES else "bar"
 
