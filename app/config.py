@@ -45,6 +45,8 @@ def from_environment(instance_path: Path) -> dict:
         # Failed sign-ins allowed per e-mail and per address in the window.
         "LOGIN_FAILURE_LIMIT": 10,
         "LOGIN_FAILURE_WINDOW_MINUTES": 15,
+        # How old the /insights whole-catalog figures may be before a request recomputes them.
+        "REPORT_SNAPSHOT_SECONDS": int(os.environ.get("BAZAAR_REPORT_SNAPSHOT_SECONDS", "300")),
         # Trust X-Forwarded-For from this many proxies (0: use the socket's address).
         "PROXY_COUNT": int(os.environ.get("BAZAAR_PROXY_COUNT", "0")),
     }

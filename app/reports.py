@@ -4,7 +4,6 @@ Each `*_table` function runs one query and returns a `charts.Table`; the page dr
 it and prints it beneath, and the CSV download and the JSON API give the very same table.
 """
 
-import time
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -12,7 +11,7 @@ from flask import current_app
 
 from app import charts
 from app.charts import Column, Table
-from app.models import analytics
+from app.models import analytics, snapshot
 from app.models.analytics import Grouping, Period
 
 SALES_LEADERS = 20  # grouped by category or product alone: the best twenty, then "Other"
@@ -24,9 +23,6 @@ SLOW_MOVERS = 20
 MINIMUM_SELLER_REVIEWS = 5
 BEST_RATED_SELLERS = 10
 PRICE_EDGES = [5, 10, 20, 50, 100, 200, 500, 1000]  # dollars; the histogram's bucket boundaries
-# The public overview is the same for everyone and aggregates the whole catalog: each process
-# recomputes it at most this often (a few minutes' lag on a marketplace-wide picture).
-OVERVIEW_SECONDS = 300
 
 DIMENSION_TITLES = {"category": "Category", "product": "Product"}
 OTHER_NAMES = {"category": "Other categories", "product": "Other products"}
@@ -224,7 +220,7 @@ BUYER_TABLES = {
 
 def departments_table() -> Table:
     """Products, products on offer and units sold in each department."""
-    rows = analytics.list_departments_overview()
+    rows = snapshot.rows("departments_overview", _overview_seconds(), analytics.list_departments_overview)
     columns = (
         Column("department_id", "Id", "id"),
         Column("department", "Department"),
@@ -247,7 +243,10 @@ def price_bucket_label(bucket: int) -> str:
 
 def price_table() -> Table:
     """How many products on offer start at each price range (every range, empty ones as zero)."""
-    counts = {row["bucket"]: row["products"] for row in analytics.list_price_distribution(PRICE_EDGES)}
+    rows = snapshot.rows(
+        "price_distribution", _overview_seconds(), lambda: analytics.list_price_distribution(PRICE_EDGES)
+    )
+    counts = {row["bucket"]: row["products"] for row in rows}
     columns = (Column("price_range", "Lowest price"), Column("products", "Products", "count"))
     body = [(price_bucket_label(bucket), counts.get(bucket, 0)) for bucket in range(len(PRICE_EDGES) + 1)]
     return Table("Products on offer by lowest price", columns, body)
@@ -305,18 +304,14 @@ def buyer_insights(buyer_id: int, period: Period) -> dict:
     }
 
 
+def _overview_seconds() -> int:
+    """How old the whole-catalog tables of /insights may be (docs/PERFORMANCE.md, "Analytics":
+    each reads every product). They are snapshots in PostgreSQL, shared by every app server."""
+    return current_app.config["REPORT_SNAPSHOT_SECONDS"]
+
+
 def marketplace_overview() -> dict:
-    """Everything /insights shows, reused for OVERVIEW_SECONDS by each app process (see
-    docs/PERFORMANCE.md, "Analytics": each of its three queries reads every product)."""
-    cache = current_app.extensions.setdefault("bazaar_overview", {})
-    now = time.monotonic()
-    if current_app.testing or cache.get("until", 0.0) <= now:
-        cache.update(overview=_compute_overview(), until=now + OVERVIEW_SECONDS)
-    return cache["overview"]
-
-
-def _compute_overview() -> dict:
-    """Departments, price distribution and best-rated sellers (three queries)."""
+    """Departments, price distribution and best-rated sellers."""
     departments = departments_table()
     prices = price_table()
     return {

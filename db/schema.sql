@@ -239,3 +239,11 @@ CREATE TABLE messages (
     CHECK (seller_id IN (sender_id, recipient_id)),
     CHECK (read_at >= created_at)
 );
+
+-- Public reports that read the whole catalog (the /insights overview), computed at most every
+-- few minutes and kept here, so every app server shows the same figures and none keeps its own.
+CREATE TABLE report_snapshots (
+    name        text PRIMARY KEY,
+    payload     jsonb NOT NULL,
+    computed_at timestamptz NOT NULL DEFAULT now()
+);

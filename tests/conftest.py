@@ -68,6 +68,8 @@ def app(database_url):
             "SECRET_KEY": "test-secret-key",
             # Tests hash many passwords: a cheap method keeps them fast.
             "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+            # Tests change the catalog between requests: never reuse a report snapshot.
+            "REPORT_SNAPSHOT_SECONDS": 0,
         }
     )
     yield app

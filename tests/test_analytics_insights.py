@@ -151,26 +151,23 @@ def test_marketplace_overview_by_department_price_and_rating(client, market):
     assert "vendor/chartjs/chart.umd.min.js" in text
 
 
-def test_the_overview_is_public_and_runs_three_queries(client, market, count_queries):
-    client.get("/insights")
-    with count_queries() as statements:
-        assert client.get("/insights").status_code == 200
+def test_the_overview_is_public_and_reads_fresh_snapshots_in_three_queries(app, client, market, count_queries):
+    app.config["REPORT_SNAPSHOT_SECONDS"] = 300
+    try:
+        client.get("/insights")  # computes and stores the whole-catalog snapshots
+        with count_queries() as statements:
+            assert "Seller 0" in client.get("/insights").get_data(as_text=True)
+    finally:
+        app.config["REPORT_SNAPSHOT_SECONDS"] = 0
+    # Two snapshot reads and the best-rated sellers; nothing reads every product again.
     assert len(statements) == 3
 
 
-def test_each_process_reuses_the_overview_for_a_few_minutes(app, client, market, count_queries, monkeypatch):
-    from app import reports
+def test_stale_snapshots_are_recomputed_and_stored_for_every_server(app, client, market, count_queries):
+    from tests.conftest import query_one
 
-    monkeypatch.setattr(app, "testing", False)
-    app.extensions.pop("bazaar_overview", None)
-    client.get("/insights")
-    with count_queries() as cached:
-        assert "Seller 0" in client.get("/insights").get_data(as_text=True)
-    assert cached == []
-    monkeypatch.setattr(reports, "OVERVIEW_SECONDS", 0)
-    app.extensions.pop("bazaar_overview")
-    client.get("/insights")
-    with count_queries() as expired:
-        client.get("/insights")
-    assert len(expired) == 3
-    app.extensions.pop("bazaar_overview", None)
+    with count_queries() as statements:
+        assert client.get("/insights").status_code == 200
+    assert len(statements) == 7  # each stale snapshot: read, recompute, store; plus the sellers
+    stored = query_one(app, "SELECT count(*) AS n FROM report_snapshots WHERE computed_at = now()")
+    assert stored["n"] == 2

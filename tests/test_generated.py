@@ -22,7 +22,8 @@ from db.generated.world import Counts
 GENERATED_DATABASE = "bazaar_generated_test"
 NOW = dt.date(2026, 11, 23)
 SEED = 7
-EMPTY_BY_DESIGN = {"images", "login_failures"}  # uploads and failed sign-ins are the app's to make
+# Uploads, failed sign-ins and report snapshots are the app's to make.
+EMPTY_BY_DESIGN = {"images", "login_failures", "report_snapshots"}
 
 
 @pytest.fixture(scope="module")

@@ -32,7 +32,12 @@ def pytest_collection_modifyitems(items):
 def live_server(database_url):
     """The app served over HTTP in a background thread, on the test database."""
     app = create_app(
-        {"DATABASE_URL": database_url, "SECRET_KEY": "browser-test-key", "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"}
+        {
+            "DATABASE_URL": database_url,
+            "SECRET_KEY": "browser-test-key",
+            "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+            "REPORT_SNAPSHOT_SECONDS": 0,
+        }
     )
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
