@@ -210,3 +210,29 @@ def test_the_sellers_public_profile_shows_their_reviews(app, client, actions, ma
     # The reviews page with their own parameter, so they never move the list of what is sold.
     for query in ["reviews_page=2", "reviews_page=-1&page=3", "stars=1"]:
         assert client.get(f"/users/{market['seller']['id']}?{query}").status_code == 200
+
+
+def test_helpful_order_pages_without_gaps_or_repeats_and_respects_the_star_filter(app, actions, market):
+    from app.models import review
+
+    voter = actions.create_user()
+    with app.test_request_context():
+        for number in range(12):
+            author = actions.create_user()
+            review.save_review("product", market["product"]["id"], author["id"], 1 + number % 5, f"R{number}", "Text")
+            if number in (2, 7):
+                review_id = review.get_own_review("product", market["product"]["id"], author["id"])["id"]
+                review.vote("product", review_id, voter["id"], True)
+        whole = review.list_reviews("product", market["product"]["id"], None, {"sort": "helpful"}, 20, 0)
+        pages = [
+            review.list_reviews("product", market["product"]["id"], None, {"sort": "helpful"}, 5, offset)
+            for offset in (0, 5, 10)
+        ]
+        three_stars = review.list_reviews(
+            "product", market["product"]["id"], None, {"sort": "helpful", "stars": 3}, 20, 0
+        )
+    titles = [row["title"] for row in whole]
+    assert titles[:2] == ["R7", "R2"]  # equally helpful and equally new: the later review first
+    assert [row["title"] for page in pages for row in page] == titles
+    assert len(set(titles)) == 12
+    assert [row["title"] for row in three_stars] == ["R7", "R2"]  # both rated 3 stars

@@ -25,12 +25,10 @@ KINDS = {
     "seller": Kind("seller_reviews", "seller_review_votes", "seller_id"),
 }
 
-# Review list orders. "helpful" (the default) lists the three most helpful reviews first,
-# then every other review newest first.
+# Review list orders. "helpful" (the default) lists the three most helpful reviews first, then
+# every other review newest first; it is built in list_reviews from two index walks.
 SORTS = {
-    "helpful": """r.id IN (SELECT id FROM top) DESC,
-                  CASE WHEN r.id IN (SELECT id FROM top) THEN r.helpful_count END DESC NULLS LAST,
-                  r.created_at DESC, r.id DESC""",
+    "helpful": "r.created_at DESC, r.id DESC",  # the order after the top three
     "newest": "r.created_at DESC, r.id DESC",
     "highest": "r.rating DESC, r.created_at DESC, r.id DESC",
     "lowest": "r.rating ASC, r.created_at DESC, r.id DESC",
@@ -83,19 +81,34 @@ def list_reviews(kind_name: str, subject_id: int, viewer_id: int | None, options
     return db.all(
         f"""
         WITH top AS (
-            SELECT id
+            SELECT id, rating, row_number() OVER (ORDER BY helpful_count DESC, created_at DESC, id DESC) AS rank
             FROM {kind.reviews}
             WHERE {kind.subject} = :subject_id
               AND helpful_count > 0
             ORDER BY helpful_count DESC, created_at DESC, id DESC
             LIMIT {TOP_HELPFUL}
         ),
-        page AS (
+        listed AS (
+            -- The rest in the chosen order, walked through an index and cut at the page's end.
             SELECT r.id, row_number() OVER (ORDER BY {SORTS[options["sort"]]}) AS position
             FROM {kind.reviews} AS r
             WHERE r.{kind.subject} = :subject_id
               AND (CAST(:stars AS int) IS NULL OR r.rating = :stars)
+              AND (NOT :top_first OR r.id NOT IN (SELECT id FROM top))
             ORDER BY {SORTS[options["sort"]]}
+            LIMIT :limit + :offset
+        ),
+        page AS (
+            SELECT id, position
+            FROM (
+                SELECT id, rank - {TOP_HELPFUL} AS position
+                FROM top
+                WHERE :top_first
+                  AND (CAST(:stars AS int) IS NULL OR rating = :stars)
+                UNION ALL
+                SELECT id, position FROM listed
+            ) AS chosen
+            ORDER BY position
             LIMIT :limit OFFSET :offset
         )
         SELECT r.id, r.{kind.subject} AS subject_id, r.author_id, a.full_name AS author_name,
@@ -113,6 +126,7 @@ def list_reviews(kind_name: str, subject_id: int, viewer_id: int | None, options
         subject_id=subject_id,
         viewer_id=viewer_id,
         stars=options.get("stars"),
+        top_first=options["sort"] == "helpful",
         limit=limit,
         offset=offset,
     )
