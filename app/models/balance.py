@@ -4,6 +4,8 @@ balance can never go negative and the ledger always sums to it."""
 
 from decimal import Decimal
 
+from sqlalchemy import Connection
+
 from app import db
 
 MAX_BALANCE = Decimal("1000000.00")  # a top-up may not lift a balance above this
@@ -26,34 +28,51 @@ def get_balance(user_id: int) -> Decimal:
     return db.value("SELECT balance FROM users WHERE id = :user_id", user_id=user_id)
 
 
-def top_up(user_id: int, amount: Decimal) -> Decimal:
-    """Add money to the balance; return the new balance."""
-    row = db.run_returning(
+def credit(
+    conn: Connection,
+    user_id: int,
+    amount: Decimal,
+    kind: str,
+    purchase_id: int | None = None,
+    ceiling: Decimal | None = None,
+):
+    """Add `amount` to the balance with its ledger row, in the caller's transaction.
+
+    With a ceiling, nothing happens (None is returned) if the balance would pass it.
+    Returns the ledger row's balance_after otherwise.
+    """
+    row = db.fetch_one(
+        conn,
         """
         WITH credited AS (
             UPDATE users
             SET balance = balance + :amount
             WHERE id = :user_id
-              AND balance + :amount <= :max_balance
+              AND (CAST(:ceiling AS numeric) IS NULL OR balance + :amount <= :ceiling)
             RETURNING id, balance
         )
-        INSERT INTO balance_ledger (user_id, kind, amount, balance_after)
-        SELECT id, 'top_up', :amount, balance
+        INSERT INTO balance_ledger (user_id, kind, amount, balance_after, purchase_id)
+        SELECT id, :kind, :amount, balance, :purchase_id
         FROM credited
         RETURNING balance_after
         """,
         user_id=user_id,
         amount=amount,
-        max_balance=MAX_BALANCE,
+        kind=kind,
+        purchase_id=purchase_id,
+        ceiling=ceiling,
     )
-    if row is None:
-        raise BalanceCeiling()
-    return row["balance_after"]
+    return row["balance_after"] if row else None
 
 
-def withdraw(user_id: int, amount: Decimal) -> Decimal:
-    """Take money out of the balance; return the new balance or raise InsufficientFunds."""
-    row = db.run_returning(
+def debit(conn: Connection, user_id: int, amount: Decimal, kind: str, purchase_id: int | None = None):
+    """Take `amount` from the balance with its ledger row, only if the balance covers it.
+
+    One statement: the conditional UPDATE locks the row and re-checks the balance, so
+    concurrent debits can never take it below zero. Returns balance_after, or None.
+    """
+    row = db.fetch_one(
+        conn,
         """
         WITH debited AS (
             UPDATE users
@@ -62,17 +81,35 @@ def withdraw(user_id: int, amount: Decimal) -> Decimal:
               AND balance >= :amount
             RETURNING id, balance
         )
-        INSERT INTO balance_ledger (user_id, kind, amount, balance_after)
-        SELECT id, 'withdrawal', -:amount, balance
+        INSERT INTO balance_ledger (user_id, kind, amount, balance_after, purchase_id)
+        SELECT id, :kind, -:amount, balance, :purchase_id
         FROM debited
         RETURNING balance_after
         """,
         user_id=user_id,
         amount=amount,
+        kind=kind,
+        purchase_id=purchase_id,
     )
-    if row is None:
+    return row["balance_after"] if row else None
+
+
+def top_up(user_id: int, amount: Decimal) -> Decimal:
+    """Add money to the balance; return the new balance."""
+    with db.transaction() as conn:
+        new_balance = credit(conn, user_id, amount, "top_up", ceiling=MAX_BALANCE)
+    if new_balance is None:
+        raise BalanceCeiling()
+    return new_balance
+
+
+def withdraw(user_id: int, amount: Decimal) -> Decimal:
+    """Take money out of the balance; return the new balance or raise InsufficientFunds."""
+    with db.transaction() as conn:
+        new_balance = debit(conn, user_id, amount, "withdrawal")
+    if new_balance is None:
         raise InsufficientFunds(get_balance(user_id))
-    return row["balance_after"]
+    return new_balance
 
 
 def count_ledger_entries(user_id: int) -> int:

@@ -12,7 +12,7 @@ from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 
 from app import db
-from app.models import locks
+from app.models import balance, locks
 from app.templating import money
 
 
@@ -169,29 +169,10 @@ def _lock_products_and_users(conn: Connection, buyer_id: int, lines) -> None:
 
 def _debit_buyer(conn: Connection, buyer_id: int, purchase_id: int, total: Decimal) -> None:
     """Take the total from the buyer's balance, with its ledger row, if it covers it."""
-    row = db.fetch_one(
-        conn,
-        """
-        WITH debited AS (
-            UPDATE users
-            SET balance = balance - :total
-            WHERE id = :buyer_id
-              AND balance >= :total
-            RETURNING id, balance
-        )
-        INSERT INTO balance_ledger (user_id, kind, amount, balance_after, purchase_id)
-        SELECT id, 'purchase', -:total, balance, :purchase_id
-        FROM debited
-        RETURNING balance_after
-        """,
-        buyer_id=buyer_id,
-        total=total,
-        purchase_id=purchase_id,
-    )
-    if row is None:
-        balance = db.fetch_one(conn, "SELECT balance FROM users WHERE id = :id", id=buyer_id)["balance"]
+    if balance.debit(conn, buyer_id, total, "purchase", purchase_id) is None:
+        have = db.fetch_one(conn, "SELECT balance FROM users WHERE id = :id", id=buyer_id)["balance"]
         raise CheckoutFailed(
-            [f"Your balance is {money(total - balance)} short: the total is {money(total)}, you have {money(balance)}."]
+            [f"Your balance is {money(total - have)} short: the total is {money(total)}, you have {money(have)}."]
         )
 
 

@@ -4,7 +4,7 @@ from datetime import date
 from decimal import Decimal
 
 from app import db
-from app.models import locks
+from app.models import balance, locks
 
 # Status of a purchase, from its lines: what the filter on /purchases means.
 STATUS_CONDITIONS = {
@@ -206,44 +206,9 @@ def _return_stock(conn, line) -> None:
 def _refund(conn, line, purchase_id: int, buyer_id: int) -> None:
     """Move the line total from the seller back to the buyer, users locked in id order."""
     locks.lock_users(conn, [buyer_id, line["seller_id"]])
-    taken = db.fetch_one(
-        conn,
-        """
-        WITH debited AS (
-            UPDATE users
-            SET balance = balance - :amount
-            WHERE id = :seller_id
-              AND balance >= :amount
-            RETURNING id, balance
-        )
-        INSERT INTO balance_ledger (user_id, kind, amount, balance_after, purchase_id)
-        SELECT id, 'sale_refund', -:amount, balance, :purchase_id
-        FROM debited
-        RETURNING id
-        """,
-        amount=line["line_total"],
-        seller_id=line["seller_id"],
-        purchase_id=purchase_id,
-    )
-    if taken is None:
+    if balance.debit(conn, line["seller_id"], line["line_total"], "sale_refund", purchase_id) is None:
         raise CancelFailed("The seller cannot refund this line right now. Please message them about it.")
-    db.execute(
-        conn,
-        """
-        WITH credited AS (
-            UPDATE users
-            SET balance = balance + :amount
-            WHERE id = :buyer_id
-            RETURNING id, balance
-        )
-        INSERT INTO balance_ledger (user_id, kind, amount, balance_after, purchase_id)
-        SELECT id, 'refund', :amount, balance, :purchase_id
-        FROM credited
-        """,
-        amount=line["line_total"],
-        buyer_id=buyer_id,
-        purchase_id=purchase_id,
-    )
+    balance.credit(conn, buyer_id, line["line_total"], "refund", purchase_id)
 
 
 def parse_filters(args) -> tuple[dict, list[str]]:
