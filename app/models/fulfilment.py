@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from app import db
+from app.query_args import read_dates
 
 # Status of one line; fixed SQL fragments chosen by name.
 STATUS_CONDITIONS = {
@@ -32,21 +33,13 @@ class LineFilters:
 
 def parse_filters(args) -> LineFilters:
     """Read the /seller/orders filters from query arguments; bad ones are dropped with a note."""
-    problems = []
-    dates: dict[str, date | None] = {"date_from": None, "date_to": None}
-    for name in dates:
-        raw = (args.get(name) or "").strip()
-        if raw:
-            try:
-                dates[name] = date.fromisoformat(raw)
-            except ValueError:
-                problems.append(f"Ignored the date {raw[:20]!r}: use the form YYYY-MM-DD.")
+    dates, problems = read_dates(args)
     status = args.get("status") or ""
     if status and status not in STATUS_CONDITIONS:
         problems.append("Ignored the status filter: choose pending, fulfilled or cancelled.")
         status = ""
     keyword = (args.get("q") or "").strip()[:100]
-    return LineFilters(status, dates["date_from"], dates["date_to"], keyword, problems)
+    return LineFilters(status, dates.get("date_from"), dates.get("date_to"), keyword, problems)
 
 
 # How a keyword search finds its lines (list_matching_line_ids).

@@ -1,10 +1,10 @@
 """Purchases as their buyer sees them, and cancelling a line before it ships."""
 
-from datetime import date
 from decimal import Decimal
 
 from app import db
 from app.models import balance, locks
+from app.query_args import read_dates
 
 # Status of a purchase, from its lines: what the filter on /purchases means.
 STATUS_CONDITIONS = {
@@ -213,15 +213,8 @@ def _refund(conn, line, purchase_id: int, buyer_id: int) -> None:
 
 def parse_filters(args) -> tuple[dict, list[str]]:
     """Read the /purchases filters from query arguments; return them and any complaints."""
-    filters: dict = {}
-    problems = []
-    for name in ("date_from", "date_to"):
-        raw = (args.get(name) or "").strip()
-        if raw:
-            try:
-                filters[name] = date.fromisoformat(raw)
-            except ValueError:
-                problems.append(f"Ignored the date {raw[:20]!r}: use the form YYYY-MM-DD.")
+    filters: dict
+    filters, problems = read_dates(args)
     seller = (args.get("seller") or "").strip()
     if seller:
         if seller.isdigit() and len(seller) < 19:
