@@ -213,7 +213,6 @@ def _refund(conn, line, purchase_id: int, buyer_id: int) -> None:
 
 def parse_filters(args) -> tuple[dict, list[str]]:
     """Read the /purchases filters from query arguments; return them and any complaints."""
-    filters: dict
     filters, problems = read_dates(args)
     seller = (args.get("seller") or "").strip()
     if seller:
