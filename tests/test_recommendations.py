@@ -166,3 +166,8 @@ def test_the_recommendations_escape_product_names(app, client, actions, catalog)
     query_one(app, "UPDATE products SET name = '<b>Pan</b>' WHERE id = :id RETURNING id", id=product["id"])
     page = client.get("/cart").get_data(as_text=True)
     assert "&lt;b&gt;Pan&lt;/b&gt;" in section(page, "recommended") and "<b>Pan</b>" not in page
+
+
+def test_views_pass_the_lists_and_templates_start_no_queries(app):
+    # Templates only render what the view gives them: no global may run a recommendation query.
+    assert not {"recommended_for_you", "also_bought"} & set(app.jinja_env.globals)

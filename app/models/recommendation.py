@@ -12,6 +12,8 @@ FAVOURITE_CATEGORIES = 5  # the user's most-bought categories that count as thei
 RECENT_LINES = 100  # ...judged from their latest order lines: recent taste, and bounded work
 RECENT_PURCHASES = 200  # "also bought" reads only this many of the product's latest purchases
 CANDIDATES = 50  # ...and looks up only this many of the products found there
+ROW_LENGTH = 6  # one row of product cards
+MAX_EXCLUDED = 100  # product ids a page may ask to leave out of its recommendations
 
 
 def list_recommended_for_you(user_id: int | None, exclude_ids: list[int], limit: int):
@@ -102,3 +104,28 @@ def list_also_bought(product_id: int, limit: int):
         candidates=CANDIDATES,
         limit=limit,
     )
+
+
+def recommended_for_you(user_id: int | None, exclude_ids=()) -> dict:
+    """The "Recommended for you" list for recommendations/_list.html (one query)."""
+    excluded = [int(product_id) for product_id in list(exclude_ids)[:MAX_EXCLUDED]]
+    products = list_recommended_for_you(user_id, excluded, ROW_LENGTH)
+    personal = any(product["in_favourite_category"] for product in products)
+    return {
+        "id": "recommended",
+        "heading": "Recommended for you" if user_id else "Best sellers",
+        "note": None if personal or not user_id else "Popular across the marketplace.",
+        "empty": None,
+        "products": products,
+    }
+
+
+def also_bought(product_id: int) -> dict:
+    """The "Customers who bought this also bought" list for recommendations/_list.html (one query)."""
+    return {
+        "id": "also-bought",
+        "heading": "Customers who bought this also bought",
+        "note": None,
+        "empty": "No one has bought this together with anything else yet.",
+        "products": list_also_bought(product_id, ROW_LENGTH),
+    }

@@ -1,5 +1,5 @@
-"""Insight pages: a buyer's spending, a seller's analytics (page, CSV and JSON), the public
-marketplace overview, and the recommendation lists other pages include."""
+"""Insight pages: a buyer's spending, a seller's analytics (page, CSV and JSON), and the public
+marketplace overview."""
 
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -9,15 +9,11 @@ from flask_login import current_user, login_required
 
 from app import charts, reports
 from app.forms import time_zone_names
-from app.models import analytics, recommendation
+from app.models import analytics
 from app.models.analytics import InvalidQuery
 from app.templating import user_time_zone
 
 bp = Blueprint("analytics", __name__)
-
-RECOMMENDATIONS = 6  # one row of product cards
-ALSO_BOUGHT = 6
-MAX_EXCLUDED = 100  # product ids a page may ask to leave out of its recommendations
 
 
 def _time_zone() -> str:
@@ -155,34 +151,6 @@ def buyer_csv():
 @bp.get("/insights")
 def marketplace():
     return render_template("analytics/marketplace.html", **reports.marketplace_overview())
-
-
-@bp.app_template_global()
-def recommended_for_you(exclude_ids=()) -> dict:
-    """The "Recommended for you" list for recommendations/_list.html (one query)."""
-    user_id = current_user.id if current_user.is_authenticated else None
-    excluded = [int(product_id) for product_id in list(exclude_ids)[:MAX_EXCLUDED]]
-    products = recommendation.list_recommended_for_you(user_id, excluded, RECOMMENDATIONS)
-    personal = any(product["in_favourite_category"] for product in products)
-    return {
-        "id": "recommended",
-        "heading": "Recommended for you" if user_id else "Best sellers",
-        "note": None if personal or not user_id else "Popular across the marketplace.",
-        "empty": None,
-        "products": products,
-    }
-
-
-@bp.app_template_global()
-def also_bought(product_id: int) -> dict:
-    """The "Customers who bought this also bought" list for recommendations/_list.html (one query)."""
-    return {
-        "id": "also-bought",
-        "heading": "Customers who bought this also bought",
-        "note": None,
-        "empty": "No one has bought this together with anything else yet.",
-        "products": recommendation.list_also_bought(product_id, ALSO_BOUGHT),
-    }
 
 
 @bp.app_template_filter("cell")

@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 
 from app import guest_cart
 from app.forms import AddToCartForm, CartLineForm, CartQuantityForm, CheckoutForm
-from app.models import cart, checkout
+from app.models import cart, checkout, recommendation
 from app.urls import safe_next
 
 bp = Blueprint("cart", __name__, url_prefix="/cart")
@@ -76,6 +76,9 @@ def _render_cart(status: int = 200):
         total=total,
         checkout_form=checkout_form,
         can_check_out=bool(active) and all(_line_ok(line) for line in active),
+        recommendations=recommendation.recommended_for_you(
+            current_user.id if current_user.is_authenticated else None, [line["product_id"] for line in lines]
+        ),
     ), status
 
 

@@ -5,7 +5,7 @@ import hashlib
 from flask import Blueprint, Response, abort, render_template, request, url_for
 from flask_login import current_user
 
-from app.models import catalog, catalog_page, product
+from app.models import catalog, catalog_page, product, recommendation
 from app.pagination import requested_page
 from app.routes.reviews import review_section
 
@@ -66,6 +66,7 @@ def show(product_id: int):
         offers=product.list_offers_for_product(product_id),
         viewer_id=current_user.id if current_user.is_authenticated else None,
         section=review_section("product", product_id),
+        recommendations=recommendation.also_bought(product_id),
     )
 
 

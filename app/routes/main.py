@@ -1,9 +1,10 @@
 """The home page and a health check."""
 
 from flask import Blueprint, render_template
+from flask_login import current_user
 
 from app import db
-from app.models import category, product
+from app.models import category, product, recommendation
 
 bp = Blueprint("main", __name__)
 
@@ -18,6 +19,10 @@ def index():
         departments=category.list_departments(),
         best_sellers=product.list_best_sellers(HOME_ROW_LENGTH),
         new_arrivals=product.list_new_arrivals(HOME_ROW_LENGTH),
+        # Signed-in users only: guests see the best sellers row already.
+        recommendations=(
+            recommendation.recommended_for_you(current_user.id) if current_user.is_authenticated else None
+        ),
     )
 
 
