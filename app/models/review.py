@@ -132,6 +132,16 @@ def list_reviews(kind_name: str, subject_id: int, viewer_id: int | None, options
     )
 
 
+def get_reviewed_product(product_id: int):
+    """The product a review page is about (id and name), or None."""
+    return db.one("SELECT id, name FROM products WHERE id = :id", id=product_id)
+
+
+def get_reviewed_seller(seller_id: int):
+    """The seller a review page is about (id and their full name as `name`), or None."""
+    return db.one("SELECT id, full_name AS name FROM users WHERE id = :id", id=seller_id)
+
+
 def get_own_review(kind_name: str, subject_id: int, author_id: int):
     """The author's review of this subject, or None."""
     kind = KINDS[kind_name]

@@ -4,7 +4,6 @@ user's own reviews. The review lists themselves are shown on product and seller 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from app import db
 from app.forms import EmptyForm, ReviewForm, VoteForm
 from app.models import review
 from app.pagination import Page, requested_page
@@ -21,10 +20,10 @@ def _subject_or_404(kind: str, subject_id: int):
     if subject_id > MAX_ID:
         abort(404)
     if kind == "product":
-        row = db.one("SELECT id, name FROM products WHERE id = :id", id=subject_id)
+        row = review.get_reviewed_product(subject_id)
         page = f"/products/{subject_id}"
     else:
-        row = db.one("SELECT id, full_name AS name FROM users WHERE id = :id", id=subject_id)
+        row = review.get_reviewed_seller(subject_id)
         page = url_for("reviews.seller_reviews", seller_id=subject_id)
     if row is None:
         abort(404)
