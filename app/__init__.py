@@ -4,6 +4,7 @@ import warnings
 from pathlib import Path
 
 from flask import Flask
+from sqlalchemy import text
 
 from app import config, errors, guest_cart, login, security, templating, timing
 from app.db import Database
@@ -26,6 +27,9 @@ BLUEPRINTS = (
     analytics.bp,
 )
 
+# The schema's triggers use CREATE OR REPLACE TRIGGER, new in PostgreSQL 14.
+MINIMUM_POSTGRESQL = 140000  # server_version_num of 14.0
+
 
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the app: settings, database, sign-in, CSRF, blueprints and error pages."""
@@ -37,6 +41,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         raise RuntimeError("DATABASE_URL is not set: run ./setup.sh, or export DATABASE_URL=postgresql://…")
 
     app.extensions["bazaar_db"] = Database(app.config["DATABASE_URL"])
+    check_server_version(*get_server_version(app.extensions["bazaar_db"]))
     login.init_app(app)
     guest_cart.init_app(app)
     security.init_app(app)
@@ -46,3 +51,31 @@ def create_app(test_config: dict | None = None) -> Flask:
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
     return app
+
+
+def get_server_version(database: Database) -> tuple[int, str]:
+    """The PostgreSQL server's version as a number (140005) and as it names itself ("14.5")."""
+    with database.engine.connect() as connection:
+        row = (
+            connection.execute(
+                text(
+                    """
+                SELECT current_setting('server_version_num')::int AS number,
+                       current_setting('server_version') AS name
+                """
+                )
+            )
+            .mappings()
+            .one()
+        )
+    return row["number"], row["name"]
+
+
+def check_server_version(number: int, name: str) -> None:
+    """Refuse to start on a PostgreSQL older than 14, saying why, before any page fails on it."""
+    if number < MINIMUM_POSTGRESQL:
+        raise RuntimeError(
+            f"Bazaar needs PostgreSQL 14 or newer (its triggers use CREATE OR REPLACE TRIGGER), "
+            f"but the server at DATABASE_URL runs PostgreSQL {name}. Upgrade it, or unset DATABASE_URL "
+            f"to use the embedded server ./setup.sh starts."
+        )
