@@ -4,6 +4,7 @@
 #   ./setup.sh [--port 5000] [--workers N]   install, start the database, load demo data, serve the site
 #   ./setup.sh test [pytest args]            install, lint, and run the whole test suite
 #   ./setup.sh seed [generator options]      rebuild the demo data (see ./setup.sh seed --help)
+#   ./setup.sh migrate [--status]            bring the database to the newest schema revision (or list them)
 #   ./setup.sh check                         check the data's invariants
 #   ./setup.sh stop                          stop the embedded PostgreSQL
 #
@@ -74,8 +75,8 @@ serve() {
     [[ "$PORT" =~ ^[0-9]+$ && "$WORKERS" =~ ^[0-9]+$ ]] || die "--port and --workers take whole numbers"
     install_packages
     start_database
-    say "Preparing the database"
-    "$VENV/bin/python" -m db.manage init
+    say "Migrating the database to the newest schema revision"
+    "$VENV/bin/python" -m db.manage migrate
     if [[ $("$VENV/bin/python" -m db.manage status) == "users: 0" ]]; then
         say "Loading demo data (./setup.sh seed to rebuild it)"
         "$VENV/bin/python" -m db.generated --scale demo
@@ -115,6 +116,11 @@ case "$command" in
         start_database
         "$VENV/bin/python" -m db.generated "$@"
         demo_logins ;;
+    migrate)
+        shift
+        install_packages
+        start_database
+        "$VENV/bin/python" -m db.manage migrate "$@" ;;
     check)
         install_packages
         start_database
@@ -126,7 +132,7 @@ case "$command" in
             "$VENV/bin/python" -m db.embedded stop
         fi ;;
     help|-h|--help)
-        sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//' ;;
+        sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//' ;;
     *)
         die "unknown command '$command' (try: ./setup.sh help)" ;;
 esac

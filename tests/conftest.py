@@ -46,15 +46,12 @@ def _drop_abandoned_test_databases(server_url: str) -> None:
 
 @pytest.fixture(scope="session")
 def database_url():
-    """A fresh database with the schema, dropped after the session."""
+    """A fresh database built by the migrations (so every test run proves them), dropped after the session."""
     server_url = _server_url()
     _drop_abandoned_test_databases(server_url)
     url = manage.with_database(server_url, TEST_DATABASE)
     manage.drop_database(url)
-    manage.ensure_database(url)
-    with psycopg2.connect(url) as connection:
-        manage.apply_schema(connection)
-    connection.close()
+    manage.migrate(url)
     yield url
     manage.drop_database(url)
 
@@ -79,7 +76,9 @@ def app(database_url):
 def truncate_all(app) -> None:
     """Empty every table (after tests that commit)."""
     with app.extensions["bazaar_db"].engine.begin() as connection:
-        tables = connection.execute(text("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")).scalars()
+        tables = connection.execute(
+            text("SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version'")
+        ).scalars()
         connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
 
 

@@ -6,7 +6,6 @@ test database: they generate into their own database on the same server and drop
 
 import datetime as dt
 
-import psycopg2
 import pytest
 from psycopg2 import sql
 from werkzeug.security import check_password_hash
@@ -18,6 +17,7 @@ from db.generated.build import generate
 from db.generated.cli import main
 from db.generated.scales import SCALES
 from db.generated.world import Counts
+from tests.direct import fetch
 
 GENERATED_DATABASE = "bazaar_generated_test"
 NOW = dt.date(2026, 11, 23)
@@ -35,17 +35,6 @@ def generated_url(database_url):
     generate(url, SCALES["tiny"], SEED, NOW, show_progress=False)
     yield url
     manage.drop_database(url)
-
-
-def fetch(url: str, query, params=None) -> list[tuple]:
-    """Every row of one query."""
-    connection = psycopg2.connect(url)
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute(query, params)
-            return cursor.fetchall()
-    finally:
-        connection.close()
 
 
 def table_names(url: str) -> list[str]:

@@ -1,5 +1,9 @@
 """Load a planned world into a database: fresh schema, COPY every table, then indexes and statistics.
 
+The schema comes from the migrations (db/manage.py migrate); the secondary indexes they made are
+read from the catalog, dropped for the load and built again after it, so new revisions need
+nothing here.
+
 The load runs in one transaction with triggers off (superuser: session_replication_role=replica,
 which also skips foreign-key checks; otherwise each table's user triggers are disabled), so the
 summary columns come from summaries.py and check.py verifies them afterwards.
@@ -68,7 +72,13 @@ def _load(connection, sources: list[TableSource], show_progress: bool) -> list[L
     results = []
     with connection.cursor() as cursor:
         _set_triggers(cursor, sources, superuser, enabled=False)
-        cursor.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename")
+        cursor.execute(
+            """
+            SELECT tablename FROM pg_tables
+            WHERE schemaname = 'public' AND tablename <> 'alembic_version'
+            ORDER BY tablename
+            """
+        )
         names = sql.SQL(", ").join(sql.Identifier(name) for (name,) in cursor.fetchall())
         cursor.execute(sql.SQL("TRUNCATE {}").format(names))
         for source in sources:
@@ -78,11 +88,34 @@ def _load(connection, sources: list[TableSource], show_progress: bool) -> list[L
     return results
 
 
-def index_statements() -> list[str]:
-    """The CREATE INDEX statements of indexes.sql, the GIN ones (slowest) first."""
-    text = re.sub(r"--[^\n]*", "", manage.read_schema("indexes.sql"))
-    statements = [statement.strip() for statement in text.split(";") if statement.strip()]
+def secondary_index_statements(connection) -> list[str]:
+    """CREATE INDEX statements of every index that backs no constraint, the GIN ones (slowest) first."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT pg_get_indexdef(index.indexrelid)
+            FROM pg_index AS index
+            JOIN pg_class AS class ON class.oid = index.indexrelid
+            JOIN pg_namespace AS namespace ON namespace.oid = class.relnamespace
+            WHERE namespace.nspname = 'public'
+              AND NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conindid = index.indexrelid)
+            ORDER BY class.relname
+            """
+        )
+        statements = [row[0] for row in cursor.fetchall()]
+    connection.rollback()
     return sorted(statements, key=lambda statement: "USING gin" not in statement)
+
+
+def drop_secondary_indexes(connection) -> list[str]:
+    """Drop the indexes a bulk load would only slow down; return the statements that rebuild them."""
+    statements = secondary_index_statements(connection)
+    with connection.cursor() as cursor:
+        for statement in statements:
+            name = re.match(r"CREATE (?:UNIQUE )?INDEX (\S+) ON", statement).group(1)
+            cursor.execute(sql.SQL("DROP INDEX public.{}").format(sql.Identifier(name)))
+    connection.commit()
+    return statements
 
 
 def _run_statement(url: str, statement: str) -> None:
@@ -96,15 +129,8 @@ def _run_statement(url: str, statement: str) -> None:
         connection.close()
 
 
-def build_indexes(url: str, workers: int = INDEX_WORKERS) -> None:
+def build_indexes(url: str, statements: list[str], workers: int = INDEX_WORKERS) -> None:
     """Build the secondary indexes, a few at a time on separate connections."""
-    statements = index_statements()
-    if not all(statement.upper().startswith("CREATE INDEX") for statement in statements):
-        # Something other than plain index builds: run the file as written, in order.
-        with psycopg2.connect(url) as connection:
-            manage.apply_schema(connection, ("indexes.sql",))
-        connection.close()
-        return
     with ThreadPoolExecutor(max_workers=workers) as pool:
         for future in [pool.submit(_run_statement, url, statement) for statement in statements]:
             future.result()
@@ -163,11 +189,12 @@ def generate(url: str, counts: Counts, seed: int, now: dt.date, show_progress: b
     connection = psycopg2.connect(url)
     try:
         manage.drop_schema(connection)
-        manage.apply_schema(connection, ("schema.sql", "functions.sql"))
+        manage.migrate(url)
+        index_statements = drop_secondary_indexes(connection)
         clock.lap("schema")
         report.tables = _load(connection, sources, show_progress)
         clock.lap("copy")
-        build_indexes(url)
+        build_indexes(url, index_statements)
         clock.lap("indexes")
         _finish(connection)
         clock.lap("sequences + analyze")

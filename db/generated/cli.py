@@ -73,7 +73,7 @@ def _confirm(url: str, parser: argparse.ArgumentParser) -> None:
     except psycopg2.OperationalError:
         return  # no database yet: nothing to lose
     try:
-        users = manage.count_users(connection) if manage.schema_present(connection) else 0
+        users = manage.count_users(connection) if manage.table_exists(connection, "users") else 0
     finally:
         connection.close()
     if users == 0:

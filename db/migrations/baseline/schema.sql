@@ -1,6 +1,6 @@
--- Bazaar: tables and the rules the database enforces itself.
--- Secondary indexes live in indexes.sql and triggers in functions.sql, so the demo-data
--- generator can bulk-load before building them. db/manage.py applies all three in order.
+-- Bazaar baseline (revision 0001): tables and the rules the database enforces itself, as wave 1
+-- left them. Frozen: later changes are new revisions in db/migrations/versions/. Triggers are in
+-- functions.sql and secondary indexes in indexes.sql beside this file.
 --
 -- Conventions: money is NUMERIC(12,2); times are timestamptz (stored in UTC); ids are
 -- identities "BY DEFAULT" so the generator can COPY explicit ids and move the sequence after.
