@@ -2,6 +2,7 @@
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 
@@ -35,6 +36,8 @@ def from_environment(instance_path: Path) -> dict:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": https,
         "REMEMBER_COOKIE_HTTPONLY": True,
+        # The remembered session's row lives as long (app/models/session.py) and slides with use.
+        "REMEMBER_COOKIE_DURATION": timedelta(days=30),
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_SECURE": https,
         "PREFERRED_URL_SCHEME": "https" if https else "http",
@@ -42,9 +45,15 @@ def from_environment(instance_path: Path) -> dict:
         "MAX_CONTENT_LENGTH": 6 * 1024 * 1024,  # an image upload is at most 5 MB
         # Werkzeug's default (scrypt). Tests use a cheaper method to stay fast.
         "PASSWORD_HASH_METHOD": os.environ.get("PASSWORD_HASH_METHOD", "scrypt"),
-        # Failed sign-ins allowed per e-mail and per address in the window.
-        "LOGIN_FAILURE_LIMIT": 10,
-        "LOGIN_FAILURE_WINDOW_MINUTES": 15,
+        # Sign-in limits (app/models/login_failure.py). Per account: 5 free failures, then a lock of
+        # 1 minute for the addresses that failed, doubling with each further failure, at most 15 minutes;
+        # failures are forgotten after a day. Per address, across all accounts: 100 failures in 15 minutes.
+        "LOGIN_ACCOUNT_FREE_FAILURES": 5,
+        "LOGIN_ACCOUNT_FIRST_LOCK_SECONDS": 60,
+        "LOGIN_ACCOUNT_LONGEST_LOCK_SECONDS": 15 * 60,
+        "LOGIN_ACCOUNT_WINDOW_SECONDS": 24 * 60 * 60,
+        "LOGIN_ADDRESS_CEILING": 100,
+        "LOGIN_ADDRESS_WINDOW_SECONDS": 15 * 60,
         # How old the /insights whole-catalog figures may be before a request recomputes them.
         "REPORT_SNAPSHOT_SECONDS": int(os.environ.get("BAZAAR_REPORT_SNAPSHOT_SECONDS", "300")),
         # Trust X-Forwarded-For from this many proxies (0: use the socket's address).

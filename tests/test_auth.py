@@ -1,4 +1,4 @@
-"""Registration, sign-in, sign-out, the failed-login limit and safe redirects."""
+"""Registration, sign-in, sign-out and safe redirects (the failed sign-in limits: test_login_limit.py)."""
 
 from urllib.parse import quote
 
@@ -94,35 +94,6 @@ def test_wrong_password_and_unknown_email_get_the_same_answer(client, actions, e
     assert response.status_code == 400
     assert "E-mail or password is incorrect." in response.get_data(as_text=True)
     assert client.get("/account").status_code == 302
-
-
-def test_failed_logins_are_limited_per_email(app, client, actions):
-    actions.create_user(email="target@example.com")
-    limit = app.config["LOGIN_FAILURE_LIMIT"]
-    for _ in range(limit):
-        assert actions.login("target@example.com", "guess").status_code == 400
-    # Even the right password is refused until the window passes.
-    response = actions.login("target@example.com", TEST_PASSWORD)
-    assert response.status_code == 429
-    assert "Too many failed sign-ins" in response.get_data(as_text=True)
-    assert client.get("/account").status_code == 302
-
-
-def test_failed_logins_are_limited_per_address(app, actions):
-    limit = app.config["LOGIN_FAILURE_LIMIT"]
-    for number in range(limit):
-        actions.login(f"someone{number}@example.com", "guess")
-    user = actions.create_user()
-    assert actions.login(user["email"]).status_code == 429
-
-
-def test_success_clears_the_email_counter(app, client, actions):
-    user = actions.create_user()
-    for _ in range(app.config["LOGIN_FAILURE_LIMIT"] - 1):
-        actions.login(user["email"], "guess")
-    assert actions.login(user["email"]).status_code == 302
-    failures = query_one(app, "SELECT count(*) AS n FROM login_failures WHERE email = :e", e=user["email"])
-    assert failures["n"] == 0
 
 
 @pytest.mark.parametrize(

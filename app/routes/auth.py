@@ -12,6 +12,11 @@ from app.urls import safe_next
 
 bp = Blueprint("auth", __name__)
 
+THROTTLE_MESSAGES = {
+    "account": "Too many failed sign-ins to this account from your address. Try again in {wait}.",
+    "address": "Too many failed sign-ins from your network address. Try again in {wait}.",
+}
+
 
 def _after_sign_in():
     """Where to go once signed in: a safe `next` on this site, else home."""
@@ -47,21 +52,19 @@ def login():
 
     email = form.email.data.lower()
     address = request.remote_addr or "unknown"
-    limit = current_app.config["LOGIN_FAILURE_LIMIT"]
-    minutes = current_app.config["LOGIN_FAILURE_WINDOW_MINUTES"]
-    failures = login_failure.count_recent_failures(email, address, minutes)
-    if failures["by_email"] >= limit or failures["by_address"] >= limit:
-        form.form_errors.append(f"Too many failed sign-ins. Wait {minutes} minutes and try again.")
-        return render_template("auth/login.html", form=form), 429
+    # The attempt counts as a failure from here on, unless the password proves right below.
+    throttle = login_failure.begin_attempt(email, address, login_failure.Limits.from_config(current_app.config))
+    if throttle:
+        form.form_errors.append(THROTTLE_MESSAGES[throttle.limit].format(wait=_wait(throttle.retry_after)))
+        return render_template("auth/login.html", form=form), 429, {"Retry-After": str(throttle.retry_after)}
 
     row = user_model.get_user_by_email(email)
-    # An unknown e-mail costs one hash check too and gets the same answer.
+    # An unknown e-mail costs one hash check too and gets the same answer (and the same limits).
     if not verify_password(row["password_hash"] if row else None, form.password.data):
-        login_failure.record_failure(email, address, minutes)
         form.form_errors.append("E-mail or password is incorrect.")
         return render_template("auth/login.html", form=form), 400
 
-    login_failure.clear_failures(email)
+    login_failure.forget_failures(email, address)
     login_user(_signed_in_user(row["id"]), remember=form.remember.data)
     flash(f"Welcome back, {row['full_name']}.", "success")
     return _after_sign_in()
@@ -73,6 +76,14 @@ def logout():
     logout_user()
     flash("You are signed out.", "info")
     return redirect(url_for("main.index"))
+
+
+def _wait(seconds: int) -> str:
+    """A wait as people say it: "40 seconds", "1 minute", "15 minutes" (rounded up)."""
+    if seconds < 60:
+        return f"{seconds} second{'s' if seconds != 1 else ''}"
+    minutes = -(-seconds // 60)
+    return f"{minutes} minute{'s' if minutes != 1 else ''}"
 
 
 def _signed_in_user(user_id: int) -> SignedInUser:
