@@ -4,12 +4,21 @@ Every model function goes through these: `one`, `all`, `value` for reads, and
 `transaction()` for anything that writes. Rows come back as mappings (row["name"]).
 """
 
-from collections.abc import Iterator, Sequence
+import functools
+import logging
+import random
+import time
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
+import psycopg2.errors
 from flask import current_app
 from sqlalchemy import Connection, Engine, RowMapping, create_engine, make_url, text
+from sqlalchemy.exc import DBAPIError
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 class Database:
@@ -106,3 +115,49 @@ def contains_pattern(text_to_find: str) -> str:
     """
     escaped = text_to_find.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
+
+
+# Retrying a transaction that lost a deadlock or a serialization check. Self-contained on
+# purpose: the rest of this module may change without it.
+
+RETRY_ATTEMPTS = 5  # tries in all, the first included
+RETRY_BASE_SECONDS = 0.02  # the n-th retry sleeps up to this × 2**n, at random (full jitter)
+_RETRYABLE = (psycopg2.errors.DeadlockDetected, psycopg2.errors.SerializationFailure)
+_log = logging.getLogger(__name__)
+
+
+class Busy(Exception):
+    """The transaction kept losing to concurrent ones and was given up; nothing changed."""
+
+
+def is_retryable(error: BaseException) -> bool:
+    """True for a deadlock (40P01) or serialization failure (40001) from PostgreSQL."""
+    return isinstance(error, DBAPIError) and isinstance(error.orig, _RETRYABLE)
+
+
+def retry_on_conflict(function: Callable[P, R]) -> Callable[P, R]:
+    """Run `function` again, after a short random pause, when PostgreSQL rolled it back for a
+    deadlock or serialization failure; raise Busy after RETRY_ATTEMPTS tries.
+
+    Only for model functions that open their own transaction, never one called inside a
+    caller's: the failed attempt is rolled back whole (to its SAVEPOINT when tests pin a
+    connection), so a retry starts clean.
+    """
+
+    @functools.wraps(function)
+    def retrying(*args: P.args, **kwargs: P.kwargs) -> R:
+        attempt = 1
+        while True:
+            try:
+                return function(*args, **kwargs)
+            except DBAPIError as error:
+                if not is_retryable(error):
+                    raise
+                if attempt == RETRY_ATTEMPTS:
+                    raise Busy(f"{function.__qualname__} gave up after {attempt} tries") from error
+                reason = type(error.orig).__name__
+            _log.warning("%s: %s; retry %d of %d", function.__qualname__, reason, attempt, RETRY_ATTEMPTS - 1)
+            time.sleep(random.uniform(0, RETRY_BASE_SECONDS * 2**attempt))
+            attempt += 1
+
+    return retrying

@@ -1,8 +1,11 @@
 """Friendly error pages. A form error is rendered by its view; these cover the rest."""
 
-from flask import Flask, render_template
+from flask import Flask, flash, render_template
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException
+
+from app import db
 
 MESSAGES = {
     400: ("Bad request", "The request could not be understood. Check what you entered and try again."),
@@ -12,7 +15,9 @@ MESSAGES = {
     413: ("Too large", "What you sent is larger than we accept."),
     429: ("Too many requests", "Please wait a little and try again."),
     500: ("Something went wrong", "We could not finish that request. Nothing was charged; please try again."),
+    503: ("Busy right now", "Many people changed the same items at this moment. Nothing was saved or charged."),
 }
+BUSY_FLASH = "Nothing was changed: please try again in a moment."
 
 
 def render_error(status: int, detail: str | None = None):
@@ -33,6 +38,24 @@ def init_app(app: Flask) -> None:
         custom = error.description != type(error).description
         return render_error(error.code, error.description if custom else None)
 
+    @app.errorhandler(db.Busy)
+    def busy(error: db.Busy):
+        return _busy_page()
+
+    @app.errorhandler(DBAPIError)
+    def database_error(error: DBAPIError):
+        # A writer without db.retry_on_conflict that lost a deadlock: the same page, not a 500.
+        if db.is_retryable(error):
+            return _busy_page()
+        raise error
+
     @app.errorhandler(500)
     def server_error(error):
         return render_error(500)
+
+
+def _busy_page():
+    """503 with a flash: the transaction was rolled back, so trying again is safe."""
+    flash(BUSY_FLASH, "warning")
+    body, status = render_error(503)
+    return body, status, {"Retry-After": "1"}

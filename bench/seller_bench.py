@@ -6,7 +6,7 @@
     DATABASE_URL=…/bazaar_seller_bench env/bin/python -m bench.seller_bench run --requests 200
 
 `build` grows the seller who already has the most offers through the app's own code paths
-(seller.add_offer, balance.top_up, cart.set_line, checkout.place_order), so every ledger row,
+(offer.add_offer, balance.top_up, cart.set_line, checkout.place_order), so every ledger row,
 inventory event and catalog summary is written as in production. It then spreads the new
 order lines over the last two years and marks the older ones fulfilled (as years of trading
 would have), keeping ordered_at <= fulfilled_at. It refuses the shared databases.
@@ -55,7 +55,7 @@ def biggest_seller() -> int:
 def add_offers(seller_id: int, wanted: int, rng: random.Random) -> None:
     """Offer random products the seller does not sell yet, until they have `wanted` offers."""
     from app import db
-    from app.models import seller
+    from app.models import offer
 
     have = _scalar("SELECT count(*) FROM offers WHERE seller_id = :s", s=seller_id)
     missing = max(0, wanted - have)
@@ -72,7 +72,7 @@ def add_offers(seller_id: int, wanted: int, rng: random.Random) -> None:
     )
     for number, row in enumerate(candidates, 1):
         price = Decimal(rng.randint(199, 19999)) / 100
-        seller.add_offer(seller_id, row["id"], price, rng.choice([0, 1, 3, 8, 40, 200, 900]))
+        offer.add_offer(seller_id, row["id"], price, rng.choice([0, 1, 3, 8, 40, 200, 900]))
         if number % 1000 == 0:
             print(f"  {number:,} offers added", flush=True)
 
@@ -120,13 +120,13 @@ def add_order_lines(seller_id: int, wanted: int, rng: random.Random) -> None:
 def _restock(seller_id: int) -> None:
     """Restock some offers through the seller's own edit path when too few can still sell."""
     from app import db
-    from app.models import seller
+    from app.models import offer
 
     for row in db.all(
         "SELECT product_id, price, quantity FROM offers WHERE seller_id = :s AND is_active ORDER BY random() LIMIT 200",
         s=seller_id,
     ):
-        seller.update_offer(seller_id, row["product_id"], row["price"], row["quantity"] + 50, row["quantity"])
+        offer.update_offer(seller_id, row["product_id"], row["price"], row["quantity"] + 50, row["quantity"])
 
 
 def age_order_lines(seller_id: int, pending: int) -> None:

@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from app.models import cart, checkout, fulfilment, purchase
+from app.models import cart, checkout, fulfilment, order, purchase
 from app.routes import seller as seller_routes
 from tests import factories
 from tests.conftest import Actions, query_one
@@ -167,7 +167,7 @@ def test_every_way_of_searching_finds_the_same_newest_lines(app, lamp_lines, mon
         assert fulfilment.list_matching_line_ids(seller_id, lamp, at_most=2) == matching[:2]
         assert fulfilment.list_matching_line_ids(seller_id, lamp, at_most=10) == matching
         assert fulfilment.list_matching_line_ids(seller_id, fulfilment.LineFilters(keyword="%"), 10) == []
-        fulfilment.mark_fulfilled(seller_id, [matching[1]])
+        order.mark_fulfilled(seller_id, [matching[1]])
         pending = fulfilment.LineFilters(status="pending", keyword="lamp")
         assert fulfilment.list_matching_line_ids(seller_id, pending, at_most=10) == [matching[0], matching[2]]
         shipped = fulfilment.LineFilters(status="fulfilled", keyword="lamp")

@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from sqlalchemy import text
 
-from app.models import cart, checkout, fulfilment, purchase
+from app.models import cart, checkout, order, purchase
 from tests import factories
 from tests.test_checkout_concurrency import assert_books_balance
 
@@ -60,7 +60,7 @@ def test_cancel_and_fulfil_race_on_the_same_lines(app, actions):
         # The seller marks both lines of the purchase while the buyer cancels one of them.
         marked, cancelled = race(
             app,
-            lambda lines=lines: fulfilment.mark_fulfilled(seller["id"], [row["id"] for row in lines]),
+            lambda lines=lines: order.mark_fulfilled(seller["id"], [row["id"] for row in lines]),
             lambda line=contended, purchase_id=purchase_id: purchase.cancel_line(line, purchase_id, buyer["id"]),
         )
         cancel_won = not isinstance(cancelled, purchase.CancelFailed)

@@ -1,6 +1,7 @@
 """Account balances and their ledger. Each change is one statement that updates the
 balance only if the rule holds and writes the ledger row from the same result, so the
-balance can never go negative and the ledger always sums to it."""
+balance can never go negative and the ledger always sums to it. A top-up or withdrawal
+locks one user row only; checkout and cancellation lock theirs first (locks.py)."""
 
 from decimal import Decimal
 
@@ -94,6 +95,7 @@ def debit(conn: Connection, user_id: int, amount: Decimal, kind: str, purchase_i
     return row["balance_after"] if row else None
 
 
+@db.retry_on_conflict
 def top_up(user_id: int, amount: Decimal) -> Decimal:
     """Add money to the balance; return the new balance."""
     with db.transaction() as conn:
@@ -103,6 +105,7 @@ def top_up(user_id: int, amount: Decimal) -> Decimal:
     return new_balance
 
 
+@db.retry_on_conflict
 def withdraw(user_id: int, amount: Decimal) -> Decimal:
     """Take money out of the balance; return the new balance or raise InsufficientFunds."""
     with db.transaction() as conn:

@@ -1,7 +1,9 @@
 """Checkout: turn the active cart into a purchase in one transaction, or change nothing.
 
-Locks follow the order in app/models/locks.py, shared with every other writer, so
+Locks follow the order in app/models/locks.py, shared with every other writer: cart lines,
+offers, products, users, all taken before the first write but the token's purchase row, so
 concurrent checkouts, cancellations and restocks wait for each other instead of deadlocking.
+The order lines it places are written by order.py, their stock taken by inventory.py.
 """
 
 import uuid
@@ -12,7 +14,7 @@ from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 
 from app import db
-from app.models import balance, locks
+from app.models import balance, inventory, locks, order
 from app.templating import money
 
 
@@ -35,11 +37,13 @@ def new_token() -> str:
     return str(uuid.uuid4())
 
 
+@db.retry_on_conflict
 def place_order(buyer_id: int, token: str, expected_total: Decimal | None = None) -> Placed:
     """Buy every active cart line at today's prices, or raise CheckoutFailed.
 
     The token makes this idempotent: a second call with the same token (a double click,
-    a resubmitted form) returns the first purchase and charges nothing.
+    a resubmitted form) returns the first purchase and charges nothing. A retry after a
+    deadlock runs with the same token, the first try's purchase row rolled back with it.
     """
     try:
         with db.transaction() as conn:
@@ -49,12 +53,13 @@ def place_order(buyer_id: int, token: str, expected_total: Decimal | None = None
             lines = _lock_cart_lines(conn, buyer_id)
             if not lines:
                 raise CheckoutFailed(["Your cart is empty."])
-            offers = _lock_offers(conn, lines)
+            offers = locks.lock_offers(conn, ((line["seller_id"], line["product_id"]) for line in lines))
             total = _check_lines(lines, offers, expected_total)
             _lock_products_and_users(conn, buyer_id, lines)
             _debit_buyer(conn, buyer_id, purchase_id, total)
-            orders = _record_orders(conn, buyer_id, purchase_id, lines, offers)
-            _take_stock(conn, orders)
+            orders = order.record_lines(conn, purchase_id, buyer_id, _priced(lines, offers))
+            if inventory.take_stock(conn, orders) != len(orders):  # unreachable while the offers stay locked
+                raise CheckoutFailed(["Some items sold out while you checked out. Please review your cart."])
             _credit_sellers(conn, purchase_id, orders)
             db.execute(conn, "UPDATE purchases SET total = :total WHERE id = :id", total=total, id=purchase_id)
             db.execute(
@@ -115,32 +120,6 @@ def _lock_cart_lines(conn: Connection, buyer_id: int):
     )
 
 
-def _line_arrays(lines) -> dict:
-    return {
-        "sellers": [line["seller_id"] for line in lines],
-        "products": [line["product_id"] for line in lines],
-        "quantities": [line["quantity"] for line in lines],
-    }
-
-
-def _lock_offers(conn: Connection, lines) -> dict:
-    """Lock the offers in (product, seller) order; return them by (seller, product)."""
-    rows = db.fetch_all(
-        conn,
-        """
-        SELECT o.seller_id, o.product_id, o.price, o.quantity, o.is_active, p.name AS product_name
-        FROM offers AS o
-        JOIN products AS p ON p.id = o.product_id
-        JOIN unnest(CAST(:sellers AS bigint[]), CAST(:products AS bigint[])) AS line(seller_id, product_id)
-          ON line.seller_id = o.seller_id AND line.product_id = o.product_id
-        ORDER BY o.product_id, o.seller_id
-        FOR NO KEY UPDATE OF o
-        """,
-        **_line_arrays(lines),
-    )
-    return {(row["seller_id"], row["product_id"]): row for row in rows}
-
-
 def _check_lines(lines, offers: dict, expected_total: Decimal | None) -> Decimal:
     """Every line must be sold and in stock, and the total what the buyer saw."""
     problems = []
@@ -176,59 +155,16 @@ def _debit_buyer(conn: Connection, buyer_id: int, purchase_id: int, total: Decim
         )
 
 
-def _record_orders(conn: Connection, buyer_id: int, purchase_id: int, lines, offers: dict):
-    """One order line per (product, seller) at the price paid."""
-    arrays = _line_arrays(lines)
-    arrays["prices"] = [offers[(line["seller_id"], line["product_id"])]["price"] for line in lines]
-    return db.fetch_all(
-        conn,
-        """
-        INSERT INTO orders (purchase_id, buyer_id, seller_id, product_id, quantity, unit_price, ordered_at)
-        SELECT :purchase_id, :buyer_id, line.seller_id, line.product_id, line.quantity, line.price, now()
-        FROM unnest(CAST(:sellers AS bigint[]), CAST(:products AS bigint[]), CAST(:quantities AS int[]),
-                    CAST(:prices AS numeric[])) AS line(seller_id, product_id, quantity, price)
-        ORDER BY line.product_id, line.seller_id
-        RETURNING id, seller_id, product_id, quantity, line_total
-        """,
-        purchase_id=purchase_id,
-        buyer_id=buyer_id,
-        **arrays,
-    )
-
-
-def _take_stock(conn: Connection, orders) -> None:
-    """Decrement each offer (only if the stock is there) and record the inventory event."""
-    taken = db.fetch_all(
-        conn,
-        """
-        WITH taken AS (
-            UPDATE offers AS o
-            SET quantity = o.quantity - line.quantity,
-                updated_at = now()
-            FROM unnest(CAST(:sellers AS bigint[]), CAST(:products AS bigint[]), CAST(:quantities AS int[]),
-                        CAST(:order_ids AS bigint[])) AS line(seller_id, product_id, quantity, order_id)
-            WHERE o.seller_id = line.seller_id
-              AND o.product_id = line.product_id
-              AND o.quantity >= line.quantity
-            RETURNING o.seller_id, o.product_id, o.quantity AS quantity_after, line.quantity, line.order_id
-        )
-        INSERT INTO inventory_events (seller_id, product_id, delta, quantity_after, reason, order_id)
-        SELECT seller_id, product_id, -quantity, quantity_after, 'sale', order_id
-        FROM taken
-        RETURNING id
-        """,
-        **_line_arrays(orders),
-        order_ids=[order["id"] for order in orders],
-    )
-    if len(taken) != len(orders):  # unreachable while the offers stay locked; checked anyway
-        raise CheckoutFailed(["Some items sold out while you checked out. Please review your cart."])
+def _priced(lines, offers: dict) -> list[dict]:
+    """The cart lines with the locked offers' prices, as the order lines record them."""
+    return [{**line, "unit_price": offers[(line["seller_id"], line["product_id"])]["price"]} for line in lines]
 
 
 def _credit_sellers(conn: Connection, purchase_id: int, orders) -> None:
     """Pay each seller their lines' total, with one ledger row per seller."""
     totals: dict[int, Decimal] = {}
-    for order in orders:
-        totals[order["seller_id"]] = totals.get(order["seller_id"], Decimal("0")) + order["line_total"]
+    for line in orders:
+        totals[line["seller_id"]] = totals.get(line["seller_id"], Decimal("0")) + line["line_total"]
     db.execute(
         conn,
         """

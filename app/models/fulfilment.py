@@ -1,4 +1,7 @@
-"""The order lines a seller must ship: the list with filters, and "Mark fulfilled".
+"""The order lines a seller must ship, as /seller/orders lists them: filters, keyword search.
+
+Marking lines fulfilled changes them, so it lives with the other order-line writes in
+order.py.
 
 A seller sees only their own lines of a purchase (every query filters on seller_id), with
 the buyer's name and shipping address, never the purchase's other sellers or its total.
@@ -218,40 +221,6 @@ def list_lines_by_id(seller_id: int, order_ids: list[int]):
         order_ids=order_ids,
         seller_id=seller_id,
     )
-
-
-def count_own_lines(seller_id: int, order_ids: list[int]) -> int:
-    """How many of these order lines are the seller's (the guard before fulfilling)."""
-    return db.value(
-        "SELECT count(*) FROM orders WHERE id = ANY(:order_ids) AND seller_id = :seller_id",
-        order_ids=order_ids,
-        seller_id=seller_id,
-    )
-
-
-def mark_fulfilled(seller_id: int, order_ids: list[int]) -> list[int]:
-    """Record the shipping time on the seller's open lines among `order_ids`; return those marked.
-
-    One conditional UPDATE: a line cancelled at the same moment holds its row lock (the
-    cancellation updates it first), so this statement waits, re-reads the row, and skips it.
-    Stock is not touched: it left the offer at checkout.
-    """
-    with db.transaction() as conn:
-        rows = db.fetch_all(
-            conn,
-            """
-            UPDATE orders
-            SET fulfilled_at = now()
-            WHERE id = ANY(:order_ids)
-              AND seller_id = :seller_id
-              AND fulfilled_at IS NULL
-              AND cancelled_at IS NULL
-            RETURNING id
-            """,
-            order_ids=order_ids,
-            seller_id=seller_id,
-        )
-    return sorted(row["id"] for row in rows)
 
 
 def get_recent_sales(seller_id: int):

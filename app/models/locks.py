@@ -1,9 +1,33 @@
-"""Row locks in the one order every money or stock writer follows:
-cart lines → offers (by product, seller) → products (by id) → users (by id).
+"""Row locks in the one order every writer of stock, money, orders or summaries follows.
+
+    1. cart lines      the buyer's own, by (product, seller)        checkout
+    2. order lines     by id                                        cancellation, fulfilment
+    3. offers          by (product_id, seller_id)                   checkout, cancellation, offer changes
+    4. products        by id                                        all of the above, review writes
+    5. reviews         the one being written or voted on            review writes, helpful votes
+    6. users           by id                                        checkout, cancellation, top-up,
+                                                                    withdrawal, seller reviews
+
+A transaction takes every lock it needs, in this order, before its first write, because
+triggers lock rows too (db/functions.sql), at the moment of the write:
+- offers_summary (insert or update of an offer's price, quantity, is_active) locks the
+  offer's product;
+- orders_units_sold (insert of an order line, cancelling one) locks the line's product;
+- product_reviews_rating locks the reviewed product; seller_reviews_rating the seller's user row;
+- the helpful-vote triggers lock the review voted on.
+A writer that let a trigger take the product first and then locked an offer deadlocked with
+checkout (offer, then product): cancelling a line did, until it locked its line, offer and
+product up front. With every lock already held, each trigger's lock is a no-op.
+
+Inserting a new row needs no place in the order: nobody else can wait for a row they cannot
+see, and the KEY SHARE locks its foreign keys take do not conflict with FOR NO KEY UPDATE.
+The one wait on a new row is a second insert of the same unique key (checkout's token), which
+is why the token is claimed by checkout's first statement, before any lock is held.
 
 FOR NO KEY UPDATE, not FOR UPDATE: inserts that reference these rows (orders, ledger rows,
 inventory events) take KEY SHARE locks through their foreign keys, which NO KEY UPDATE
 does not wait for — so two checkouts cannot deadlock over a buyer's or seller's row.
+A deadlock or serialization failure that still happens is retried by db.retry_on_conflict.
 """
 
 from collections.abc import Iterable
@@ -13,9 +37,56 @@ from sqlalchemy import Connection
 from app import db
 
 
-def lock_products(conn: Connection, product_ids: Iterable[int]) -> None:
-    """Lock product rows (their catalog summaries are about to change), in id order."""
-    db.execute(
+def lock_order_lines(conn: Connection, order_ids: Iterable[int]):
+    """Lock order lines (about to be cancelled or fulfilled), in id order; return them."""
+    return db.fetch_all(
+        conn,
+        """
+        SELECT id, purchase_id, buyer_id, seller_id, product_id, quantity, line_total,
+               fulfilled_at, cancelled_at
+        FROM orders
+        WHERE id = ANY(:ids)
+        ORDER BY id
+        FOR NO KEY UPDATE
+        """,
+        ids=sorted(set(order_ids)),
+    )
+
+
+def lock_offers(conn: Connection, keys: Iterable[tuple[int, int]]) -> dict:
+    """Lock offers given as (seller_id, product_id), in (product, seller) order.
+
+    Returns them by (seller_id, product_id) with what a stock or price change checks.
+    """
+    ordered = sorted(set(keys))
+    rows = db.fetch_all(
+        conn,
+        """
+        SELECT o.seller_id, o.product_id, o.price, o.quantity, o.is_active, p.name AS product_name
+        FROM offers AS o
+        JOIN products AS p ON p.id = o.product_id
+        JOIN unnest(CAST(:sellers AS bigint[]), CAST(:products AS bigint[])) AS wanted(seller_id, product_id)
+          ON wanted.seller_id = o.seller_id AND wanted.product_id = o.product_id
+        ORDER BY o.product_id, o.seller_id
+        FOR NO KEY UPDATE OF o
+        """,
+        sellers=[seller_id for seller_id, _ in ordered],
+        products=[product_id for _, product_id in ordered],
+    )
+    return {(row["seller_id"], row["product_id"]): row for row in rows}
+
+
+def lock_offer(conn: Connection, seller_id: int, product_id: int):
+    """Lock one offer; return it (see lock_offers), or None if there is none."""
+    return lock_offers(conn, [(seller_id, product_id)]).get((seller_id, product_id))
+
+
+def lock_products(conn: Connection, product_ids: Iterable[int]) -> int:
+    """Lock product rows (their catalog summaries are about to change), in id order.
+
+    Returns how many of them exist.
+    """
+    return db.execute(
         conn, "SELECT 1 FROM products WHERE id = ANY(:ids) ORDER BY id FOR NO KEY UPDATE", ids=sorted(set(product_ids))
     )
 

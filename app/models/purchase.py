@@ -3,7 +3,7 @@
 from decimal import Decimal
 
 from app import db
-from app.models import balance, locks
+from app.models import balance, inventory, locks, order
 from app.query_args import read_dates
 
 # Status of a purchase, from its lines: what the filter on /purchases means.
@@ -130,82 +130,32 @@ def list_lines(purchase_id: int, buyer_id: int):
     )
 
 
+@db.retry_on_conflict
 def cancel_line(order_id: int, purchase_id: int, buyer_id: int) -> Decimal:
     """Cancel an unfulfilled line: refund the buyer, take it back from the seller, return
     the stock. One transaction; returns the refunded amount or raises CancelFailed.
 
-    The first statement marks the line cancelled only if it is still open, and so takes
-    the row lock a concurrent "mark fulfilled" also needs: exactly one of them wins.
+    The line is locked first and its state read under the lock, so a concurrent "mark
+    fulfilled" of it waits or is waited for: exactly one of them wins. Its offer, product
+    and both users are locked next, before the first write (locks.py): the line's trigger
+    and the offer's would otherwise lock the product before the offer, against checkout.
     """
     with db.transaction() as conn:
-        line = db.fetch_one(
-            conn,
-            """
-            UPDATE orders
-            SET cancelled_at = now()
-            WHERE id = :order_id
-              AND purchase_id = :purchase_id
-              AND buyer_id = :buyer_id
-              AND fulfilled_at IS NULL
-              AND cancelled_at IS NULL
-            RETURNING id, seller_id, product_id, quantity, line_total
-            """,
-            order_id=order_id,
-            purchase_id=purchase_id,
-            buyer_id=buyer_id,
-        )
-        if line is None:
-            raise CancelFailed(_why_not_cancellable(conn, order_id, purchase_id, buyer_id))
-        _return_stock(conn, line)
+        line = next(iter(locks.lock_order_lines(conn, [order_id])), None)
+        refusal = order.why_not_cancellable(line, purchase_id, buyer_id)
+        if refusal:
+            raise CancelFailed(refusal)
+        locks.lock_offer(conn, line["seller_id"], line["product_id"])
+        locks.lock_products(conn, [line["product_id"]])
+        locks.lock_users(conn, [buyer_id, line["seller_id"]])
+        order.mark_cancelled(conn, order_id)
+        inventory.return_stock(conn, line)
         _refund(conn, line, purchase_id, buyer_id)
         return line["line_total"]
 
 
-def _why_not_cancellable(conn, order_id: int, purchase_id: int, buyer_id: int) -> str:
-    state = db.fetch_one(
-        conn,
-        """
-        SELECT fulfilled_at, cancelled_at
-        FROM orders
-        WHERE id = :order_id AND purchase_id = :purchase_id AND buyer_id = :buyer_id
-        """,
-        order_id=order_id,
-        purchase_id=purchase_id,
-        buyer_id=buyer_id,
-    )
-    if state is None:
-        return "There is no such line in this purchase."
-    if state["fulfilled_at"] is not None:
-        return "This line has already shipped and can no longer be cancelled."
-    return "This line is already cancelled."
-
-
-def _return_stock(conn, line) -> None:
-    db.execute(
-        conn,
-        """
-        WITH returned AS (
-            UPDATE offers
-            SET quantity = quantity + :quantity,
-                updated_at = now()
-            WHERE seller_id = :seller_id
-              AND product_id = :product_id
-            RETURNING seller_id, product_id, quantity
-        )
-        INSERT INTO inventory_events (seller_id, product_id, delta, quantity_after, reason, order_id)
-        SELECT seller_id, product_id, :quantity, quantity, 'cancellation', :order_id
-        FROM returned
-        """,
-        quantity=line["quantity"],
-        seller_id=line["seller_id"],
-        product_id=line["product_id"],
-        order_id=line["id"],
-    )
-
-
 def _refund(conn, line, purchase_id: int, buyer_id: int) -> None:
-    """Move the line total from the seller back to the buyer, users locked in id order."""
-    locks.lock_users(conn, [buyer_id, line["seller_id"]])
+    """Move the line total from the seller back to the buyer (both locked by the caller)."""
     if balance.debit(conn, line["seller_id"], line["line_total"], "sale_refund", purchase_id) is None:
         raise CancelFailed("The seller cannot refund this line right now. Please message them about it.")
     balance.credit(conn, buyer_id, line["line_total"], "refund", purchase_id)

@@ -10,7 +10,9 @@ from flask_login import current_user, login_required
 from app import images
 from app.forms import EmptyForm
 from app.forms_seller import FulfilForm, NewProductForm, OfferEditForm, OfferForm, ProductForm, ThresholdForm
-from app.models import fulfilment, seller
+from app.models import fulfilment, order, seller, seller_product
+from app.models import inventory as inventory_model
+from app.models import offer as offer_model
 from app.pagination import Page, requested_page
 from app.templating import money
 from app.urls import safe_next
@@ -34,7 +36,7 @@ def require_login():
 
 def get_offer_or_404(product_id: int, seller_id: int):
     """The seller's own offer of this product; anyone else's is a 404, never a hint it exists."""
-    row = seller.get_offer(seller_id, product_id) if product_id <= MAX_ID else None
+    row = offer_model.get_offer(seller_id, product_id) if product_id <= MAX_ID else None
     if row is None:
         abort(404)
     return row
@@ -42,7 +44,7 @@ def get_offer_or_404(product_id: int, seller_id: int):
 
 def get_own_product_or_403(product_id: int, creator_id: int):
     """A product its creator may edit: 404 if there is none, 403 if someone else created it."""
-    row = seller.get_product_for_editing(product_id) if product_id <= MAX_ID else None
+    row = seller_product.get_product_for_editing(product_id) if product_id <= MAX_ID else None
     if row is None:
         abort(404)
     if row["creator_id"] != creator_id:
@@ -87,16 +89,16 @@ def update_threshold():
 # Inventory
 
 
-def _inventory_query() -> seller.InventoryQuery:
+def _inventory_query() -> offer_model.InventoryQuery:
     """The inventory's keyword, filter and sort from the query string (unknown values: defaults)."""
     show = request.args.get("show", "active")
     sort = request.args.get("sort", "updated")
     direction = request.args.get("dir", "desc")
-    return seller.InventoryQuery(
+    return offer_model.InventoryQuery(
         keyword=(request.args.get("q") or "").strip()[:100],
-        show=show if show in seller.STOCK_FILTERS else "active",
-        sort=sort if (sort, direction) in seller.INVENTORY_ORDER else "updated",
-        direction=direction if (sort, direction) in seller.INVENTORY_ORDER else "desc",
+        show=show if show in offer_model.STOCK_FILTERS else "active",
+        sort=sort if (sort, direction) in offer_model.INVENTORY_ORDER else "updated",
+        direction=direction if (sort, direction) in offer_model.INVENTORY_ORDER else "desc",
         threshold=current_user.low_stock_threshold,
     )
 
@@ -105,8 +107,8 @@ def _inventory_query() -> seller.InventoryQuery:
 def inventory():
     query = _inventory_query()
     page_number = requested_page()
-    total = seller.count_offers(current_user.id, query)
-    rows = seller.list_offers(current_user.id, query, INVENTORY_PAGE_SIZE, (page_number - 1) * INVENTORY_PAGE_SIZE)
+    total = offer_model.count_offers(current_user.id, query)
+    rows = offer_model.list_offers(current_user.id, query, INVENTORY_PAGE_SIZE, (page_number - 1) * INVENTORY_PAGE_SIZE)
     return render_template(
         "seller/inventory.html",
         offers=Page(rows, page_number, INVENTORY_PAGE_SIZE, total),
@@ -123,8 +125,8 @@ def offer(product_id: int):
 
 def _render_offer(row, form, status: int = 200):
     page_number = requested_page()
-    total = seller.count_inventory_events(current_user.id, row["product_id"])
-    events = seller.list_inventory_events(
+    total = inventory_model.count_inventory_events(current_user.id, row["product_id"])
+    events = inventory_model.list_inventory_events(
         current_user.id, row["product_id"], HISTORY_PAGE_SIZE, (page_number - 1) * HISTORY_PAGE_SIZE
     )
     return render_template(
@@ -133,7 +135,7 @@ def _render_offer(row, form, status: int = 200):
         form=form,
         remove_form=EmptyForm(),
         events=Page(events, page_number, HISTORY_PAGE_SIZE, total),
-        points=seller.list_stock_points(current_user.id, row["product_id"], CHART_POINTS),
+        points=inventory_model.list_stock_points(current_user.id, row["product_id"], CHART_POINTS),
     ), status
 
 
@@ -144,13 +146,13 @@ def update_offer(product_id: int):
     if not form.validate_on_submit():
         return _render_offer(row, form, 400)
     try:
-        stock = seller.update_offer(
+        stock = offer_model.update_offer(
             current_user.id, product_id, form.price.data, form.quantity.data, form.expected_quantity.data
         )
-    except seller.StockChanged as changed:
+    except offer_model.StockChanged as changed:
         form.quantity.errors.append(str(changed))
         return _render_offer(get_offer_or_404(product_id, current_user.id), form, 409)
-    except seller.OfferRemoved as removed:
+    except offer_model.OfferRemoved as removed:
         flash(str(removed), "danger")
         return _render_offer(row, form, 409)
     flash(f"Saved {row['product_name']}: {money(form.price.data)}, {stock} in stock.", "success")
@@ -162,7 +164,7 @@ def remove_offer(product_id: int):
     row = get_offer_or_404(product_id, current_user.id)
     if not EmptyForm().validate_on_submit():
         abort(400)
-    if seller.remove_offer(current_user.id, product_id):
+    if offer_model.remove_offer(current_user.id, product_id):
         flash(f"{row['product_name']} is no longer for sale. Its past orders are kept.", "success")
     else:
         flash(f"{row['product_name']} was already removed.", "info")
@@ -178,12 +180,12 @@ def new_offer():
     if product_id:
         return _render_offer_form(_product_to_offer_or_404(product_id), OfferForm(data={"product_id": product_id}))
     keyword = (request.args.get("q") or "").strip()[:100]
-    results = seller.search_products_to_offer(current_user.id, keyword) if keyword else []
+    results = offer_model.search_products_to_offer(current_user.id, keyword) if keyword else []
     return render_template("seller/offer_search.html", keyword=keyword, results=results)
 
 
 def _product_to_offer_or_404(product_id: int):
-    row = seller.get_product_to_offer(current_user.id, product_id) if 0 < product_id <= MAX_ID else None
+    row = offer_model.get_product_to_offer(current_user.id, product_id) if 0 < product_id <= MAX_ID else None
     if row is None:
         abort(404)
     return row
@@ -202,10 +204,10 @@ def create_offer():
         abort(400, _problem(form))
     product_id = form.product_id.data
     try:
-        reactivated = seller.add_offer(current_user.id, product_id, form.price.data, form.quantity.data)
-    except seller.ProductNotFound:
+        reactivated = offer_model.add_offer(current_user.id, product_id, form.price.data, form.quantity.data)
+    except offer_model.ProductNotFound:
         abort(404)
-    except seller.AlreadyOffered:
+    except offer_model.AlreadyOffered:
         return _render_offer_form(_product_to_offer_or_404(product_id), form, 409)
     flash("You sell this product again." if reactivated else "You now sell this product.", "success")
     return redirect(url_for("seller.offer", product_id=product_id))
@@ -217,7 +219,7 @@ def create_offer():
 def _category_choices() -> dict[str, list[tuple[int, str]]]:
     """Categories grouped by department, for a select with option groups."""
     groups: dict[str, list[tuple[int, str]]] = {}
-    for row in seller.list_category_choices():
+    for row in seller_product.list_category_choices():
         groups.setdefault(row["department_name"], []).append((row["id"], row["name"]))
     return groups
 
@@ -252,7 +254,7 @@ def create_product():
     if form.validate_on_submit():
         image = _uploaded_image(form)
         if not form.image.errors:
-            product_id = seller.create_product(
+            product_id = seller_product.create_product(
                 current_user.id, _details(form), image, form.price.data, form.quantity.data
             )
             flash(f"{form.name.data} is created and for sale.", "success")
@@ -276,7 +278,7 @@ def update_product(product_id: int):
     if form.validate_on_submit():
         image = _uploaded_image(form)
         if not form.image.errors:
-            if not seller.update_product(product_id, current_user.id, _details(form), image):
+            if not seller_product.update_product(product_id, current_user.id, _details(form), image):
                 abort(404)
             flash(f"{form.name.data} is saved.", "success")
             return redirect(f"/products/{product_id}")
@@ -331,9 +333,9 @@ def fulfil():
         flash(_problem(form), "danger")
         return _render_orders(400)
     order_ids = form.selected_ids()
-    if fulfilment.count_own_lines(current_user.id, order_ids) != len(order_ids):
+    if order.count_own_lines(current_user.id, order_ids) != len(order_ids):
         abort(404)
-    marked = fulfilment.mark_fulfilled(current_user.id, order_ids)
+    marked = order.mark_fulfilled(current_user.id, order_ids)
     skipped = len(order_ids) - len(marked)
     if not marked:
         flash("Nothing was marked: these lines were cancelled or already fulfilled.", "danger")
