@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from sqlalchemy.exc import IntegrityError
 
 from app import db
+from app.models import locks
 
 
 @dataclass(frozen=True)
@@ -165,6 +166,7 @@ def has_bought_product(product_id: int, buyer_id: int) -> bool:
     )
 
 
+@db.retry_on_conflict
 def save_review(kind_name: str, subject_id: int, author_id: int, rating: int, title: str, body: str) -> bool:
     """Create the author's review or update it; return True if it was new.
 
@@ -176,24 +178,27 @@ def save_review(kind_name: str, subject_id: int, author_id: int, rating: int, ti
     if kind_name == "seller":
         allowed = f":author_id <> :subject_id AND {_bought(kind, ':author_id', ':subject_id')}"
     try:
-        row = db.run_returning(
-            f"""
-            INSERT INTO {kind.reviews} AS r ({kind.subject}, author_id, rating, title, body)
-            SELECT :subject_id, :author_id, :rating, :title, :body
-            WHERE {allowed}
-            ON CONFLICT (author_id, {kind.subject}) DO UPDATE
-            SET rating = EXCLUDED.rating,
-                title = EXCLUDED.title,
-                body = EXCLUDED.body,
-                updated_at = now()
-            RETURNING (xmax = 0) AS created
-            """,
-            subject_id=subject_id,
-            author_id=author_id,
-            rating=rating,
-            title=title,
-            body=body,
-        )
+        with db.transaction() as conn:
+            _lock_rated_product(conn, kind_name, subject_id)
+            row = db.fetch_one(
+                conn,
+                f"""
+                INSERT INTO {kind.reviews} AS r ({kind.subject}, author_id, rating, title, body)
+                SELECT :subject_id, :author_id, :rating, :title, :body
+                WHERE {allowed}
+                ON CONFLICT (author_id, {kind.subject}) DO UPDATE
+                SET rating = EXCLUDED.rating,
+                    title = EXCLUDED.title,
+                    body = EXCLUDED.body,
+                    updated_at = now()
+                RETURNING (xmax = 0) AS created
+                """,
+                subject_id=subject_id,
+                author_id=author_id,
+                rating=rating,
+                title=title,
+                body=body,
+            )
     except IntegrityError as error:  # the product or seller vanished meanwhile
         raise ReviewRefused("That cannot be reviewed.") from error
     if row is None:
@@ -201,13 +206,35 @@ def save_review(kind_name: str, subject_id: int, author_id: int, rating: int, ti
     return row["created"]
 
 
+@db.retry_on_conflict
 def delete_review(kind_name: str, review_id: int, author_id: int) -> bool:
     """Delete the author's own review; False if there is no such review of theirs."""
     kind = KINDS[kind_name]
-    deleted = db.run(
-        f"DELETE FROM {kind.reviews} WHERE id = :id AND author_id = :author_id", id=review_id, author_id=author_id
-    )
+    with db.transaction() as conn:
+        review = db.fetch_one(
+            conn,
+            f"SELECT {kind.subject} AS subject_id FROM {kind.reviews} WHERE id = :id AND author_id = :author_id",
+            id=review_id,
+            author_id=author_id,
+        )
+        if review is None:
+            return False
+        _lock_rated_product(conn, kind_name, review["subject_id"])
+        deleted = db.execute(
+            conn,
+            f"DELETE FROM {kind.reviews} WHERE id = :id AND author_id = :author_id",
+            id=review_id,
+            author_id=author_id,
+        )
     return deleted == 1
+
+
+def _lock_rated_product(conn, kind_name: str, subject_id: int) -> None:
+    """Lock a reviewed product before its review row: the rating trigger updates the product,
+    and every writer locks products before reviews (app/models/locks.py). A seller review
+    needs no lock first: its trigger's users row comes after the review in that order."""
+    if kind_name == "product":
+        locks.lock_products(conn, [subject_id])
 
 
 def get_review(kind_name: str, review_id: int):
