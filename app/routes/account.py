@@ -1,11 +1,11 @@
 """The signed-in user's private pages: profile, password and balance."""
 
 from flask import Blueprint, flash, redirect, render_template, url_for
-from flask_login import current_user, login_required, login_user
+from flask_login import current_user, login_required
 
 from app.forms import PasswordChangeForm, ProfileForm, TimeZoneForm, TopUpForm, WithdrawForm
-from app.login import SignedInUser
 from app.models import balance
+from app.models import session as session_model
 from app.models import user as user_model
 from app.pagination import Page, requested_page
 from app.passwords import hash_password, verify_password
@@ -62,9 +62,8 @@ def change_password():
             form.current_password.errors.append("This is not your current password.")
         else:
             user_model.update_password_hash(current_user.id, hash_password(form.password.data))
-            # The session id embeds the password fingerprint: sign in again with the new one,
-            # which keeps this session and ends every other.
-            login_user(SignedInUser(user_model.get_signed_in_user(current_user.id)))
+            # Whoever knew the old password may be signed in elsewhere: end every other session.
+            session_model.end_all_sessions(current_user.id, except_token=current_user.session_token)
             flash("Your password is changed. Other devices have been signed out.", "success")
             return redirect(url_for("account.profile"))
     return _render_profile(password_form=form, status=400)

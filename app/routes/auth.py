@@ -1,10 +1,10 @@
 """Register, sign in and sign out."""
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user
 
 from app.forms import LoginForm, RegisterForm
-from app.login import SignedInUser
+from app.login import sign_in, sign_out
 from app.models import login_failure
 from app.models import user as user_model
 from app.passwords import hash_password, verify_password
@@ -36,7 +36,7 @@ def register():
         except user_model.EmailTaken:
             form.email.errors.append("An account with this e-mail already exists. Sign in instead?")
         else:
-            login_user(_signed_in_user(user_id))
+            sign_in(user_id)
             flash(f"Welcome to Bazaar, {form.full_name.data}!", "success")
             return _after_sign_in()
     return render_template("auth/register.html", form=form), 400 if form.errors else 200
@@ -65,7 +65,7 @@ def login():
         return render_template("auth/login.html", form=form), 400
 
     login_failure.forget_failures(email, address)
-    login_user(_signed_in_user(row["id"]), remember=form.remember.data)
+    sign_in(row["id"], remember=form.remember.data)
     flash(f"Welcome back, {row['full_name']}.", "success")
     return _after_sign_in()
 
@@ -73,7 +73,8 @@ def login():
 @bp.post("/logout")
 def logout():
     # A POST, so CSRFProtect guards it: no other site can sign a user out.
-    logout_user()
+    if current_user.is_authenticated:
+        sign_out(current_user)
     flash("You are signed out.", "info")
     return redirect(url_for("main.index"))
 
@@ -85,6 +86,3 @@ def _wait(seconds: int) -> str:
     minutes = -(-seconds // 60)
     return f"{minutes} minute{'s' if minutes != 1 else ''}"
 
-
-def _signed_in_user(user_id: int) -> SignedInUser:
-    return SignedInUser(user_model.get_signed_in_user(user_id))

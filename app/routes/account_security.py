@@ -1,0 +1,55 @@
+"""/account/security: where the user is signed in, and signing those sessions out."""
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_login import current_user, login_required
+
+from app.forms import EmptyForm
+from app.login import sign_out
+from app.models import session as session_model
+
+bp = Blueprint("account_security", __name__, url_prefix="/account/security")
+
+
+@bp.before_request
+@login_required
+def require_login():
+    """Every page here belongs to the signed-in user."""
+
+
+@bp.get("")
+def show():
+    sessions = session_model.list_sessions(current_user.id)
+    return render_template(
+        "account/security.html", sessions=sessions, current_session_id=current_user.session_id, form=EmptyForm()
+    )
+
+
+@bp.post("/sessions/<int:session_id>/sign-out")
+def sign_out_session(session_id: int):
+    form = EmptyForm()
+    if not form.validate_on_submit():
+        abort(400)
+    if session_id == current_user.session_id:
+        sign_out(current_user)
+        flash("You are signed out.", "info")
+        return redirect(url_for("main.index"))
+    if not session_model.end_session_by_id(current_user.id, session_id):
+        abort(404)
+    flash("That session is signed out.", "success")
+    return redirect(url_for("account_security.show"))
+
+
+@bp.get("/sign-out-everywhere")
+def confirm_sign_out_everywhere():
+    others = [row for row in session_model.list_sessions(current_user.id) if row["id"] != current_user.session_id]
+    return render_template("account/sign_out_everywhere.html", others=others, form=EmptyForm())
+
+
+@bp.post("/sign-out-everywhere")
+def sign_out_everywhere():
+    form = EmptyForm()
+    if not form.validate_on_submit():
+        abort(400)
+    ended = session_model.end_all_sessions(current_user.id, except_token=current_user.session_token)
+    flash(f"Signed out of {ended} other session{'s' if ended != 1 else ''}. This one stays signed in.", "success")
+    return redirect(url_for("account_security.show"))
