@@ -2,6 +2,7 @@
 
 import functools
 import re
+import uuid
 import zoneinfo
 from decimal import Decimal
 
@@ -139,7 +140,20 @@ class PasswordChangeForm(FlaskForm):
     submit = SubmitField("Change password")
 
 
-class TopUpForm(FlaskForm):
+class OneTimeForm(FlaskForm):
+    """A form with a hidden token made fresh for each rendering, so submitting it twice applies once."""
+
+    EXPIRED = "This form has expired. Check the amount and submit it again."
+    request_token = HiddenField(default=lambda: str(uuid.uuid4()), validators=[InputRequired(EXPIRED), UUID(EXPIRED)])
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        if self.request_token.errors:
+            self.request_token.data = str(uuid.uuid4())  # so the re-shown form can be sent again
+        return valid
+
+
+class TopUpForm(OneTimeForm):
     # Both balance forms share a page: distinct ids keep each label tied to its own input.
     amount = MoneyField(
         "Amount to add", id="top-up-amount", validators=[amount_between(Decimal("0.01"), Decimal("10000.00"))]
@@ -147,7 +161,7 @@ class TopUpForm(FlaskForm):
     submit = SubmitField("Add money")
 
 
-class WithdrawForm(FlaskForm):
+class WithdrawForm(OneTimeForm):
     amount = MoneyField(
         "Amount to withdraw", id="withdraw-amount", validators=[amount_between(Decimal("0.01"), Decimal("1000000.00"))]
     )

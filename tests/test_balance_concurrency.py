@@ -1,5 +1,6 @@
 """Balances under real concurrency: many connections at once, each committing."""
 
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 
@@ -81,3 +82,30 @@ def test_concurrent_top_ups_and_withdrawals_keep_the_ledger_equal_to_the_balance
         id=user["id"],
     )
     assert running["wrong"] == 0
+
+
+@pytest.mark.parametrize("operation", ["top_up", "withdraw"])
+def test_one_form_token_sent_many_times_at_once_applies_once(app, actions, operation):
+    user = actions.create_user(balance="100.00")
+    token = "0b8f5c3e-2f43-4c55-9a3c-6f1f2b0f7d11"
+    barrier = threading.Barrier(8)
+
+    def submit(_):
+        with app.test_request_context():
+            barrier.wait()
+            return getattr(balance, operation)(user["id"], Decimal("10.00"), token)
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(pool.map(submit, range(8)))
+
+    assert sum(not result.repeated for result in results) == 1
+    expected = Decimal("110.00") if operation == "top_up" else Decimal("90.00")
+    assert {result.balance for result in results} == {expected}
+    row = _fetch(
+        app,
+        "SELECT balance, (SELECT count(*) FROM balance_ledger WHERE user_id = :id) AS entries "
+        "FROM users WHERE id = :id",
+        id=user["id"],
+    )
+    assert row["balance"] == expected
+    assert row["entries"] == 2  # the fixture's top-up and this one

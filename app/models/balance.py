@@ -3,9 +3,11 @@ balance only if the rule holds and writes the ledger row from the same result, s
 balance can never go negative and the ledger always sums to it. A top-up or withdrawal
 locks one user row only; checkout and cancellation lock theirs first (locks.py)."""
 
+from dataclasses import dataclass
 from decimal import Decimal
 
 from sqlalchemy import Connection
+from sqlalchemy.exc import IntegrityError
 
 from app import db
 
@@ -24,6 +26,12 @@ class BalanceCeiling(Exception):
     """The top-up would lift the balance above MAX_BALANCE."""
 
 
+@dataclass(frozen=True)
+class Applied:
+    balance: Decimal  # the balance right after this request's ledger row
+    repeated: bool  # the form's token had been used: nothing new happened
+
+
 def get_balance(user_id: int) -> Decimal:
     """The user's current balance."""
     return db.value("SELECT balance FROM users WHERE id = :user_id", user_id=user_id)
@@ -36,11 +44,13 @@ def credit(
     kind: str,
     purchase_id: int | None = None,
     ceiling: Decimal | None = None,
+    request_token: str | None = None,
 ):
     """Add `amount` to the balance with its ledger row, in the caller's transaction.
 
     With a ceiling, nothing happens (None is returned) if the balance would pass it.
-    Returns the ledger row's balance_after otherwise.
+    Returns the ledger row's balance_after otherwise. A request_token already in the
+    user's ledger makes the statement fail on its unique index (see `_once`).
     """
     row = db.fetch_one(
         conn,
@@ -52,8 +62,8 @@ def credit(
               AND (CAST(:ceiling AS numeric) IS NULL OR balance + :amount <= :ceiling)
             RETURNING id, balance
         )
-        INSERT INTO balance_ledger (user_id, kind, amount, balance_after, purchase_id)
-        SELECT id, :kind, :amount, balance, :purchase_id
+        INSERT INTO balance_ledger (user_id, kind, amount, balance_after, purchase_id, request_token)
+        SELECT id, :kind, :amount, balance, :purchase_id, :request_token
         FROM credited
         RETURNING balance_after
         """,
@@ -62,11 +72,19 @@ def credit(
         kind=kind,
         purchase_id=purchase_id,
         ceiling=ceiling,
+        request_token=request_token,
     )
     return row["balance_after"] if row else None
 
 
-def debit(conn: Connection, user_id: int, amount: Decimal, kind: str, purchase_id: int | None = None):
+def debit(
+    conn: Connection,
+    user_id: int,
+    amount: Decimal,
+    kind: str,
+    purchase_id: int | None = None,
+    request_token: str | None = None,
+):
     """Take `amount` from the balance with its ledger row, only if the balance covers it.
 
     One statement: the conditional UPDATE locks the row and re-checks the balance, so
@@ -82,8 +100,8 @@ def debit(conn: Connection, user_id: int, amount: Decimal, kind: str, purchase_i
               AND balance >= :amount
             RETURNING id, balance
         )
-        INSERT INTO balance_ledger (user_id, kind, amount, balance_after, purchase_id)
-        SELECT id, :kind, -:amount, balance, :purchase_id
+        INSERT INTO balance_ledger (user_id, kind, amount, balance_after, purchase_id, request_token)
+        SELECT id, :kind, -:amount, balance, :purchase_id, :request_token
         FROM debited
         RETURNING balance_after
         """,
@@ -91,28 +109,62 @@ def debit(conn: Connection, user_id: int, amount: Decimal, kind: str, purchase_i
         amount=amount,
         kind=kind,
         purchase_id=purchase_id,
+        request_token=request_token,
     )
     return row["balance_after"] if row else None
 
 
+def _earlier_request(user_id: int, request_token: str):
+    """The ledger row an earlier submission of the same form wrote, or None."""
+    return db.one(
+        """
+        SELECT balance_after
+        FROM balance_ledger
+        WHERE user_id = :user_id
+          AND request_token = :request_token
+        """,
+        user_id=user_id,
+        request_token=request_token,
+    )
+
+
+def _is_repeated_request(error: IntegrityError) -> bool:
+    return getattr(error.orig.diag, "constraint_name", None) == "balance_ledger_request_token_key"
+
+
 @db.retry_on_conflict
-def top_up(user_id: int, amount: Decimal) -> Decimal:
-    """Add money to the balance; return the new balance."""
-    with db.transaction() as conn:
-        new_balance = credit(conn, user_id, amount, "top_up", ceiling=MAX_BALANCE)
+def top_up(user_id: int, amount: Decimal, request_token: str | None = None) -> Applied:
+    """Add money to the balance once per form token; return the balance after it."""
+    if request_token and (earlier := _earlier_request(user_id, request_token)):
+        return Applied(earlier["balance_after"], repeated=True)
+    try:
+        with db.transaction() as conn:
+            new_balance = credit(conn, user_id, amount, "top_up", ceiling=MAX_BALANCE, request_token=request_token)
+    except IntegrityError as error:
+        # The same form submitted twice at once: the other request holds the token and won.
+        if not _is_repeated_request(error):
+            raise
+        return Applied(_earlier_request(user_id, request_token)["balance_after"], repeated=True)
     if new_balance is None:
         raise BalanceCeiling()
-    return new_balance
+    return Applied(new_balance, repeated=False)
 
 
 @db.retry_on_conflict
-def withdraw(user_id: int, amount: Decimal) -> Decimal:
-    """Take money out of the balance; return the new balance or raise InsufficientFunds."""
-    with db.transaction() as conn:
-        new_balance = debit(conn, user_id, amount, "withdrawal")
+def withdraw(user_id: int, amount: Decimal, request_token: str | None = None) -> Applied:
+    """Take money out once per form token; return the balance after it, or raise InsufficientFunds."""
+    if request_token and (earlier := _earlier_request(user_id, request_token)):
+        return Applied(earlier["balance_after"], repeated=True)
+    try:
+        with db.transaction() as conn:
+            new_balance = debit(conn, user_id, amount, "withdrawal", request_token=request_token)
+    except IntegrityError as error:
+        if not _is_repeated_request(error):
+            raise
+        return Applied(_earlier_request(user_id, request_token)["balance_after"], repeated=True)
     if new_balance is None:
         raise InsufficientFunds(get_balance(user_id))
-    return new_balance
+    return Applied(new_balance, repeated=False)
 
 
 def count_ledger_entries(user_id: int) -> int:

@@ -87,8 +87,9 @@ def _render_balance(top_up_form=None, withdraw_form=None, status=200):
         "account/balance.html",
         balance=current_user.balance,
         ledger=Page(entries, page_number, LEDGER_PAGE_SIZE, total),
-        top_up_form=top_up_form or TopUpForm(),
-        withdraw_form=withdraw_form or WithdrawForm(),
+        # The form not submitted starts empty: it must not show the other form's rejected amount.
+        top_up_form=top_up_form or TopUpForm(formdata=None),
+        withdraw_form=withdraw_form or WithdrawForm(formdata=None),
     ), status
 
 
@@ -102,11 +103,12 @@ def top_up():
     form = TopUpForm()
     if form.validate_on_submit():
         try:
-            new_balance = balance.top_up(current_user.id, form.amount.data)
+            applied = balance.top_up(current_user.id, form.amount.data, form.request_token.data)
         except balance.BalanceCeiling:
             form.amount.errors.append(f"A balance may not exceed {money(balance.MAX_BALANCE)}.")
         else:
-            flash(f"Added {money(form.amount.data)}. Your balance is {money(new_balance)}.", "success")
+            done = "This top-up was already made" if applied.repeated else f"Added {money(form.amount.data)}"
+            flash(f"{done}. Your balance is {money(applied.balance)}.", "success")
             return redirect(url_for("account.balance_page"))
     return _render_balance(top_up_form=form, status=400)
 
@@ -116,12 +118,13 @@ def withdraw():
     form = WithdrawForm()
     if form.validate_on_submit():
         try:
-            new_balance = balance.withdraw(current_user.id, form.amount.data)
+            applied = balance.withdraw(current_user.id, form.amount.data, form.request_token.data)
         except balance.InsufficientFunds as error:
             form.amount.errors.append(
                 f"You cannot withdraw {money(form.amount.data)}: your balance is {money(error.balance)}."
             )
         else:
-            flash(f"Withdrew {money(form.amount.data)}. Your balance is {money(new_balance)}.", "success")
+            done = "This withdrawal was already made" if applied.repeated else f"Withdrew {money(form.amount.data)}"
+            flash(f"{done}. Your balance is {money(applied.balance)}.", "success")
             return redirect(url_for("account.balance_page"))
     return _render_balance(withdraw_form=form, status=400)
