@@ -172,7 +172,7 @@ def get_totals(owner: str, owner_id: int, period: Period):
         CROSS JOIN orders AS o
         WHERE {OWNER_COLUMNS[owner]} = :owner_id
         {_RANGE}
-        """,
+        """,  # noqa: S608 - grouping and period expressions come from allow-listed dicts
         owner_id=owner_id,
         start=period.previous().start,
         current_start=period.start,
@@ -203,7 +203,7 @@ def list_sales_by_period(owner: str, owner_id: int, period: Period, unit: str):
         {_RANGE}
         GROUP BY period
         ORDER BY period
-        """,
+        """,  # noqa: S608 - grouping and period expressions come from allow-listed dicts
         owner_id=owner_id,
         unit=unit,
         **period.params(),
@@ -270,7 +270,7 @@ def list_sales_by_group(owner: str, owner_id: int, period: Period, grouping: Gro
                grouped.orders
         FROM grouped
         ORDER BY grouped.rank NULLS LAST, grouped.period
-        """,
+        """,  # noqa: S608 - grouping and period expressions come from allow-listed dicts
         owner_id=owner_id,
         unit=grouping.unit,
         leaders=leaders,
@@ -335,7 +335,7 @@ def list_top_products_and_categories(seller_id: int, period: Period, limit: int)
                top.orders
         FROM (SELECT * FROM top_products UNION ALL SELECT * FROM top_categories) AS top
         ORDER BY top.dimension, top.revenue DESC, top.key
-        """,
+        """,  # noqa: S608 - grouping and period expressions come from allow-listed dicts
         seller_id=seller_id,
         limit=limit,
         **period.params(),

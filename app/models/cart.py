@@ -131,7 +131,7 @@ def list_lines(user_id: int):
         JOIN users AS s ON s.id = g.seller_id
         WHERE g.user_id = :user_id
         ORDER BY g.saved_for_later, g.added_at, g.product_id, g.seller_id
-        """,
+        """,  # noqa: S608 - a fixed column list
         user_id=user_id,
     )
 
@@ -154,7 +154,7 @@ def list_guest_lines(lines: list[tuple[int, int, int]]):
         JOIN products AS p ON p.id = g.product_id
         JOIN users AS s ON s.id = g.seller_id
         ORDER BY g.position
-        """,
+        """,  # noqa: S608 - a fixed column list
         sellers=sellers,
         products=products,
         quantities=quantities,

@@ -48,7 +48,7 @@ def _bought(kind: Kind, buyer: str, subject: str) -> str:
         WHERE bought.buyer_id = {buyer}
           AND bought.{kind.subject} = {subject}
           AND bought.cancelled_at IS NULL
-    )"""
+    )"""  # noqa: S608 - table and column names from the two fixed review kinds
 
 
 def summary(kind_name: str, subject_id: int):
@@ -65,7 +65,7 @@ def summary(kind_name: str, subject_id: int):
                count(*) FILTER (WHERE rating = 1) AS stars_1
         FROM {kind.reviews}
         WHERE {kind.subject} = :subject_id
-        """,
+        """,  # noqa: S608 - table and column names from the two fixed review kinds
         subject_id=subject_id,
     )
 
@@ -123,7 +123,7 @@ def list_reviews(kind_name: str, subject_id: int, viewer_id: int | None, options
         JOIN {kind.reviews} AS r ON r.id = page.id
         JOIN users AS a ON a.id = r.author_id
         ORDER BY page.position
-        """,
+        """,  # noqa: S608 - table and column names from the two fixed review kinds
         subject_id=subject_id,
         viewer_id=viewer_id,
         stars=options.get("stars"),
@@ -147,7 +147,7 @@ def get_own_review(kind_name: str, subject_id: int, author_id: int):
     """The author's review of this subject, or None."""
     kind = KINDS[kind_name]
     return db.one(
-        f"SELECT * FROM {kind.reviews} WHERE {kind.subject} = :subject_id AND author_id = :author_id",
+        f"SELECT * FROM {kind.reviews} WHERE {kind.subject} = :subject_id AND author_id = :author_id",  # noqa: S608 - table and column names from the two fixed review kinds
         subject_id=subject_id,
         author_id=author_id,
     )
@@ -192,7 +192,7 @@ def save_review(kind_name: str, subject_id: int, author_id: int, rating: int, ti
                     body = EXCLUDED.body,
                     updated_at = now()
                 RETURNING (xmax = 0) AS created
-                """,
+                """,  # noqa: S608 - table and column names from the two fixed review kinds
                 subject_id=subject_id,
                 author_id=author_id,
                 rating=rating,
@@ -213,7 +213,7 @@ def delete_review(kind_name: str, review_id: int, author_id: int) -> bool:
     with db.transaction() as conn:
         review = db.fetch_one(
             conn,
-            f"SELECT {kind.subject} AS subject_id FROM {kind.reviews} WHERE id = :id AND author_id = :author_id",
+            f"SELECT {kind.subject} AS subject_id FROM {kind.reviews} WHERE id = :id AND author_id = :author_id",  # noqa: S608 - table and column names from the two fixed review kinds
             id=review_id,
             author_id=author_id,
         )
@@ -222,7 +222,7 @@ def delete_review(kind_name: str, review_id: int, author_id: int) -> bool:
         _lock_rated_product(conn, kind_name, review["subject_id"])
         deleted = db.execute(
             conn,
-            f"DELETE FROM {kind.reviews} WHERE id = :id AND author_id = :author_id",
+            f"DELETE FROM {kind.reviews} WHERE id = :id AND author_id = :author_id",  # noqa: S608 - table and column names from the two fixed review kinds
             id=review_id,
             author_id=author_id,
         )
@@ -240,7 +240,7 @@ def _lock_rated_product(conn, kind_name: str, subject_id: int) -> None:
 def get_review(kind_name: str, review_id: int):
     """A review by id (any author), or None."""
     kind = KINDS[kind_name]
-    return db.one(f"SELECT *, {kind.subject} AS subject_id FROM {kind.reviews} WHERE id = :id", id=review_id)
+    return db.one(f"SELECT *, {kind.subject} AS subject_id FROM {kind.reviews} WHERE id = :id", id=review_id)  # noqa: S608 - table and column names from the two fixed review kinds
 
 
 def vote(kind_name: str, review_id: int, voter_id: int, helpful: bool) -> None:
@@ -259,7 +259,7 @@ def vote(kind_name: str, review_id: int, voter_id: int, helpful: bool) -> None:
             WHERE id = :review_id
               AND author_id <> :voter_id
             ON CONFLICT (review_id, voter_id) DO NOTHING
-            """,
+            """,  # noqa: S608 - table and column names from the two fixed review kinds
             review_id=review_id,
             voter_id=voter_id,
         )
@@ -271,7 +271,7 @@ def vote(kind_name: str, review_id: int, voter_id: int, helpful: bool) -> None:
                 raise ReviewRefused("You cannot vote on your own review.")
     else:
         db.run(
-            f"DELETE FROM {kind.votes} WHERE review_id = :review_id AND voter_id = :voter_id",
+            f"DELETE FROM {kind.votes} WHERE review_id = :review_id AND voter_id = :voter_id",  # noqa: S608 - table and column names from the two fixed review kinds
             review_id=review_id,
             voter_id=voter_id,
         )

@@ -85,7 +85,7 @@ def count_products(connection: Connection, criteria: Criteria, cap: int) -> int:
             WHERE {MATCHES}
             LIMIT :cap
         ) AS capped
-        """,
+        """,  # noqa: S608 - fixed fragments and allow-listed sort orders, values bound
         **_params(criteria, cap=cap),
     )["matches"]
 
@@ -103,7 +103,7 @@ def count_products_by_category(connection: Connection, criteria: Criteria, cap: 
             LIMIT :cap
         ) AS capped
         GROUP BY category_id
-        """,
+        """,  # noqa: S608 - fixed fragments and allow-listed sort orders, values bound
         **_facet_params(criteria, cap=cap),
     )
 
@@ -117,7 +117,7 @@ def estimate_products_by_category(connection: Connection, criteria: Criteria) ->
         FROM products AS p TABLESAMPLE SYSTEM (:percent) REPEATABLE (0)
         WHERE {MATCHES}
         GROUP BY p.category_id
-        """,
+        """,  # noqa: S608 - fixed fragments and allow-listed sort orders, values bound
         **_facet_params(criteria, percent=SAMPLE_PERCENT, scale=100 // SAMPLE_PERCENT),
     )
 
@@ -142,7 +142,7 @@ def search_candidates(
         FROM candidates
         ORDER BY {ORDER_BY[criteria.sort]}
         LIMIT :limit OFFSET :offset
-        """,
+        """,  # noqa: S608 - fixed fragments and allow-listed sort orders, values bound
         **_params(criteria, ranked=criteria.sort == "relevance", candidates=candidates, limit=limit, offset=offset),
     )
 
@@ -157,7 +157,7 @@ def search_in_order(connection: Connection, criteria: Criteria, limit: int, offs
         WHERE {MATCHES}
         ORDER BY {ORDER_BY[criteria.sort]}
         LIMIT :limit OFFSET :offset
-        """,
+        """,  # noqa: S608 - fixed fragments and allow-listed sort orders, values bound
         **_params(criteria, limit=limit, offset=offset),
     )
 
@@ -181,7 +181,7 @@ def search_department_in_order(
         ) AS walked
         ORDER BY {ORDER_BY[criteria.sort]}
         LIMIT :limit OFFSET :offset
-        """,
+        """,  # noqa: S608 - fixed fragments and allow-listed sort orders, values bound
         **_params(criteria, limit=limit, offset=offset),
     )
 
@@ -206,7 +206,7 @@ def search_words_in_order(
         WHERE {MATCHES_WORDS}
         ORDER BY {ORDER_BY[criteria.sort]}
         LIMIT :limit OFFSET :offset
-        """,
+        """,  # noqa: S608 - fixed fragments and allow-listed sort orders, values bound
         **_params(criteria, budget=budget, limit=limit, offset=offset),
     )
 
@@ -245,6 +245,6 @@ def search_similar_names(
         FROM candidates
         ORDER BY similarity DESC, units_sold DESC, id
         LIMIT :limit
-        """,
+        """,  # noqa: S608 - fixed fragments and allow-listed sort orders, values bound
         **_params(criteria, word=word, candidates=candidates, limit=limit),
     )
