@@ -101,8 +101,10 @@ class Session:
         return self.opener.open(self.base + path, timeout=30).read().decode()
 
     def post(self, path: str, data: dict) -> tuple[int, str]:
-        """POST a form with this session's CSRF token; return (final status, body)."""
-        encoded = urllib.parse.urlencode(data | {"csrf_token": self.csrf_token()}).encode()
+        """POST a form with this session's CSRF token; return (final status, body).
+
+        A list value sends its field once per item (checkboxes)."""
+        encoded = urllib.parse.urlencode(data | {"csrf_token": self.csrf_token()}, doseq=True).encode()
         try:
             response = self.opener.open(self.base + path, data=encoded, timeout=60)
         except urllib.error.HTTPError as error:
