@@ -1,28 +1,33 @@
 """Row locks in the one order every writer of stock, money, orders or summaries follows.
 
-    1. cart lines      the buyer's own, by (product, seller)        checkout
-    2. order lines     by id                                        cancellation, fulfilment
-    3. offers          by (product_id, seller_id)                   checkout, cancellation, offer changes
-    4. products        by id                                        all of the above, review writes
-    5. reviews         the one being written or voted on            review writes, helpful votes
-    6. users           by id                                        checkout, cancellation, top-up,
-                                                                    withdrawal, seller reviews
+    1. cart lines    the buyer's own, by (product, seller)     checkout.place_order
+    2. order lines   by id                                     purchase.cancel_line, order.mark_fulfilled
+    3. offers        by (product_id, seller_id)                checkout, cancellation, offer.update_offer,
+                                                               offer.remove_offer, offer.add_offer
+    4. products      by id                                     the same writers, review.save_review and
+                                                               review.delete_review (product reviews)
+    5. reviews       the one written, deleted or voted on      review writes, helpful votes
+    6. users         by id                                     checkout, cancellation, balance.top_up,
+                                                               balance.withdraw, seller reviews' trigger
 
 A transaction takes every lock it needs, in this order, before its first write, because
 triggers lock rows too (db/functions.sql), at the moment of the write:
-- offers_summary (insert or update of an offer's price, quantity, is_active) locks the
+- offers_summary (insert, or update of an offer's price, quantity or is_active) locks the
   offer's product;
-- orders_units_sold (insert of an order line, cancelling one) locks the line's product;
-- product_reviews_rating locks the reviewed product; seller_reviews_rating the seller's user row;
-- the helpful-vote triggers lock the review voted on.
-A writer that let a trigger take the product first and then locked an offer deadlocked with
-checkout (offer, then product): cancelling a line did, until it locked its line, offer and
-product up front. With every lock already held, each trigger's lock is a no-op.
+- orders_units_sold (insert of an order line, or cancelling one) locks the line's product;
+- product_reviews_rating locks the reviewed product, which review.py has locked before the
+  review row; seller_reviews_rating locks the seller's users row, after the review row (5, 6);
+- the helpful-vote triggers lock the review voted on, and nothing else.
+With every lock already held, each trigger's lock is a no-op. Cancelling a line used to let
+the orders trigger take the product first and lock the offer after: it deadlocked with
+checkout, restock, price change and removal, which take the offer, then the product
+(tests/test_lock_order.py lines each pair up).
 
 Inserting a new row needs no place in the order: nobody else can wait for a row they cannot
 see, and the KEY SHARE locks its foreign keys take do not conflict with FOR NO KEY UPDATE.
-The one wait on a new row is a second insert of the same unique key (checkout's token), which
-is why the token is claimed by checkout's first statement, before any lock is held.
+The one wait on a new row is a second insert of the same unique key. Checkout claims its
+token (the purchase row) in its first statement, before holding any lock; a second "start
+selling" of the same offer waits on the product lock before it can insert.
 
 FOR NO KEY UPDATE, not FOR UPDATE: inserts that reference these rows (orders, ledger rows,
 inventory events) take KEY SHARE locks through their foreign keys, which NO KEY UPDATE
