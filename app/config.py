@@ -58,4 +58,12 @@ def from_environment(instance_path: Path) -> dict:
         "REPORT_SNAPSHOT_SECONDS": int(os.environ.get("BAZAAR_REPORT_SNAPSHOT_SECONDS", "300")),
         # Trust X-Forwarded-For from this many proxies (0: use the socket's address).
         "PROXY_COUNT": int(os.environ.get("BAZAAR_PROXY_COUNT", "0")),
+        # E-mail (app/mail.py). The worker delivers over SMTP_URL; the default is the local
+        # catcher that ./setup.sh starts (python -m app.mailcatcher), which keeps it in instance/mail/.
+        "SITE_NAME": os.environ.get("BAZAAR_SITE_NAME", "Bazaar"),
+        "SMTP_URL": os.environ.get("SMTP_URL", "smtp://127.0.0.1:8025"),
+        "MAIL_FROM": os.environ.get("BAZAAR_MAIL_FROM", "Bazaar <no-reply@bazaar.example>"),
+        # Links in e-mails start with this (e.g. https://shop.example.com). Unset, they use the
+        # request's host, which a client can choose: set it in production.
+        "PUBLIC_URL": os.environ.get("BAZAAR_PUBLIC_URL", ""),
     }

@@ -119,8 +119,8 @@ class LoginForm(FlaskForm):
 
 
 class ProfileForm(FlaskForm):
+    # The e-mail changes only after the new address proves itself (app/forms_account.py ChangeEmailForm).
     full_name = RegisterForm.full_name
-    email = email_field
     address = RegisterForm.address
     submit = SubmitField("Save profile")
 

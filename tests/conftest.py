@@ -19,6 +19,9 @@ from sqlalchemy import event, text
 from app import create_app
 from db import manage
 
+# The `mailbox` fixture: a real SMTP server the worker delivers to (tests/mail.py).
+pytest_plugins = ["tests.mail"]
+
 # One database per test run (several runs may share a server, e.g. in parallel checkouts).
 TEST_DATABASE = f"bazaar_test_{os.getpid()}"
 TEST_PASSWORD = "correct horse battery"
@@ -124,7 +127,8 @@ class Actions:
         return self.client.post(url, data={"csrf_token": csrf_token(self.client), **(data or {})}, **kwargs)
 
     def create_user(self, email: str | None = None, password: str = TEST_PASSWORD, balance: str = "0", **fields):
-        """Insert a user directly; give them `balance` through a real top-up."""
+        """Insert a user directly, with a confirmed e-mail unless verified=False; give them `balance`
+        through a real top-up."""
         from app.models import balance as balance_model
         from app.models import user as user_model
         from app.passwords import hash_password
@@ -135,6 +139,7 @@ class Actions:
                 fields.get("full_name", "Test User"),
                 fields.get("address", "1 Test Street, Testville"),
                 hash_password(password),
+                verified=fields.get("verified", True),
             )
             if Decimal(balance) > 0:
                 balance_model.top_up(user_id, Decimal(balance))

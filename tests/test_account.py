@@ -4,7 +4,7 @@ import pytest
 
 from tests.conftest import TEST_PASSWORD, query_one
 
-PROFILE = {"full_name": "Renamed Person", "email": "renamed@example.com", "address": "9 New Road"}
+PROFILE = {"full_name": "Renamed Person", "address": "9 New Road"}
 
 
 def test_account_pages_need_sign_in(client):
@@ -22,19 +22,18 @@ def test_profile_shows_the_users_own_details(client, actions):
 
 def test_update_profile(app, actions):
     user = actions.signed_in_user()
-    response = actions.post("/account/profile", PROFILE)
+    # An e-mail in the form is ignored: the address changes only through a code (test_mail_change_email.py).
+    response = actions.post("/account/profile", PROFILE | {"email": "renamed@example.com"})
     assert response.status_code == 302
     row = query_one(app, "SELECT full_name, email, address FROM users WHERE id = :id", id=user["id"])
-    assert dict(row) == PROFILE
+    assert dict(row) == PROFILE | {"email": user["email"]}
 
 
 @pytest.mark.parametrize(
     ("changes", "message"),
     [
         ({"full_name": ""}, "Enter your name."),
-        ({"email": "bad@"}, "Enter a valid e-mail address."),
         ({"address": "a" * 301}, "Field cannot be longer than 300 characters."),
-        ({"email": "OTHER@example.com"}, "Another account uses this e-mail."),
     ],
 )
 def test_update_profile_refuses_bad_input(app, actions, changes, message):

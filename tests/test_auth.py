@@ -19,15 +19,17 @@ def count_users(app, email):
     return query_one(app, "SELECT count(*) AS n FROM users WHERE lower(email) = lower(:e)", e=email)["n"]
 
 
-def test_register_signs_in_and_goes_home(app, client, actions):
+def test_register_asks_for_the_emailed_code_then_signs_in(app, client, actions, mailbox):
     response = actions.post("/register", GOOD)
     assert response.status_code == 302
-    assert response.headers["Location"] == "/"
-    page = client.get("/").get_data(as_text=True)
-    assert "New Person" in page
+    assert response.headers["Location"] == "/register/confirm"
+    assert "New Person" not in client.get("/").get_data(as_text=True)  # not signed in yet
     row = query_one(app, "SELECT * FROM users WHERE email = :e", e=GOOD["email"])
     assert row["password_hash"].startswith("pbkdf2:") and GOOD["password"] not in row["password_hash"]
-    assert row["balance"] == 0
+    assert row["balance"] == 0 and row["email_verified_at"] is None
+    response = actions.post("/register/confirm", {"code": mailbox.code(GOOD["email"])})
+    assert response.headers["Location"] == "/"
+    assert "New Person" in client.get("/").get_data(as_text=True)
 
 
 @pytest.mark.parametrize(
@@ -51,17 +53,19 @@ def test_register_refuses_bad_input(app, actions, changes, message):
     assert count_users(app, (GOOD | changes)["email"] or "-") == 0
 
 
-def test_register_refuses_an_email_in_use_ignoring_case(app, actions):
+def test_register_answers_the_same_for_an_email_in_use_ignoring_case(app, client, actions, mailbox):
     actions.create_user(email="Taken@Example.com")
     response = actions.post("/register", GOOD | {"email": "taken@EXAMPLE.com"})
-    assert response.status_code == 400
-    assert "already exists" in response.get_data(as_text=True)
+    assert response.status_code == 302 and response.headers["Location"] == "/register/confirm"
+    assert "already exists" not in client.get("/register/confirm").get_data(as_text=True)
     assert count_users(app, "taken@example.com") == 1
+    assert mailbox.last("taken@EXAMPLE.com")["Subject"] == "Someone tried to register with your address"
 
 
-def test_register_keeps_unicode_and_markup_as_typed_and_escapes_it(app, client, actions):
+def test_register_keeps_unicode_and_markup_as_typed_and_escapes_it(app, client, actions, mailbox):
     name = "Zoë <script>alert(1)</script> 日本"
     assert actions.post("/register", GOOD | {"full_name": name}).status_code == 302
+    assert actions.post("/register/confirm", {"code": mailbox.code(GOOD["email"])}).status_code == 302
     page = client.get("/account").get_data(as_text=True)
     assert "<script>alert(1)</script>" not in page
     assert "Zoë &lt;script&gt;alert(1)&lt;/script&gt; 日本" in page

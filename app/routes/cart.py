@@ -4,6 +4,7 @@ from decimal import Decimal, InvalidOperation
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from markupsafe import Markup
 
 from app import guest_cart
 from app.forms import AddToCartForm, CartLineForm, CartQuantityForm, CheckoutForm
@@ -152,6 +153,11 @@ def place_order():
     if not form.validate_on_submit():
         flash(_form_problem(form), "danger")
         return _render_cart(400)
+    if not current_user.email_verified_at:
+        # Orders only from proven addresses (issue 13): browsing and the cart stay open to everyone.
+        link = Markup('<a class="alert-link" href="{}">Confirm it now</a>').format(url_for("account.verify_email"))
+        flash(Markup("Confirm your e-mail address before you place an order. {}.").format(link), "warning")
+        return _render_cart(403)
     try:
         expected_total = Decimal(form.expected_total.data) if form.expected_total.data else None
     except InvalidOperation:

@@ -1,0 +1,111 @@
+"""The job worker: runs due jobs (e-mail delivery and scheduled work) from the PostgreSQL queue.
+
+Usage: python -m app.worker [--once] [--poll SECONDS]   (DATABASE_URL names the database)
+
+Run as many as you like, on any hosts: they share the queue through FOR UPDATE SKIP LOCKED and
+keep nothing of their own. Between jobs a worker sleeps until a new job is NOTIFYed or --poll
+seconds pass (for retries and jobs due later). SIGTERM or Ctrl-C lets the job in hand finish,
+then stops. --once runs what is due, then exits (for tests and cron).
+"""
+
+import argparse
+import importlib
+import logging
+import os
+import select
+import signal
+import sys
+
+import psycopg2
+
+from app import create_app, jobs
+
+# Modules that register job handlers (@jobs.handler, @jobs.periodic). Add yours here.
+JOB_MODULES = ("app.mail", "app.models.email_code", "app.models.password_reset", "app.models.rate_limit")
+
+_log = logging.getLogger("app.worker")
+
+
+def load_handlers() -> None:
+    """Import every module that registers job handlers."""
+    for name in JOB_MODULES:
+        importlib.import_module(name)
+
+
+def run_once() -> int:
+    """Enqueue the periodic jobs that are due, then run every due job; return how many ran."""
+    jobs.enqueue_due_periodic_jobs()
+    return jobs.run_due_jobs()
+
+
+class Worker:
+    """The loop: run what is due, wait for a NOTIFY, a poll or a signal, again until told to stop."""
+
+    def __init__(self, database_url: str, poll_seconds: float) -> None:
+        self.database_url = database_url
+        self.poll_seconds = poll_seconds
+        self.stopping = False
+        self.wakeup_read, wakeup_write = os.pipe()
+        os.set_blocking(wakeup_write, False)
+        # A signal writes a byte here, which ends the wait at once.
+        signal.set_wakeup_fd(wakeup_write)
+        signal.signal(signal.SIGTERM, self.stop)
+        signal.signal(signal.SIGINT, self.stop)
+
+    def stop(self, signum, frame) -> None:
+        """Signal handler: finish the job in hand, then leave the loop."""
+        self.stopping = True
+
+    def listen(self):
+        """A connection that receives the queue's NOTIFYs."""
+        connection = psycopg2.connect(self.database_url)
+        connection.autocommit = True
+        with connection.cursor() as cursor:
+            cursor.execute(f"LISTEN {jobs.NOTIFY_CHANNEL}")
+        return connection
+
+    def wait(self, listener) -> None:
+        """Sleep until a job is enqueued, a signal arrives or the poll interval passes."""
+        readable, _, _ = select.select([listener, self.wakeup_read], [], [], self.poll_seconds)
+        if listener in readable:
+            listener.poll()
+            listener.notifies.clear()
+        if self.wakeup_read in readable:
+            os.read(self.wakeup_read, 512)
+
+    def run(self) -> None:
+        listener = self.listen()
+        try:
+            while not self.stopping:
+                try:
+                    jobs.enqueue_due_periodic_jobs()
+                    while not self.stopping and jobs.run_next_job():
+                        pass
+                except Exception:  # noqa: BLE001 - a lost database connection must not end the worker
+                    _log.exception("the worker's loop failed; trying again after a pause")
+                if not self.stopping:
+                    self.wait(listener)
+        finally:
+            listener.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m app.worker", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--once", action="store_true", help="run the due jobs, then exit")
+    parser.add_argument("--poll", type=float, default=5.0, help="seconds between looks for jobs due later")
+    options = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s worker[%(process)d] %(levelname)s %(message)s")
+    app = create_app()
+    load_handlers()
+    with app.app_context():
+        if options.once:
+            _log.info("ran %d jobs", run_once())
+            return 0
+        _log.info("waiting for jobs (%s)", ", ".join(sorted(jobs.HANDLERS)))
+        Worker(app.config["DATABASE_URL"], options.poll).run()
+        _log.info("stopped")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
