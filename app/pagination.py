@@ -5,12 +5,15 @@ from math import ceil
 
 from flask import request
 
+from app.inputs import MAX_ID, whole_number
+
 MAX_PAGE = 10_000  # deep offsets are slow and useless; a search narrows better
 
 
 def requested_page(name: str = "page") -> int:
-    """?page= (or another parameter) as a whole number between 1 and MAX_PAGE; anything else reads as 1."""
-    page = request.args.get(name, 1, type=int)
+    """?page= (or another parameter) as a whole number from 1 to MAX_PAGE: a larger one reads as
+    MAX_PAGE, anything else (not a number, negative, past bigint) as 1."""
+    page = whole_number(request.args.get(name), -MAX_ID, MAX_ID)
     if page is None or page < 1:
         return 1
     return min(page, MAX_PAGE)

@@ -7,11 +7,10 @@ local dates in the user's time zone; grouping by time truncates the local time o
 Every SQL fragment that varies comes from the dicts below, never from the request.
 """
 
-import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from app import db
+from app import db, inputs
 
 UNITS = ("day", "week", "month", "year")
 DIMENSIONS = ("category", "product")
@@ -29,10 +28,9 @@ DIMENSION_NAMES = {
 
 MAX_RANGE_DAYS = 3700  # ten years: enough for any dashboard, and bounds the work of one request
 MAX_DAY_BUCKETS = 366  # a daily chart of more than a year is unreadable; week or month says it better
-_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
-class InvalidQuery(ValueError):
+class InvalidQuery(inputs.InvalidInput):
     """A group-by or a date the request gave cannot be used; the message says why."""
 
 
@@ -73,7 +71,11 @@ def parse_grouping(value: str | None, default: str = "month") -> Grouping:
 
 @dataclass(frozen=True)
 class Period:
-    """Local dates from `start` to `end`, both included, in the IANA time zone `time_zone`."""
+    """Local dates from `start` to `end`, both included, in the IANA time zone `time_zone`.
+
+    parse_period keeps both within inputs.EARLIEST_DATE and LATEST_DATE and the range within
+    MAX_RANGE_DAYS, so the period before it and the day after it stay inside the calendar.
+    """
 
     start: date
     end: date
@@ -99,12 +101,11 @@ def default_period(today: date, time_zone: str) -> Period:
 
 
 def _parse_date(raw: str, name: str) -> date:
-    if not _ISO_DATE.match(raw):
-        raise InvalidQuery(f"The {name} date must look like 2025-01-31.")
+    """A date of the query (inputs.parse_date keeps it where period arithmetic cannot overflow)."""
     try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        raise InvalidQuery(f"The {name} date {raw} does not exist.") from None
+        return inputs.parse_date(raw, name)
+    except inputs.InvalidInput as problem:
+        raise InvalidQuery(str(problem)) from None
 
 
 def parse_period(raw_from: str | None, raw_to: str | None, today: date, time_zone: str) -> Period:

@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from app import db
-from app.query_args import read_dates
+from app.inputs import text_arg
+from app.query_args import local_day_bounds, read_dates
 
 # Status of one line; fixed SQL fragments chosen by name.
 STATUS_CONDITIONS = {
@@ -41,7 +42,7 @@ def parse_filters(args) -> LineFilters:
     if status and status not in STATUS_CONDITIONS:
         problems.append("Ignored the status filter: choose pending, fulfilled or cancelled.")
         status = ""
-    keyword = (args.get("q") or "").strip()[:100]
+    keyword = text_arg(args, "q")
     return LineFilters(status, dates.get("date_from"), dates.get("date_to"), keyword, problems)
 
 
@@ -86,12 +87,12 @@ def _where(seller_id: int, filters: LineFilters) -> tuple[str, dict]:
     params: dict = {"seller_id": seller_id}
     if filters.status:
         conditions.append(STATUS_CONDITIONS[filters.status])
-    if filters.date_from:
-        conditions.append("o.ordered_at >= CAST(:date_from AS date)")
-        params["date_from"] = filters.date_from
-    if filters.date_to:
-        conditions.append("o.ordered_at < CAST(:date_to AS date) + 1")
-        params["date_to"] = filters.date_to
+    # The seller's local days, as the page shows times.
+    params |= local_day_bounds(filters.date_from, filters.date_to)
+    if "starts_at" in params:
+        conditions.append("o.ordered_at >= :starts_at")
+    if "ends_at" in params:
+        conditions.append("o.ordered_at < :ends_at")
     return " AND ".join(conditions), params
 
 

@@ -3,8 +3,9 @@
 from decimal import Decimal
 
 from app import db
+from app.inputs import text_arg
 from app.models import balance, inventory, locks, order
-from app.query_args import read_dates
+from app.query_args import local_day_bounds, read_dates
 
 # Status of a purchase, from its lines: what the filter on /purchases means.
 STATUS_CONDITIONS = {
@@ -22,12 +23,12 @@ def _filters(buyer_id: int, filters: dict) -> tuple[str, dict]:
     """WHERE conditions (fixed SQL fragments) and their bound parameters."""
     conditions = ["p.buyer_id = :buyer_id"]
     params: dict = {"buyer_id": buyer_id}
-    if filters.get("date_from"):
-        conditions.append("p.created_at >= CAST(:date_from AS date)")
-        params["date_from"] = filters["date_from"]
-    if filters.get("date_to"):
-        conditions.append("p.created_at < CAST(:date_to AS date) + 1")
-        params["date_to"] = filters["date_to"]
+    # The buyer's local days, as the page shows times.
+    params |= local_day_bounds(filters.get("date_from"), filters.get("date_to"))
+    if "starts_at" in params:
+        conditions.append("p.created_at >= :starts_at")
+    if "ends_at" in params:
+        conditions.append("p.created_at < :ends_at")
     if filters.get("seller_id"):
         conditions.append("EXISTS (SELECT 1 FROM orders AS o WHERE o.purchase_id = p.id AND o.seller_id = :seller_id)")
         params["seller_id"] = filters["seller_id"]
@@ -170,7 +171,7 @@ def parse_filters(args) -> tuple[dict, list[str]]:
             filters["seller_id"] = int(seller)
         else:
             problems.append("Ignored the seller filter: pick a seller from the list.")
-    keyword = (args.get("q") or "").strip()[:100]
+    keyword = text_arg(args, "q")
     if keyword:
         filters["keyword"] = keyword
     status = args.get("status") or ""

@@ -10,6 +10,7 @@ from flask_login import current_user, login_required
 from app import images
 from app.forms import EmptyForm
 from app.forms_seller import FulfilForm, NewProductForm, OfferEditForm, OfferForm, ProductForm, ThresholdForm
+from app.inputs import int_arg, text_arg
 from app.models import fulfilment, order, seller, seller_product
 from app.models import inventory as inventory_model
 from app.models import offer as offer_model
@@ -95,7 +96,7 @@ def _inventory_query() -> offer_model.InventoryQuery:
     sort = request.args.get("sort", "updated")
     direction = request.args.get("dir", "desc")
     return offer_model.InventoryQuery(
-        keyword=(request.args.get("q") or "").strip()[:100],
+        keyword=text_arg(request.args, "q"),
         show=show if show in offer_model.STOCK_FILTERS else "active",
         sort=sort if (sort, direction) in offer_model.INVENTORY_ORDER else "updated",
         direction=direction if (sort, direction) in offer_model.INVENTORY_ORDER else "desc",
@@ -176,10 +177,10 @@ def remove_offer(product_id: int):
 
 @bp.get("/offers/new")
 def new_offer():
-    product_id = request.args.get("product_id", type=int)
+    product_id = int_arg(request.args, "product_id", 1, MAX_ID)
     if product_id:
         return _render_offer_form(_product_to_offer_or_404(product_id), OfferForm(data={"product_id": product_id}))
-    keyword = (request.args.get("q") or "").strip()[:100]
+    keyword = text_arg(request.args, "q")
     results = offer_model.search_products_to_offer(current_user.id, keyword) if keyword else []
     return render_template("seller/offer_search.html", keyword=keyword, results=results)
 
