@@ -2,6 +2,7 @@
 # Bazaar from nothing to a running site, and the test suite.
 #
 #   ./setup.sh [--port 5000] [--workers N]   install, start the database, load demo data, serve the site
+#                                            (with the job worker, and a local mail catcher if SMTP_URL is unset)
 #   ./setup.sh test [pytest args]            install, lint, and run the whole test suite
 #   ./setup.sh seed [generator options]      rebuild the demo data (see ./setup.sh seed --help)
 #   ./setup.sh migrate [--status]            bring the database to the newest schema revision (or list them)
@@ -82,9 +83,18 @@ serve() {
         "$VENV/bin/python" -m db.generated --scale demo
     fi
     demo_logins
-    say "Serving Bazaar at http://127.0.0.1:$PORT with $WORKERS workers (Ctrl-C stops it)"
-    exec "$VENV/bin/gunicorn" --no-control-socket --workers "$WORKERS" --bind "127.0.0.1:$PORT" \
-        --access-logfile - --log-level warning "app:create_app()"
+    # honcho runs the Procfile's processes side by side and stops them all on Ctrl-C.
+    export BAZAAR_PORT=$PORT BAZAAR_WEB_WORKERS=$WORKERS
+    export BAZAAR_PUBLIC_URL=${BAZAAR_PUBLIC_URL:-http://127.0.0.1:$PORT}
+    local processes=(web worker)
+    if [[ -z "${SMTP_URL:-}" ]]; then
+        export BAZAAR_MAIL_PORT=${BAZAAR_MAIL_PORT:-8025}
+        export SMTP_URL="smtp://127.0.0.1:$BAZAAR_MAIL_PORT"
+        processes+=(mail)
+        say "No SMTP_URL set: e-mail goes to a local catcher and is kept in instance/mail/ (read the newest with: env/bin/python -m app.mailcatcher --latest)"
+    fi
+    say "Serving Bazaar at http://127.0.0.1:$PORT with $WORKERS workers, beside ${processes[*]:1} (Ctrl-C stops all)"
+    exec "$VENV/bin/honcho" start --procfile Procfile "${processes[@]}"
 }
 
 run_tests() {
@@ -132,7 +142,7 @@ case "$command" in
             "$VENV/bin/python" -m db.embedded stop
         fi ;;
     help|-h|--help)
-        sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//' ;;
+        sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//' ;;
     *)
         die "unknown command '$command' (try: ./setup.sh help)" ;;
 esac

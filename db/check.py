@@ -393,6 +393,46 @@ INVARIANTS: list[tuple[str, str]] = [
         )
         """,
     ),
+    (
+        "users: e-mail confirmed no earlier than the account was made",
+        """
+        SELECT count(*)
+        FROM users
+        WHERE email_verified_at < created_at
+        """,
+    ),
+    (
+        "purchases: every buyer had confirmed their e-mail",
+        """
+        SELECT count(*)
+        FROM purchases AS p
+        JOIN users AS u ON u.id = p.buyer_id
+        WHERE u.email_verified_at IS NULL
+        """,
+    ),
+    (
+        "outbox: every message still to send has its queued mail.send job",
+        """
+        SELECT count(*)
+        FROM mail_outbox AS m
+        WHERE m.status = 'queued'
+          AND NOT EXISTS (
+              SELECT
+              FROM jobs AS j
+              WHERE j.kind = 'mail.send'
+                AND j.status = 'queued'
+                AND j.payload->>'outbox_id' = m.id::text
+          )
+        """,
+    ),
+    (
+        "email codes: no code tried more than 5 times",
+        """
+        SELECT count(*)
+        FROM email_codes
+        WHERE attempts > 5
+        """,
+    ),
 ]
 
 FOREIGN_KEYS = """

@@ -80,7 +80,7 @@ def get_usable_reset(token: str):
 
 def bad_link_wait(ip_address: str) -> int | None:
     """Seconds this network address must wait after too many bad links (None: it may try)."""
-    with db.connect() as conn:
+    with db.get_db().connect() as conn:
         wait = rate_limit.get_wait(conn, BAD_LINKS_PER_ADDRESS, ip_address)
     return int(wait) if wait and wait > 0 else None
 

@@ -50,6 +50,7 @@ def _users(world: World) -> TableSource:
         emails = email_first[first] + "." + email_last[last] + np.array(integers(ids), dtype=object) + "@example.net"
         demo = ids <= len(demo_emails)
         emails[demo] = [demo_emails[number - 1] for number in ids[demo]]
+        created = timestamps(people.created_at[window])
         return [
             integers(ids),
             emails,
@@ -62,11 +63,13 @@ def _users(world: World) -> TableSource:
             booleans(ids == ADMIN_ID),
             integers(summaries.seller_rating_count[window]),
             integers(summaries.seller_rating_sum[window]),
-            timestamps(people.created_at[window]),
+            created,
+            created,  # every generated user confirmed their e-mail with the code at registration
         ]
 
     columns = ("id", "email", "full_name", "address", "password_hash", "balance", "time_zone")
     columns += ("low_stock_threshold", "is_admin", "seller_rating_count", "seller_rating_sum", "created_at")
+    columns += ("email_verified_at",)
     return TableSource("users", columns, people.count, rows)
 
 
