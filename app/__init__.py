@@ -17,9 +17,11 @@ from app.routes import (
     catalog,
     main,
     messages,
+    passkeys,
     purchases,
     reviews,
     seller,
+    two_factor,
     users,
 )
 
@@ -31,6 +33,8 @@ BLUEPRINTS = (
     auth.bp,
     account.bp,
     account_security.bp,
+    two_factor.bp,
+    passkeys.bp,
     users.bp,
     catalog.bp,
     cart.bp,

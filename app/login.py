@@ -9,6 +9,7 @@ cookie stops working with it. The app keeps no state of its own.
 from flask import Flask, request, session
 from flask_login import LoginManager, UserMixin, login_user, logout_user, user_loaded_from_cookie
 
+from app import new_device
 from app.models import session as session_model
 
 login_manager = LoginManager()
@@ -51,12 +52,12 @@ def load_user(token: str) -> SignedInUser | None:
     return SignedInUser(row, token)
 
 
-def sign_in(user_id: int, remember: bool = False) -> SignedInUser:
-    """Start a new session for the user and put it in the cookies, with a fresh CSRF secret."""
-    token = session_model.create_session(
-        user_id, remember, request.headers.get("User-Agent", ""), request.remote_addr or ""
-    )
+def sign_in(user_id: int, remember: bool = False, alert_new_device: bool = False) -> SignedInUser:
+    """Start a new session in the cookies, with a fresh CSRF secret; alert_new_device: e-mail if the browser is new."""
+    user_agent = request.headers.get("User-Agent", "")
+    token = session_model.create_session(user_id, remember, user_agent, request.remote_addr or "")
     user = SignedInUser(session_model.get_session_user(token), token)
+    new_device.note_sign_in(user.row, user_agent, request.remote_addr or "", alert=alert_new_device)
     session.pop(CSRF_SESSION_KEY, None)
     login_user(user, remember=remember)
     return user

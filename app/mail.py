@@ -35,6 +35,7 @@ SUBJECTS = {
     "email_changed": "Your {site_name} e-mail address was changed",
     "password_reset": "Reset your {site_name} password",
     "password_changed": "Your {site_name} password was changed",
+    "new_sign_in": "New sign-in to your {site_name} account",
 }
 
 

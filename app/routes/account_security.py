@@ -1,10 +1,13 @@
-"""/account/security: where the user is signed in, and signing those sessions out."""
+"""/account/security: where the user is signed in, signing those sessions out, and the page that
+also holds two-factor sign-in (app/routes/two_factor.py) and passkeys (app/routes/passkeys.py)."""
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
 from app.forms import EmptyForm
+from app.forms_security import PasskeyNameForm, RecoveryCodesForm, TwoFactorDisableForm
 from app.login import sign_out
+from app.models import passkey, recovery_code, totp
 from app.models import session as session_model
 
 bp = Blueprint("account_security", __name__, url_prefix="/account/security")
@@ -16,12 +19,27 @@ def require_login():
     """Every page here belongs to the signed-in user."""
 
 
+def render_security_page(disable_form=None, recovery_form=None, status: int = 200):
+    """The security page, with a two-factor form the user just sent back with its errors."""
+    two_factor = totp.get_totp(current_user.id)
+    enabled = two_factor is not None and two_factor["enabled_at"] is not None
+    return render_template(
+        "account/security.html",
+        sessions=session_model.list_sessions(current_user.id),
+        current_session_id=current_user.session_id,
+        form=EmptyForm(),
+        two_factor_enabled_at=two_factor["enabled_at"] if enabled else None,
+        recovery_codes_left=recovery_code.count_unused(current_user.id) if enabled else 0,
+        disable_form=disable_form or TwoFactorDisableForm(),
+        recovery_form=recovery_form or RecoveryCodesForm(),
+        passkeys=passkey.list_passkeys(current_user.id),
+        passkey_form=PasskeyNameForm(),
+    ), status
+
+
 @bp.get("")
 def show():
-    sessions = session_model.list_sessions(current_user.id)
-    return render_template(
-        "account/security.html", sessions=sessions, current_session_id=current_user.session_id, form=EmptyForm()
-    )
+    return render_security_page()
 
 
 @bp.post("/sessions/<int:session_id>/sign-out")

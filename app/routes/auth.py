@@ -3,10 +3,11 @@
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, logout_user
 
+from app import two_factor
 from app.forms import LoginForm, RegisterForm
 from app.forms_account import CodeForm, ForgotPasswordForm, NewPasswordForm, ResendCodeForm
 from app.login import sign_in, sign_out
-from app.models import account_email, login_failure, password_reset
+from app.models import account_email, login_failure, password_reset, totp
 from app.models import user as user_model
 from app.models.rate_limit import wait_in_words as _wait
 from app.passwords import hash_password, verify_password
@@ -128,7 +129,9 @@ def login():
         return render_template("auth/login.html", form=form), 400
 
     login_failure.forget_failures(email, address)
-    sign_in(row["id"], remember=form.remember.data)
+    if totp.is_enabled(row["id"]):
+        return two_factor.redirect_to_second_step(row["id"], form.remember.data)
+    sign_in(row["id"], remember=form.remember.data, alert_new_device=True)
     flash(f"Welcome back, {row['full_name']}.", "success")
     return _after_sign_in()
 
