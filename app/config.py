@@ -58,6 +58,15 @@ def from_environment(instance_path: Path) -> dict:
         "REPORT_SNAPSHOT_SECONDS": int(os.environ.get("BAZAAR_REPORT_SNAPSHOT_SECONDS", "300")),
         # Trust X-Forwarded-For from this many proxies (0: use the socket's address).
         "PROXY_COUNT": int(os.environ.get("BAZAAR_PROXY_COUNT", "0")),
+        # Two-factor sign-in (app/two_factor.py): wrong codes before a pending sign-in is dropped
+        # (the password again), and wrong codes per account in a window, over all its sign-ins.
+        "TWO_FACTOR_ATTEMPTS_PER_SIGN_IN": 5,
+        "TWO_FACTOR_ACCOUNT_CEILING": 10,
+        "TWO_FACTOR_ACCOUNT_WINDOW_SECONDS": 60 * 60,
+        # Passkeys (app/routes/passkeys.py): the relying party id (the site's host name) and origin.
+        # Unset, both come from each request's host; set them when a proxy rewrites the host.
+        "WEBAUTHN_RP_ID": os.environ.get("WEBAUTHN_RP_ID", ""),
+        "WEBAUTHN_ORIGIN": os.environ.get("WEBAUTHN_ORIGIN", ""),
         # E-mail (app/mail.py). The worker delivers over SMTP_URL; the default is the local
         # catcher that ./setup.sh starts (python -m app.mailcatcher), which keeps it in instance/mail/.
         "SITE_NAME": os.environ.get("BAZAAR_SITE_NAME", "Bazaar"),

@@ -32,11 +32,11 @@ class Limits:
 
     @classmethod
     def from_config(cls, config) -> "Limits":
-        """The limits in the app's configuration, with the defaults below."""
+        """The limits set in the app's configuration (app/config.py)."""
         return cls(
-            attempts_per_sign_in=config.get("TWO_FACTOR_ATTEMPTS_PER_SIGN_IN", 5),
-            account_ceiling=config.get("TWO_FACTOR_ACCOUNT_CEILING", 10),
-            account_window_seconds=config.get("TWO_FACTOR_ACCOUNT_WINDOW_SECONDS", 60 * 60),
+            attempts_per_sign_in=config["TWO_FACTOR_ATTEMPTS_PER_SIGN_IN"],
+            account_ceiling=config["TWO_FACTOR_ACCOUNT_CEILING"],
+            account_window_seconds=config["TWO_FACTOR_ACCOUNT_WINDOW_SECONDS"],
         )
 
 

@@ -433,6 +433,47 @@ INVARIANTS: list[tuple[str, str]] = [
         WHERE attempts > 5
         """,
     ),
+    (
+        "two-factor: a code step is recorded exactly when it is on (the confirming code's step at least)",
+        """
+        SELECT count(*)
+        FROM user_totp
+        WHERE (enabled_at IS NULL) <> (last_used_step IS NULL)
+        """,
+    ),
+    (
+        "two-factor: recovery codes and pending sign-ins only for users who have it on",
+        """
+        SELECT count(*)
+        FROM (
+            SELECT user_id FROM recovery_codes
+            UNION ALL
+            SELECT user_id FROM pending_sign_ins
+        ) AS owned
+        WHERE NOT EXISTS (
+            SELECT
+            FROM user_totp AS t
+            WHERE t.user_id = owned.user_id
+              AND t.enabled_at IS NOT NULL
+        )
+        """,
+    ),
+    (
+        "two-factor: a pending sign-in is dropped at its 5th wrong code",
+        """
+        SELECT count(*)
+        FROM pending_sign_ins
+        WHERE attempts >= 5
+        """,
+    ),
+    (
+        "passkeys: every owner has a WebAuthn user handle",
+        """
+        SELECT count(*)
+        FROM passkeys AS p
+        WHERE NOT EXISTS (SELECT FROM passkey_user_handles AS h WHERE h.user_id = p.user_id)
+        """,
+    ),
 ]
 
 FOREIGN_KEYS = """

@@ -24,6 +24,16 @@ NOW = dt.date(2026, 11, 23)
 SEED = 7
 # Uploads, failed sign-ins and report snapshots are the app's to make.
 EMPTY_BY_DESIGN = {"images", "login_failures", "report_snapshots"}
+# Two-factor sign-in and passkeys are off for every generated user (README, "Demo logins").
+EMPTY_BY_DESIGN |= {
+    "user_totp",
+    "recovery_codes",
+    "pending_sign_ins",
+    "passkey_user_handles",
+    "passkeys",
+    "passkey_challenges",
+    "sign_in_devices",
+}
 
 
 @pytest.fixture(scope="module")
