@@ -11,7 +11,6 @@ from wtforms import (
     BooleanField,
     EmailField,
     HiddenField,
-    IntegerField,
     PasswordField,
     SelectField,
     StringField,
@@ -27,10 +26,11 @@ from wtforms.validators import (
     EqualTo,
     InputRequired,
     Length,
-    NumberRange,
     ValidationError,
 )
-from wtforms.widgets import HiddenInput
+
+from app.inputs import WholeNumberField, id_field, no_control_characters
+from app.inputs import strip as _strip
 
 # Digits (commas only as thousands separators, so "1,50" is refused, not read as 150),
 # then at most two decimals. ASCII digits only: \d would accept other scripts' digits.
@@ -60,6 +60,19 @@ class MoneyField(StringField):
         return getattr(self, "raw", None) or ("" if self.data is None else f"{self.data:.2f}")
 
 
+class ShownTotalField(HiddenField):
+    """The total the page showed, sent back hidden: a Decimal, or None when missing or unreadable
+    (then nothing is compared; NaN and exponents never reach the comparison)."""
+
+    def process_formdata(self, valuelist):
+        self.data = None
+        if valuelist and (match := _SHOWN_TOTAL.match(valuelist[0].strip())):
+            self.data = Decimal(match.group(0))
+
+
+_SHOWN_TOTAL = re.compile(r"^[0-9]{1,15}(\.[0-9]{1,2})?$")
+
+
 def amount_between(low: Decimal, high: Decimal):
     """A validator that keeps a MoneyField within [low, high], saying so in dollars."""
 
@@ -68,16 +81,6 @@ def amount_between(low: Decimal, high: Decimal):
             raise ValidationError(f"Enter an amount from ${low:,.2f} to ${high:,.2f}.")
 
     return check
-
-
-def no_control_characters(form, field):
-    """Refuse control characters (tabs and newlines excepted) in free text."""
-    if field.data and any(ord(char) < 32 and char not in "\t\r\n" for char in field.data):
-        raise ValidationError("Remove the invisible control characters from this field.")
-
-
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
 
 
 # Unbound fields, shared by the forms that ask for the same thing.
@@ -174,34 +177,40 @@ class EmptyForm(FlaskForm):
     submit = SubmitField("Submit")
 
 
+def cart_quantity_field(missing: str, **kwargs) -> WholeNumberField:
+    """How many of an offer a cart line holds: 1 to 999 (the schema's limit)."""
+    return WholeNumberField(
+        "Quantity",
+        minimum=1,
+        maximum=999,
+        message="Choose from 1 to 999.",
+        validators=[InputRequired(missing)],
+        **kwargs,
+    )
+
+
 class AddToCartForm(FlaskForm):
     """Posted by each seller row of a product page."""
 
-    product_id = IntegerField(widget=HiddenInput(), validators=[InputRequired(), NumberRange(1, 2**62)])
-    seller_id = IntegerField(widget=HiddenInput(), validators=[InputRequired(), NumberRange(1, 2**62)])
-    quantity = IntegerField(
-        "Quantity",
-        default=1,
-        validators=[InputRequired("Enter how many you want."), NumberRange(1, 999, "Choose from 1 to 999.")],
-    )
+    product_id = id_field()
+    seller_id = id_field()
+    quantity = cart_quantity_field("Enter how many you want.", default=1)
 
 
 class CartLineForm(FlaskForm):
     """Identifies one cart line for remove, save for later and move to cart."""
 
-    product_id = IntegerField(widget=HiddenInput(), validators=[InputRequired(), NumberRange(1, 2**62)])
-    seller_id = IntegerField(widget=HiddenInput(), validators=[InputRequired(), NumberRange(1, 2**62)])
+    product_id = id_field()
+    seller_id = id_field()
 
 
 class CartQuantityForm(CartLineForm):
-    quantity = IntegerField(
-        "Quantity", validators=[InputRequired("Enter a quantity."), NumberRange(1, 999, "Choose from 1 to 999.")]
-    )
+    quantity = cart_quantity_field("Enter a quantity.")
 
 
 class CheckoutForm(FlaskForm):
     token = HiddenField(validators=[InputRequired(), UUID("This checkout form is not valid. Reload your cart.")])
-    expected_total = HiddenField()
+    expected_total = ShownTotalField()
     submit = SubmitField("Place order")
 
 

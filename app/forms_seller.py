@@ -4,32 +4,29 @@ from decimal import Decimal
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import Field, IntegerField, SelectField, StringField, SubmitField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms import Field, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import HiddenInput
 
-from app.forms import MoneyField, amount_between, no_control_characters
+from app.forms import MoneyField, amount_between
+from app.inputs import MAX_ID, STALE_FORM, WholeNumberField, id_field, no_control_characters, whole_number
+from app.inputs import strip as _strip
 
 MAX_PRICE = Decimal("1000000.00")
 MAX_QUANTITY = 1_000_000
-MAX_ID = 2**62
-
-
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
 
 
 def price_field(label: str = "Price", **kwargs) -> MoneyField:
     return MoneyField(label, validators=[amount_between(Decimal("0.01"), MAX_PRICE)], **kwargs)
 
 
-def quantity_field(label: str = "Quantity in stock", **kwargs) -> IntegerField:
-    return IntegerField(
+def quantity_field(label: str = "Quantity in stock", **kwargs) -> WholeNumberField:
+    return WholeNumberField(
         label,
-        validators=[
-            InputRequired("Enter how many you have in stock."),
-            NumberRange(0, MAX_QUANTITY, "Enter a whole number from 0 to 1,000,000."),
-        ],
+        minimum=0,
+        maximum=MAX_QUANTITY,
+        message="Enter a whole number from 0 to 1,000,000.",
+        validators=[InputRequired("Enter how many you have in stock.")],
         **kwargs,
     )
 
@@ -37,7 +34,7 @@ def quantity_field(label: str = "Quantity in stock", **kwargs) -> IntegerField:
 class OfferForm(FlaskForm):
     """Offer an existing product: the product, a price and a quantity."""
 
-    product_id = IntegerField(widget=HiddenInput(), validators=[InputRequired(), NumberRange(1, MAX_ID)])
+    product_id = id_field()
     price = price_field()
     quantity = quantity_field()
     submit = SubmitField("Start selling")
@@ -49,7 +46,13 @@ class OfferEditForm(FlaskForm):
 
     price = price_field()
     quantity = quantity_field("Stock")
-    expected_quantity = IntegerField(widget=HiddenInput(), validators=[InputRequired(), NumberRange(0, MAX_QUANTITY)])
+    expected_quantity = WholeNumberField(
+        widget=HiddenInput(),
+        minimum=0,
+        maximum=MAX_QUANTITY,
+        message=STALE_FORM,
+        validators=[InputRequired(STALE_FORM)],
+    )
     submit = SubmitField("Save")
 
 
@@ -80,12 +83,12 @@ class NewProductForm(ProductForm):
 
 
 class ThresholdForm(FlaskForm):
-    low_stock_threshold = IntegerField(
+    low_stock_threshold = WholeNumberField(
         "Low-stock threshold",
-        validators=[
-            InputRequired("Enter a number."),
-            NumberRange(0, 100_000, "Enter a whole number from 0 to 100,000."),
-        ],
+        minimum=0,
+        maximum=100_000,
+        message="Enter a whole number from 0 to 100,000.",
+        validators=[InputRequired("Enter a number.")],
     )
     submit = SubmitField("Save threshold")
 
@@ -96,9 +99,10 @@ class IdListField(Field):
     def process_formdata(self, valuelist):
         self.data = []
         for raw in valuelist:
-            if not (raw.isascii() and raw.isdigit() and 0 < len(raw) < 19):
+            number = whole_number(raw, 1, MAX_ID)
+            if number is None:
                 raise ValueError("That selection is not valid. Reload the page and try again.")
-            self.data.append(int(raw))
+            self.data.append(number)
 
     def _value(self):
         return ""
@@ -110,7 +114,7 @@ class FulfilForm(FlaskForm):
     MAX_LINES = 100
 
     order_ids = IdListField()
-    only = IntegerField(validators=[Optional(), NumberRange(1, MAX_ID)])
+    only = WholeNumberField(minimum=1, maximum=MAX_ID, message=STALE_FORM, validators=[Optional()])
     submit = SubmitField("Mark selected fulfilled")
 
     def selected_ids(self) -> list[int]:

@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from datetime import date
 
 from wtforms import IntegerField, ValidationError
+from wtforms.validators import InputRequired
+from wtforms.widgets import HiddenInput
 
 # C0 controls and DEL except tab, line feed and carriage return (NUL among them).
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -107,3 +109,18 @@ class WholeNumberField(IntegerField):
             self.data = whole_number(valuelist[0], self.minimum, self.maximum)
             if self.data is None:
                 raise ValueError(self.message)
+
+
+STALE_FORM = "This form is out of date. Reload the page and try again."
+
+
+def id_field(**kwargs) -> WholeNumberField:
+    """A hidden row id that the page itself wrote: anything else means a stale or edited page."""
+    return WholeNumberField(
+        widget=HiddenInput(),
+        minimum=1,
+        maximum=MAX_ID,
+        message=STALE_FORM,
+        validators=[InputRequired(STALE_FORM)],
+        **kwargs,
+    )

@@ -1,5 +1,7 @@
 """The cart: adding, changing, saving for later, guests, and merging at sign-in."""
 
+import re
+
 import pytest
 
 from tests import factories
@@ -60,9 +62,12 @@ def test_adding_more_than_the_stock_is_capped_and_says_so(app, client, actions, 
         ("0", "Choose from 1 to 999."),
         ("-1", "Choose from 1 to 999."),
         ("1000", "Choose from 1 to 999."),
-        ("abc", "Not a valid integer value."),
+        ("abc", "Choose from 1 to 999."),
         ("", "Enter how many you want."),
-        ("1; DROP TABLE offers", "Not a valid integer value."),
+        ("1; DROP TABLE offers", "Choose from 1 to 999."),
+        ("9" * 400, "Choose from 1 to 999."),
+        ("1e2", "Choose from 1 to 999."),
+        ("١٢", "Choose from 1 to 999."),
     ],
 )
 def test_bad_quantities_are_refused(app, actions, shop, quantity, message):
@@ -110,6 +115,46 @@ def test_update_remove_save_for_later_and_move_back(app, client, actions, shop):
     assert actions.post("/cart/remove", ids).status_code == 302
     assert cart_line(app, buyer["id"], shop["lamp"]["id"]) is None
     assert actions.post("/cart/remove", ids).status_code == 404
+
+
+@pytest.mark.parametrize("signed_in", [True, False])
+def test_asking_for_more_than_the_stock_says_at_once_how_many_there_are(app, client, actions, shop, signed_in):
+    buyer = actions.signed_in_user() if signed_in else None
+    ids = {"product_id": shop["mug"]["id"], "seller_id": shop["seller"]["id"]}
+    add(actions, shop["mug"], shop["seller"], 1)
+    response = actions.post("/cart/update", ids | {"quantity": "999"}, follow_redirects=True)
+    assert response.status_code == 200
+    assert "Only 2 available: your cart now has 2 of Coffee Mug." in response.get_data(as_text=True)
+    if buyer:
+        assert cart_line(app, buyer["id"], shop["mug"]["id"])["quantity"] == 2
+    else:
+        assert "$17.00" in response.get_data(as_text=True)
+    page = actions.post("/cart/update", ids | {"quantity": "1"}, follow_redirects=True).get_data(as_text=True)
+    assert "Quantity updated." in page and "Only 2 available" not in page
+
+
+def test_a_sold_out_or_withdrawn_line_cannot_be_changed(app, actions, shop):
+    buyer = actions.signed_in_user()
+    ids = {"product_id": shop["mug"]["id"], "seller_id": shop["seller"]["id"]}
+    add(actions, shop["mug"], shop["seller"], 1)
+    query_one(app, "UPDATE offers SET quantity = 0 WHERE product_id = :p RETURNING 1", p=shop["mug"]["id"])
+    response = actions.post("/cart/update", ids | {"quantity": "2"})
+    assert response.status_code == 409
+    assert "Coffee Mug is out of stock from this seller." in response.get_data(as_text=True)
+    query_one(app, "UPDATE offers SET is_active = false WHERE product_id = :p RETURNING 1", p=shop["mug"]["id"])
+    response = actions.post("/cart/update", ids | {"quantity": "2"})
+    assert response.status_code == 409
+    assert "no longer available" in response.get_data(as_text=True)
+    assert cart_line(app, buyer["id"], shop["mug"]["id"])["quantity"] == 1
+
+
+@pytest.mark.parametrize("shown", ["sNaN", "NaN", "Infinity", "1e999999", "-1", "9" * 400, "8.5x", ""])
+def test_a_shown_total_that_is_not_an_amount_is_not_compared(app, client, actions, shop, shown):
+    actions.signed_in_user(balance="100")
+    add(actions, shop["mug"], shop["seller"], 1)
+    token = re.search(r'name="token" type="hidden" value="([^"]+)"', client.get("/cart").get_data(as_text=True))
+    response = actions.post("/cart/checkout", {"token": token.group(1), "expected_total": shown})
+    assert response.status_code == 302
 
 
 def test_nobody_can_change_another_users_cart(app, actions, shop):

@@ -286,7 +286,8 @@ def test_a_price_only_edit_keeps_stock_sold_meanwhile(app, actions, store):
         ("", "5", "at most two decimals"),
         ("5", "-1", "Enter a whole number from 0 to 1,000,000."),
         ("5", "1000001", "Enter a whole number from 0 to 1,000,000."),
-        ("5", "2.5", "Not a valid integer value."),
+        ("5", "2.5", "Enter a whole number from 0 to 1,000,000."),
+        ("5", "9" * 400, "Enter a whole number from 0 to 1,000,000."),
         ("5", "", "Enter how many you have in stock."),
     ],
 )

@@ -41,6 +41,16 @@ def check_can_add(offer, buyer_id: int | None, quantity: int, already: int) -> i
     return min(already + quantity, offer["stock"], MAX_LINE_QUANTITY)
 
 
+def check_can_set(offer, quantity: int) -> int:
+    """The quantity a cart line may be changed to: `quantity`, or all the stock when less is left
+    (the cart says so at once rather than at checkout); raise CartError when none can be had."""
+    if offer is None or not offer["is_active"]:
+        raise CartError("That offer is no longer available. Remove it or save it for later.")
+    if offer["stock"] == 0:
+        raise CartError(f"{offer['product_name']} is out of stock from this seller.")
+    return min(quantity, offer["stock"], MAX_LINE_QUANTITY)
+
+
 def get_line_quantity(user_id: int, seller_id: int, product_id: int) -> int:
     """How many of this offer the user's cart already holds (0 if none)."""
     quantity = db.value(

@@ -1,6 +1,6 @@
 """The cart: add, change, save for later, and place the order."""
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
@@ -105,14 +105,28 @@ def update():
         flash(_form_problem(form), "danger")
         return _render_cart(400)
     seller_id, product_id, quantity = form.seller_id.data, form.product_id.data, form.quantity.data
-    if current_user.is_authenticated:
-        if not cart.update_quantity(current_user.id, seller_id, product_id, quantity):
-            abort(404, "That line is not in your cart.")
+    signed_in = current_user.is_authenticated
+    in_cart = (
+        cart.get_line_quantity(current_user.id, seller_id, product_id)
+        if signed_in
+        else guest_cart.quantity_of(seller_id, product_id)
+    )
+    if not in_cart:
+        abort(404, "That line is not in your cart.")
+    offer = cart.get_offer_for_cart(seller_id, product_id)
+    try:
+        allowed = cart.check_can_set(offer, quantity)
+    except cart.CartError as error:
+        flash(str(error), "danger")
+        return _render_cart(409)
+    if signed_in:
+        cart.update_quantity(current_user.id, seller_id, product_id, allowed)
     else:
-        if not guest_cart.quantity_of(seller_id, product_id):
-            abort(404, "That line is not in your cart.")
-        guest_cart.set_line(seller_id, product_id, quantity)
-    flash("Quantity updated.", "success")
+        guest_cart.set_line(seller_id, product_id, allowed)
+    if allowed < quantity:
+        flash(f"Only {offer['stock']} available: your cart now has {allowed} of {offer['product_name']}.", "warning")
+    else:
+        flash("Quantity updated.", "success")
     return redirect(url_for("cart.show"))
 
 
@@ -159,11 +173,7 @@ def place_order():
         flash(Markup("Confirm your e-mail address before you place an order. {}.").format(link), "warning")
         return _render_cart(403)
     try:
-        expected_total = Decimal(form.expected_total.data) if form.expected_total.data else None
-    except InvalidOperation:
-        expected_total = None
-    try:
-        placed = checkout.place_order(current_user.id, form.token.data, expected_total)
+        placed = checkout.place_order(current_user.id, form.token.data, form.expected_total.data)
     except checkout.CheckoutFailed as failure:
         for problem in failure.problems:
             flash(problem, "danger")
