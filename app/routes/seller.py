@@ -235,7 +235,7 @@ def _uploaded_image(form) -> images.ProcessedImage | None:
     if upload is None or not getattr(upload, "filename", ""):
         return None
     try:
-        return images.process_upload(upload.stream)
+        return images.process_upload_for(current_user.id, upload.stream)
     except images.ImageRejected as rejected:
         form.image.errors.append(str(rejected))
         return None
