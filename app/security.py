@@ -22,14 +22,17 @@ CONTENT_SECURITY_POLICY = "; ".join(
 )
 
 
+# Pages, the JSON API and CSV downloads may show private data: no cache may keep them.
+PRIVATE_TYPES = ("text/html", "application/json", "text/csv")
+
+
 def add_security_headers(response: Response) -> Response:
     response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
     response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
-    if response.mimetype == "text/html":
-        # Pages may show private data: never cache them in shared caches.
+    if response.mimetype in PRIVATE_TYPES:
         response.headers.setdefault("Cache-Control", "private, no-store")
     return response
 
