@@ -6,6 +6,7 @@ from wtforms import EmailField, PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Regexp
 
 from app.forms import PasswordChangeForm, email_field
+from app.inputs import strip
 from app.models.rate_limit import wait_in_words
 
 
@@ -78,7 +79,7 @@ class NewPasswordForm(FlaskForm):
 class ChangeEmailForm(FlaskForm):
     email = EmailField(
         "New e-mail",
-        filters=[lambda value: value.strip() if isinstance(value, str) else value],
+        filters=[strip],
         validators=[
             DataRequired("Enter the new e-mail address."),
             Length(max=254),
