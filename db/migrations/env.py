@@ -6,13 +6,15 @@ apply the migrations one after the other instead of racing.
 """
 
 import os
+import time
 
 from alembic import context
 from sqlalchemy import create_engine, make_url, pool, text
 
 from db import manage
 
-MIGRATION_LOCK = 7_201_100  # any constant: pg_advisory_lock(MIGRATION_LOCK) serialises migrators
+MIGRATION_LOCK = 7_201_100  # any constant: the advisory lock on it serialises migrators
+LOCK_POLL_SECONDS = 0.1
 
 
 def database_url() -> str:
@@ -48,10 +50,21 @@ def adopt_legacy_database(connection) -> bool:
     return True
 
 
+def take_migration_lock(connection) -> None:
+    """Wait for the migration lock by trying again and again, holding no snapshot in between.
+
+    A server blocked inside pg_advisory_lock() keeps its statement's snapshot, and CREATE INDEX
+    CONCURRENTLY in the migrating server waits for every older snapshot to go: a deadlock.
+    """
+    while not connection.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": MIGRATION_LOCK}).scalar():
+        connection.rollback()
+        time.sleep(LOCK_POLL_SECONDS)
+
+
 def run_migrations_online() -> None:
     engine = create_engine(database_url(), poolclass=pool.NullPool)
     with engine.connect() as connection:
-        connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK})
+        take_migration_lock(connection)
         connection.commit()  # the session lock stays; Alembic starts its transactions afresh
         try:
             context.configure(
