@@ -11,6 +11,8 @@ writes a mail_outbox row and a `mail.send` job that commit (or not) with the cha
 
 import smtplib
 import ssl
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from email.message import EmailMessage
@@ -18,13 +20,14 @@ from email.utils import format_datetime, formataddr, make_msgid, parseaddr
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from flask import current_app, render_template, url_for
+from flask import current_app, has_request_context, render_template, url_for
 from sqlalchemy import Connection
 
 from app import db, jobs
 
 SMTP_TIMEOUT_SECONDS = 30
 SENT_MAIL_KEPT = "30 days"
+LOCAL_URL = "http://127.0.0.1:5000"  # where ./setup.sh serves, for links made by jobs when PUBLIC_URL is unset
 
 # Subjects by template (app/templates/email/<template>.txt and .html).
 SUBJECTS = {
@@ -42,20 +45,32 @@ SUBJECTS = {
 def send(conn: Connection, template: str, recipient: str, **context: Any) -> int:
     """Render e-mail `template` for `recipient` and queue it in the caller's transaction; return its outbox id."""
     site_name = current_app.config["SITE_NAME"]
-    context |= {"site_name": site_name, "recipient": recipient, "site_url": absolute_url("main.index")}
     subject = SUBJECTS[template].format(site_name=site_name)
-    text_body = render_template(f"email/{template}.txt", subject=subject, **context)
-    html_body = render_template(f"email/{template}.html", subject=subject, **context)
+    with _request_context():
+        context |= {"site_name": site_name, "recipient": recipient, "site_url": absolute_url("main.index")}
+        text_body = render_template(f"email/{template}.txt", subject=subject, **context)
+        html_body = render_template(f"email/{template}.html", subject=subject, **context)
     outbox_id = insert_message(conn, template, recipient, subject, text_body, html_body)
     jobs.enqueue(conn, "mail.send", {"outbox_id": outbox_id})
     return outbox_id
 
 
+@contextmanager
+def _request_context() -> Iterator[None]:
+    """The request's context, or, when a job sends mail, one at PUBLIC_URL (templates and links need one)."""
+    if has_request_context():
+        yield
+        return
+    with current_app.test_request_context(base_url=current_app.config.get("PUBLIC_URL") or LOCAL_URL):
+        yield
+
+
 def absolute_url(endpoint: str, **values: Any) -> str:
     """A link for an e-mail: under PUBLIC_URL when set, never from a Host header a client chose."""
-    if public_url := current_app.config.get("PUBLIC_URL"):
-        return public_url.rstrip("/") + url_for(endpoint, **values)
-    return url_for(endpoint, _external=True, **values)
+    with _request_context():
+        if public_url := current_app.config.get("PUBLIC_URL"):
+            return public_url.rstrip("/") + url_for(endpoint, **values)
+        return url_for(endpoint, _external=True, **values)
 
 
 def _sender_domain() -> str:

@@ -177,3 +177,13 @@ def test_every_template_renders_both_parts_escaped(app):
             assert "Bazaar" in row["html_body"] and "Bazaar" in row["text_body"]
             assert "<script>" not in row["html_body"] and "<b>new</b>" not in row["html_body"]
             assert "<img" not in row["html_body"]
+
+
+def test_a_job_can_send_mail_with_links_from_the_public_url(app, monkeypatch, mailbox):
+    monkeypatch.setitem(app.config, "PUBLIC_URL", "https://shop.example.com")
+    with app.app_context(), db.transaction() as conn:  # no request, as in a job's handler
+        mail.send(
+            conn, "password_changed", "job@example.com", name="Job", link=mail.absolute_url("auth.forgot_password")
+        )
+    text = mailbox.last("job@example.com").get_body(("plain",)).get_content()
+    assert "https://shop.example.com/forgot-password" in text and "by Bazaar (https://shop.example.com/)" in text
