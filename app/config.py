@@ -58,7 +58,7 @@ def from_environment(instance_path: Path) -> dict:
         "REPORT_SNAPSHOT_SECONDS": int(os.environ.get("BAZAAR_REPORT_SNAPSHOT_SECONDS", "300")),
         # Trust X-Forwarded-For from this many proxies (0: use the socket's address).
         "PROXY_COUNT": int(os.environ.get("BAZAAR_PROXY_COUNT", "0")),
-        # Two-factor sign-in (app/two_factor.py): wrong codes before a pending sign-in is dropped
+        # Two-factor sign-in (app/second_factor.py): wrong codes before a pending sign-in is dropped
         # (the password again), and wrong codes per account in a window, over all its sign-ins.
         "TWO_FACTOR_ATTEMPTS_PER_SIGN_IN": 5,
         "TWO_FACTOR_ACCOUNT_CEILING": 10,

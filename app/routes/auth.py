@@ -3,7 +3,7 @@
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, logout_user
 
-from app import two_factor
+from app import second_factor
 from app.forms import LoginForm, RegisterForm
 from app.forms_account import CodeForm, ForgotPasswordForm, NewPasswordForm, ResendCodeForm
 from app.login import sign_in, sign_out
@@ -130,7 +130,7 @@ def login():
 
     login_failure.forget_failures(email, address)
     if totp.is_enabled(row["id"]):
-        return two_factor.redirect_to_second_step(row["id"], form.remember.data)
+        return second_factor.redirect_to_second_step(row["id"], form.remember.data)
     sign_in(row["id"], remember=form.remember.data, alert_new_device=True)
     flash(f"Welcome back, {row['full_name']}.", "success")
     return _after_sign_in()

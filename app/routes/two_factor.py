@@ -4,7 +4,7 @@ import segno
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required
 
-from app import two_factor
+from app import second_factor
 from app.forms_security import RecoveryCodesForm, TwoFactorCodeForm, TwoFactorConfirmForm, TwoFactorDisableForm
 from app.login import TOKEN_LENGTH, sign_in
 from app.models import login_failure, pending_sign_in, totp
@@ -12,7 +12,7 @@ from app.models.rate_limit import wait_in_words
 from app.passwords import verify_password
 from app.routes.account_security import render_security_page
 from app.routes.auth import THROTTLE_MESSAGES
-from app.two_factor import PENDING_KEY, Result
+from app.second_factor import PENDING_KEY, Result
 from app.urls import safe_next
 
 bp = Blueprint("two_factor", __name__)
@@ -50,8 +50,8 @@ def sign_in_step():
     if not form.validate_on_submit():
         return render_template("auth/two_factor.html", form=form), 400 if form.errors else 200
 
-    limits = two_factor.Limits.from_config(current_app.config)
-    outcome = two_factor.check_code(pending["id"], pending["user_id"], form.code.data, limits)
+    limits = second_factor.Limits.from_config(current_app.config)
+    outcome = second_factor.check_code(pending["id"], pending["user_id"], form.code.data, limits)
     if outcome.result is Result.SIGNED_IN:
         session.pop(PENDING_KEY, None)
         user = sign_in(outcome.user_id, remember=outcome.remember, alert_new_device=True)
@@ -119,7 +119,7 @@ def confirm_setup():
     if row is None or row["enabled_at"] is not None:
         flash("Start again: that setup is no longer open.", "info")
         return redirect(url_for("account_security.show"))
-    codes = two_factor.confirm_setup(current_user.id, form.code.data)
+    codes = second_factor.confirm_setup(current_user.id, form.code.data)
     if codes is None:
         form.code.errors.append("That code is not right. Enter the 6 digits the app shows now.")
         return _render_setup(form, 400)
@@ -157,7 +157,7 @@ def _refuse_unless_password(form, form_key: str):
 def disable():
     if refused := _refuse_unless_password(TwoFactorDisableForm(), "disable_form"):
         return refused
-    two_factor.disable(current_user.id)
+    second_factor.disable(current_user.id)
     flash("Two-factor sign-in is off. Signing in asks only for your password.", "success")
     return redirect(url_for("account_security.show"))
 
@@ -167,7 +167,7 @@ def disable():
 def replace_recovery_codes():
     if refused := _refuse_unless_password(RecoveryCodesForm(), "recovery_form"):
         return refused
-    codes = two_factor.replace_recovery_codes(current_user.id)
+    codes = second_factor.replace_recovery_codes(current_user.id)
     if codes is None:
         flash("Turn two-factor sign-in on first.", "info")
         return redirect(url_for("account_security.show"))
