@@ -45,6 +45,7 @@ class Worker:
         self.database_url = database_url
         self.poll_seconds = poll_seconds
         self.stopping = False
+        self.listener = None
         self.wakeup_read, wakeup_write = os.pipe()
         os.set_blocking(wakeup_write, False)
         # A signal writes a byte here, which ends the wait at once.
@@ -57,24 +58,36 @@ class Worker:
         self.stopping = True
 
     def listen(self):
-        """A connection that receives the queue's NOTIFYs."""
-        connection = psycopg2.connect(self.database_url)
-        connection.autocommit = True
-        with connection.cursor() as cursor:
-            cursor.execute(f"LISTEN {jobs.NOTIFY_CHANNEL}")
+        """A connection that receives the queue's NOTIFYs, or None while the database is unreachable."""
+        try:
+            connection = psycopg2.connect(self.database_url)
+            connection.autocommit = True
+            with connection.cursor() as cursor:
+                cursor.execute(f"LISTEN {jobs.NOTIFY_CHANNEL}")
+        except psycopg2.OperationalError as error:
+            _log.warning("cannot LISTEN for new jobs (%s); polling meanwhile", str(error).strip())
+            return None
         return connection
 
-    def wait(self, listener) -> None:
+    def wait(self) -> None:
         """Sleep until a job is enqueued, a signal arrives or the poll interval passes."""
-        readable, _, _ = select.select([listener, self.wakeup_read], [], [], self.poll_seconds)
-        if listener in readable:
-            listener.poll()
-            listener.notifies.clear()
+        if self.listener is None:
+            self.listener = self.listen()
+        waiting_on = [self.wakeup_read] + ([self.listener] if self.listener else [])
+        readable, _, _ = select.select(waiting_on, [], [], self.poll_seconds)
         if self.wakeup_read in readable:
             os.read(self.wakeup_read, 512)
+        if self.listener is not None and self.listener in readable:
+            try:
+                self.listener.poll()
+                self.listener.notifies.clear()
+            except psycopg2.OperationalError:
+                # The database restarted or the connection dropped: listen again on the next wait.
+                self.listener.close()
+                self.listener = None
 
     def run(self) -> None:
-        listener = self.listen()
+        self.listener = self.listen()
         try:
             while not self.stopping:
                 try:
@@ -84,9 +97,10 @@ class Worker:
                 except Exception:  # noqa: BLE001 - a lost database connection must not end the worker
                     _log.exception("the worker's loop failed; trying again after a pause")
                 if not self.stopping:
-                    self.wait(listener)
+                    self.wait()
         finally:
-            listener.close()
+            if self.listener is not None:
+                self.listener.close()
 
 
 def main(argv: list[str] | None = None) -> int:
