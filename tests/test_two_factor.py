@@ -496,3 +496,15 @@ def test_with_two_factor_on_the_alert_waits_for_the_right_code(client, actions, 
     assert len(mailbox.messages(user["email"])) == before  # nothing until the code is right
     code_step(actions, clock.code())
     assert "Safari on iPhone" in mailcatcher.text_of(mailbox.last(user["email"]))
+
+
+def test_passkey_challenges_are_limited_per_network_address(client, monkeypatch):
+    monkeypatch.setattr(
+        passkey_challenge, "PER_ADDRESS", passkey_challenge.rate_limit.Limit("passkey_challenge", 3, 300)
+    )
+    client.get("/login")
+    statuses = [json_post(client, "/login/passkey/options", {}).status_code for _ in range(4)]
+    assert statuses == [200, 200, 200, 429]
+    refused = json_post(client, "/login/passkey/options", {})
+    assert "Too many passkey requests" in refused.get_json()["error"]
+    assert int(refused.headers["Retry-After"]) > 0

@@ -7,18 +7,26 @@ sha256. Verifying deletes the row, so a replayed response finds nothing.
 import hashlib
 
 from app import db
+from app.models import rate_limit
 
 LIFETIME = "5 minutes"
 SWEEP_BATCH = 100  # each new challenge removes at most this many expired ones
+# Challenges one network address may ask for: plenty for people, a ceiling for a script filling the table.
+PER_ADDRESS = rate_limit.Limit("passkey_challenge", limit=60, window_seconds=5 * 60)
 
 
 def hash_challenge(challenge: bytes) -> bytes:
     return hashlib.sha256(challenge).digest()
 
 
-def create_challenge(purpose: str, challenge: bytes, user_id: int | None = None, passkey_name: str | None = None):
-    """Store a challenge for registering a passkey (with its user and name) or signing in with one."""
+def create_challenge(
+    purpose: str, challenge: bytes, address: str, user_id: int | None = None, passkey_name: str | None = None
+) -> int | None:
+    """Store a challenge for registering a passkey (with its user and name) or signing in with one;
+    if the address asked for too many lately, store nothing and return the seconds to wait."""
     with db.transaction() as conn:
+        if wait := rate_limit.hit(conn, PER_ADDRESS, address):
+            return wait
         # Expired challenges are swept a batch at a time by whoever makes a new one.
         db.execute(
             conn,
@@ -47,6 +55,7 @@ def create_challenge(purpose: str, challenge: bytes, user_id: int | None = None,
             passkey_name=passkey_name,
             lifetime=LIFETIME,
         )
+    return None
 
 
 def take_challenge(purpose: str, challenge: bytes, user_id: int | None = None):

@@ -32,6 +32,7 @@ from app.forms import EmptyForm
 from app.forms_security import PasskeyNameForm
 from app.login import sign_in
 from app.models import passkey, passkey_challenge
+from app.models.rate_limit import wait_in_words
 from app.urls import safe_next
 
 bp = Blueprint("passkeys", __name__)
@@ -52,8 +53,11 @@ def relying_party() -> tuple[str, str]:
     return rp_id, origin
 
 
-def _error(message: str, status: int = 400):
-    return jsonify(error=message), status
+def _error(message: str, status: int = 400, headers: dict | None = None):
+    response = jsonify(error=message)
+    response.status_code = status
+    response.headers.update(headers or {})
+    return response
 
 
 def _refusal_for_host(rp_id: str):
@@ -69,15 +73,16 @@ def _json_body() -> dict:
     """The request's JSON object, or 400."""
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
-        response = jsonify(error="Send a JSON object.")
-        response.status_code = 400
-        abort(response)
+        abort(_error("Send a JSON object."))
     return body
 
 
 def _new_challenge(purpose: str, **row) -> bytes:
+    """A fresh challenge, stored for this browser; or a 429 if its address asked for too many."""
     challenge = secrets.token_bytes(32)
-    passkey_challenge.create_challenge(purpose, challenge, **row)
+    if wait := passkey_challenge.create_challenge(purpose, challenge, request.remote_addr or "unknown", **row):
+        message = f"Too many passkey requests from your network address. Try again in {wait_in_words(wait)}."
+        abort(_error(message, 429, {"Retry-After": str(wait)}))
     session[CHALLENGE_KEYS[purpose]] = bytes_to_base64url(challenge)
     return challenge
 
