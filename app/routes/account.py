@@ -1,6 +1,6 @@
 """The signed-in user's private pages: profile, password and balance."""
 
-from flask import Blueprint, flash, redirect, render_template, session, url_for
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required
 
 from app.forms import PasswordChangeForm, ProfileForm, TimeZoneForm, TopUpForm, WithdrawForm
@@ -12,6 +12,7 @@ from app.models.rate_limit import wait_in_words
 from app.pagination import Page, requested_page
 from app.passwords import hash_password, verify_password
 from app.templating import money
+from app.urls import safe_next
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 
@@ -76,6 +77,8 @@ def update_time_zone():
 
 
 def _render_balance(top_up_form=None, withdraw_form=None, status=200):
+    # Where a top-up returns to: the cart sends its "not enough balance" readers here with ?next=.
+    back = safe_next(request.values.get("next"))
     page_number = requested_page()
     total = balance.count_ledger_entries(current_user.id)
     entries = balance.list_ledger_entries(current_user.id, LEDGER_PAGE_SIZE, (page_number - 1) * LEDGER_PAGE_SIZE)
@@ -86,6 +89,7 @@ def _render_balance(top_up_form=None, withdraw_form=None, status=200):
         # The form not submitted starts empty: it must not show the other form's rejected amount.
         top_up_form=top_up_form or TopUpForm(formdata=None),
         withdraw_form=withdraw_form or WithdrawForm(formdata=None),
+        back=back,
     ), status
 
 
@@ -105,7 +109,7 @@ def top_up():
         else:
             done = "This top-up was already made" if applied.repeated else f"Added {money(form.amount.data)}"
             flash(f"{done}. Your balance is {money(applied.balance)}.", "success")
-            return redirect(url_for("account.balance_page"))
+            return redirect(safe_next(request.form.get("next")) or url_for("account.balance_page"))
     return _render_balance(top_up_form=form, status=400)
 
 

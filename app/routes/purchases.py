@@ -51,7 +51,20 @@ def show(purchase_id: int):
 
 def _render_purchase(row, status: int = 200):
     lines = purchase.list_lines(row["id"], current_user.id)
-    return render_template("purchases/show.html", purchase=row, lines=lines, cancel_form=EmptyForm()), status
+    return render_template("purchases/show.html", purchase=row, lines=lines), status
+
+
+@bp.get("/<int:purchase_id>/lines/<int:order_id>/cancel")
+def confirm_cancel_line(purchase_id: int, order_id: int):
+    """Say what cancelling the line gives back before doing it; the page's button POSTs below."""
+    row = get_purchase_or_404(purchase_id)
+    line = next((line for line in purchase.list_lines(row["id"], current_user.id) if line["id"] == order_id), None)
+    if line is None:
+        abort(404)
+    if line["cancelled_at"] or line["fulfilled_at"]:
+        flash(f"This line is already {'cancelled' if line['cancelled_at'] else 'fulfilled'}.", "info")
+        return redirect(url_for("purchases.show", purchase_id=purchase_id))
+    return render_template("purchases/cancel_line.html", purchase=row, line=line, cancel_form=EmptyForm())
 
 
 @bp.post("/<int:purchase_id>/lines/<int:order_id>/cancel")

@@ -49,9 +49,19 @@ def _edit(kind: str, subject_id: int):
         flash("Thank you for your review." if created else "Your review is updated.", "success")
         return redirect(subject["page"])
     status = 400 if form.errors else 200
+    return render_template("reviews/edit.html", form=form, kind=kind, subject=subject, existing=existing), status
+
+
+def _confirm_delete(kind: str, subject_id: int):
+    """Show the review and what deleting it does; the page's button POSTs to the delete route."""
+    subject = _subject_or_404(kind, subject_id)
+    existing = review.get_own_review(kind, subject_id, current_user.id)
+    if existing is None:
+        abort(404, "You have no review of this to delete.")
+    back = safe_next(request.args.get("next")) or subject["page"]
     return render_template(
-        "reviews/edit.html", form=form, kind=kind, subject=subject, existing=existing, delete_form=EmptyForm()
-    ), status
+        "reviews/delete.html", kind=kind, subject=subject, review=existing, delete_form=EmptyForm(), back=back
+    )
 
 
 def _delete(kind: str, subject_id: int):
@@ -69,6 +79,12 @@ def product_review(product_id: int):
     return _edit("product", product_id)
 
 
+@bp.get("/products/<int:product_id>/review/delete")
+@login_required
+def confirm_delete_product_review(product_id: int):
+    return _confirm_delete("product", product_id)
+
+
 @bp.post("/products/<int:product_id>/review/delete")
 @login_required
 def delete_product_review(product_id: int):
@@ -79,6 +95,12 @@ def delete_product_review(product_id: int):
 @login_required
 def seller_review(seller_id: int):
     return _edit("seller", seller_id)
+
+
+@bp.get("/users/<int:seller_id>/review/delete")
+@login_required
+def confirm_delete_seller_review(seller_id: int):
+    return _confirm_delete("seller", seller_id)
 
 
 @bp.post("/users/<int:seller_id>/review/delete")
@@ -156,5 +178,4 @@ def mine():
     return render_template(
         "reviews/mine.html",
         reviews=Page(rows, page_number, PAGE_SIZE, review.count_by_author(current_user.id)),
-        delete_form=EmptyForm(),
     )

@@ -114,7 +114,6 @@ def inventory():
         "seller/inventory.html",
         offers=Page(rows, page_number, INVENTORY_PAGE_SIZE, total),
         query=query,
-        remove_form=EmptyForm(),
     )
 
 
@@ -134,7 +133,6 @@ def _render_offer(row, form, status: int = 200):
         "seller/offer.html",
         offer=row,
         form=form,
-        remove_form=EmptyForm(),
         events=Page(events, page_number, HISTORY_PAGE_SIZE, total),
         points=inventory_model.list_stock_points(current_user.id, row["product_id"], CHART_POINTS),
     ), status
@@ -158,6 +156,17 @@ def update_offer(product_id: int):
         return _render_offer(row, form, 409)
     flash(f"Saved {row['product_name']}: {money(form.price.data)}, {stock} in stock.", "success")
     return redirect(safe_next(request.form.get("next")) or url_for("seller.offer", product_id=product_id))
+
+
+@bp.get("/inventory/<int:product_id>/remove")
+def confirm_remove_offer(product_id: int):
+    """Say what stopping the sale does before doing it; the page's button POSTs below."""
+    row = get_offer_or_404(product_id, current_user.id)
+    if not row["is_active"]:
+        flash(f"{row['product_name']} was already removed.", "info")
+        return redirect(url_for("seller.offer", product_id=product_id))
+    back = safe_next(request.args.get("next")) or url_for("seller.offer", product_id=product_id)
+    return render_template("seller/remove_offer.html", offer=row, remove_form=EmptyForm(), back=back)
 
 
 @bp.post("/inventory/<int:product_id>/remove")
