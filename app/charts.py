@@ -128,26 +128,41 @@ def number(value) -> float:
     return float(value or 0)
 
 
+PERIODS = ("day", "week", "month", "year")
+
+
+def time_axis(starts: list[date], unit: str) -> dict:
+    """What charts.js needs to put periods on a real time axis: each period's first day (ISO) and the unit."""
+    return {"time_unit": unit, "times": [start.isoformat() for start in starts]}
+
+
 def chart(table: Table, kind: str, label_key: str, value_keys: tuple[str, ...], title: str, **options) -> dict:
-    """A chart (bar, line or doughnut) of one label column against one or more value columns."""
+    """A chart (bar, line or doughnut) of one label column against one or more value columns;
+    periods (days to years) go on a time axis."""
     label = table.column(label_key)
     values = [table.column(key) for key in value_keys]
     kinds = {table.columns[index].kind for index in values}
-    return {
-        "type": kind,
-        "title": title,
-        "labels": [display(row[label], table.columns[label].kind) for row in table.rows],
-        "datasets": [
-            {
-                "label": table.columns[index].title,
-                "data": [number(row[index]) for row in table.rows],
-                "colour": list(PALETTE) if kind == "doughnut" else PALETTE[position],
-            }
-            for position, index in enumerate(values)
-        ],
-        "money": kinds == {"money"},
-        "whole": kinds == {"count"},
-    } | options
+    label_kind = table.columns[label].kind
+    timed = time_axis([row[label] for row in table.rows], label_kind) if label_kind in PERIODS else {}
+    return (
+        {
+            "type": kind,
+            "title": title,
+            "labels": [display(row[label], table.columns[label].kind) for row in table.rows],
+            "datasets": [
+                {
+                    "label": table.columns[index].title,
+                    "data": [number(row[index]) for row in table.rows],
+                    "colour": list(PALETTE) if kind == "doughnut" else PALETTE[position],
+                }
+                for position, index in enumerate(values)
+            ],
+            "money": kinds == {"money"},
+            "whole": kinds == {"count"},
+        }
+        | timed
+        | options
+    )
 
 
 def pivot_chart(
@@ -156,6 +171,7 @@ def pivot_chart(
     """A chart with one series per value of `series_key` over every period (stacked bars or lines);
     a period in which a series sold nothing is a zero, not a gap."""
     period_kind = table.columns[table.column(period_key)].kind
+    timed = time_axis(periods, period_kind) if period_kind in PERIODS else {}
     series: dict[str, dict] = {}
     for row in table.rows:
         values = series.setdefault(row[table.column(series_key)], {})
@@ -175,4 +191,4 @@ def pivot_chart(
         ],
         "money": table.columns[table.column(value_key)].kind == "money",
         "whole": table.columns[table.column(value_key)].kind == "count",
-    }
+    } | timed

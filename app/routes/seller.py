@@ -4,6 +4,8 @@ Every page belongs to the signed-in seller; every model call passes current_user
 filters on it in SQL, so another seller's ids find nothing (404) and change nothing.
 """
 
+from datetime import UTC, datetime
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
@@ -15,7 +17,7 @@ from app.models import fulfilment, order, seller, seller_product
 from app.models import inventory as inventory_model
 from app.models import offer as offer_model
 from app.pagination import Page, requested_page
-from app.templating import money
+from app.templating import money, user_time_zone
 from app.urls import safe_next
 
 bp = Blueprint("seller", __name__, url_prefix="/seller")
@@ -129,13 +131,30 @@ def _render_offer(row, form, status: int = 200):
     events = inventory_model.list_inventory_events(
         current_user.id, row["product_id"], HISTORY_PAGE_SIZE, (page_number - 1) * HISTORY_PAGE_SIZE
     )
+    points = inventory_model.list_stock_points(current_user.id, row["product_id"], CHART_POINTS)
     return render_template(
         "seller/offer.html",
         offer=row,
         form=form,
         events=Page(events, page_number, HISTORY_PAGE_SIZE, total),
-        points=inventory_model.list_stock_points(current_user.id, row["product_id"], CHART_POINTS),
+        points=points,
+        stock_chart=_stock_chart(points),
     ), status
+
+
+def _stock_chart(points) -> dict:
+    """The stock chart's data: each change at its wall-clock time in the user's zone (the time axis
+    shows times as given, whatever the browser's zone), and the moment now, to draw the last step to."""
+    zone = user_time_zone()
+
+    def wall_clock(moment: datetime) -> str:
+        return moment.astimezone(zone).replace(tzinfo=None).isoformat(timespec="seconds")
+
+    return {
+        "times": [wall_clock(point["created_at"]) for point in points],
+        "values": [point["quantity_after"] for point in points],
+        "now": wall_clock(datetime.now(UTC)),
+    }
 
 
 @bp.post("/inventory/<int:product_id>")

@@ -1,7 +1,9 @@
 // Draws every <canvas data-chart="ID"> from the JSON block #ID that app/templates/analytics/_macros.html
 // writes next to it (no inline script: the Content-Security-Policy forbids it). The spec comes from
 // app/charts.py: type, labels, datasets [{label, data, colour}], and optional horizontal, stacked,
-// money (dollar ticks), whole (whole-number ticks), minimum and maximum. The table under each chart holds the same numbers.
+// money (dollar ticks), whole (whole-number ticks), minimum and maximum, and for periods time_unit and
+// times (each period's first day) to draw them on a real time axis (chartjs-adapter-date-fns).
+// The table under each chart holds the same numbers and the full labels.
 (function () {
   "use strict";
   if (typeof Chart === "undefined") {
@@ -10,9 +12,42 @@
 
   var dollars = new Intl.NumberFormat("en-US", { style: "currency", currency: "USD" });
   var plain = new Intl.NumberFormat("en-US", { maximumFractionDigits: 2 });
+  // How date-fns writes a period on the axis and in the tooltip.
+  var TIME_FORMATS = {
+    day: { axis: "MMM d", tooltip: "MMM d, yyyy" },
+    week: { axis: "MMM d", tooltip: "'Week of' MMM d, yyyy" },
+    month: { axis: "MMM yyyy", tooltip: "MMM yyyy" },
+    year: { axis: "yyyy", tooltip: "yyyy" }
+  };
 
   function format(spec, value) {
     return spec.money ? dollars.format(value) : plain.format(value);
+  }
+
+  // A long category label on at most two lines of `width` characters, the rest cut with an ellipsis;
+  // the tooltip and the table keep the whole text.
+  function shorten(text, width) {
+    var label = String(text);
+    if (label.length <= width) {
+      return label;
+    }
+    var words = label.split(" ");
+    var lines = [""];
+    for (var i = 0; i < words.length; i++) {
+      var line = lines[lines.length - 1];
+      var next = line ? line + " " + words[i] : words[i];
+      if (next.length <= width || !line) {
+        lines[lines.length - 1] = next;
+      } else if (lines.length < 2) {
+        lines.push(words[i]);
+      } else {
+        lines[1] = line + " " + words.slice(i).join(" ");
+        break;
+      }
+    }
+    return lines.map(function (part) {
+      return part.length > width ? part.slice(0, width - 1).trimEnd() + "…" : part;
+    });
   }
 
   function datasets(spec) {
@@ -41,6 +76,33 @@
     return axis;
   }
 
+  function labelAxis(spec) {
+    if (spec.time_unit) {
+      var formats = TIME_FORMATS[spec.time_unit];
+      var displayFormats = {};
+      displayFormats[spec.time_unit] = formats.axis;
+      return {
+        type: "time",
+        stacked: Boolean(spec.stacked),
+        offset: spec.type === "bar",
+        time: { unit: spec.time_unit, isoWeekday: true, tooltipFormat: formats.tooltip, displayFormats: displayFormats },
+        ticks: { autoSkip: true, maxTicksLimit: 12, maxRotation: 0 }
+      };
+    }
+    return {
+      stacked: Boolean(spec.stacked),
+      ticks: {
+        autoSkip: true,
+        maxTicksLimit: 14,
+        // About a third of the chart's width for a horizontal bar's label; a fixed width under a column.
+        callback: function (value) {
+          var width = spec.horizontal ? Math.max(12, Math.floor(this.chart.width / 3 / 7)) : 16;
+          return shorten(this.getLabelForValue(value), width);
+        }
+      }
+    };
+  }
+
   function options(spec) {
     var many = spec.datasets.length > 1;
     var config = {
@@ -58,10 +120,21 @@
         }
       }
     };
-    if (spec.type !== "doughnut") {
-      var category = { stacked: Boolean(spec.stacked), ticks: { autoSkip: true, maxTicksLimit: 14 } };
+    if (spec.type === "doughnut") {
+      // A legend entry per slice: long names are cut there too (the tooltip has them whole).
+      config.plugins.legend.labels = {
+        generateLabels: function (chart) {
+          return Chart.overrides.doughnut.plugins.legend.labels.generateLabels(chart).map(function (item) {
+            if (item.text.length > 28) {
+              item.text = item.text.slice(0, 27).trimEnd() + "…";
+            }
+            return item;
+          });
+        }
+      };
+    } else {
       config.indexAxis = spec.horizontal ? "y" : "x";
-      config.scales = spec.horizontal ? { x: valueAxis(spec), y: category } : { x: category, y: valueAxis(spec) };
+      config.scales = spec.horizontal ? { x: valueAxis(spec), y: labelAxis(spec) } : { x: labelAxis(spec), y: valueAxis(spec) };
     }
     return config;
   }
@@ -72,7 +145,8 @@
       return;
     }
     var spec = JSON.parse(source.textContent);
-    new Chart(canvas, { type: spec.type, data: { labels: spec.labels, datasets: datasets(spec) }, options: options(spec) });
+    var labels = spec.time_unit ? spec.times : spec.labels;
+    new Chart(canvas, { type: spec.type, data: { labels: labels, datasets: datasets(spec) }, options: options(spec) });
     canvas.dataset.drawn = "true";
   });
 })();
