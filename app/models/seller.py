@@ -54,27 +54,60 @@ def update_low_stock_threshold(seller_id: int, threshold: int) -> None:
     )
 
 
-def list_public_offers(seller_id: int, limit: int, offset: int):
-    """What the seller sells now, newest products first, as anyone may see it."""
+# The storefront's sorts (an allow-list: the ORDER BY is built from these fixed fragments only).
+STOREFRONT_SORTS = {
+    "newest": ("Newest", "o.created_at DESC, o.product_id DESC"),
+    "price_asc": ("Price: low to high", "o.price, o.product_id"),
+    "price_desc": ("Price: high to low", "o.price DESC, o.product_id"),
+    "rating": ("Customer rating", "p.rating_avg DESC NULLS LAST, p.rating_count DESC, o.product_id"),
+    "name": ("Name", "p.name, o.product_id"),
+}
+
+# The seller's offers that match the storefront search: its words as the catalog reads them, or a part
+# of the product name, so "tab" finds "Table" too. One seller's offers come from the primary key.
+STOREFRONT_MATCHES = r"""
+    o.seller_id = :seller_id
+    AND o.is_active
+    AND (CAST(:keyword AS text) IS NULL
+         OR p.search_vector @@ websearch_to_tsquery('english', :keyword)
+         OR p.name ILIKE :pattern ESCAPE '\')
+"""
+
+
+def _storefront_params(seller_id: int, keyword: str | None) -> dict:
+    """The bound parameters of STOREFRONT_MATCHES; a % or _ in the keyword matches itself."""
+    escaped = (keyword or "").replace("\\", "\\\\").replace("%", r"\%").replace("_", r"\_")
+    return {"seller_id": seller_id, "keyword": keyword or None, "pattern": f"%{escaped}%"}
+
+
+def list_storefront_offers(seller_id: int, keyword: str | None, sort: str, limit: int, offset: int):
+    """One page of what the seller sells now, shaped for the product card (_product_card.html):
+    the seller's own price and stock stand in for the catalog's lowest price and total stock."""
+    order_by = STOREFRONT_SORTS.get(sort, STOREFRONT_SORTS["newest"])[1]
     return db.all(
-        """
-        SELECT p.id, p.name, p.image_id, o.price, o.quantity
+        f"""
+        SELECT p.id, p.name, p.category_id, o.price AS min_price, 1 AS offer_count,
+               o.quantity AS total_stock, p.rating_avg, p.rating_count, true AS seller_offer
         FROM offers AS o
         JOIN products AS p ON p.id = o.product_id
-        WHERE o.seller_id = :seller_id
-          AND o.is_active
-        ORDER BY o.product_id DESC
+        WHERE {STOREFRONT_MATCHES}
+        ORDER BY {order_by}
         LIMIT :limit OFFSET :offset
-        """,
-        seller_id=seller_id,
+        """,  # noqa: S608 - a fixed WHERE fragment and an allow-listed ORDER BY, values bound
+        **_storefront_params(seller_id, keyword),
         limit=limit,
         offset=offset,
     )
 
 
-def count_public_offers(seller_id: int) -> int:
-    """How many active offers the seller has."""
+def count_storefront_offers(seller_id: int, keyword: str | None) -> int:
+    """How many of the seller's active offers match the storefront search."""
     return db.value(
-        "SELECT count(*) FROM offers WHERE seller_id = :seller_id AND is_active",
-        seller_id=seller_id,
+        f"""
+        SELECT count(*)
+        FROM offers AS o
+        JOIN products AS p ON p.id = o.product_id
+        WHERE {STOREFRONT_MATCHES}
+        """,  # noqa: S608 - a fixed WHERE fragment, values bound
+        **_storefront_params(seller_id, keyword),
     )
