@@ -7,6 +7,7 @@
 #   ./setup.sh seed [generator options]      rebuild the demo data (see ./setup.sh seed --help)
 #   ./setup.sh migrate [--status]            bring the database to the newest schema revision (or list them)
 #   ./setup.sh check                         check the data's invariants
+#   ./setup.sh admin EMAIL [--role R]        make an account administrator (or moderator, or user again)
 #   ./setup.sh stop                          stop the embedded PostgreSQL
 #
 # With DATABASE_URL set, every command uses that PostgreSQL and starts none of its own.
@@ -135,6 +136,11 @@ case "$command" in
         install_packages
         start_database
         "$VENV/bin/python" -m db.check ;;
+    admin)
+        shift
+        install_packages
+        start_database
+        "$VENV/bin/python" -m app.admin_cli "$@" ;;
     stop)
         if [[ -n "${DATABASE_URL:-}" ]]; then
             echo "DATABASE_URL is set: there is no embedded PostgreSQL to stop."
@@ -142,7 +148,7 @@ case "$command" in
             "$VENV/bin/python" -m db.embedded stop
         fi ;;
     help|-h|--help)
-        sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//' ;;
+        sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//' ;;
     *)
         die "unknown command '$command' (try: ./setup.sh help)" ;;
 esac

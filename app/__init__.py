@@ -11,10 +11,12 @@ from app.db import Database
 from app.routes import (
     account,
     account_security,
+    admin,
     analytics,
     auth,
     cart,
     catalog,
+    feedback,
     main,
     messages,
     passkeys,
@@ -43,6 +45,8 @@ BLUEPRINTS = (
     messages.bp,
     seller.bp,
     analytics.bp,
+    feedback.bp,
+    admin.bp,
 )
 
 # The schema's triggers use CREATE OR REPLACE TRIGGER, new in PostgreSQL 14.

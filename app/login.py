@@ -74,6 +74,7 @@ def _rotate_remembered_session(sender, user: SignedInUser, **extra) -> None:
     """A remember-me cookie was used: replace its token, so a stolen copy works once at most."""
     session_model.end_session(user.session_token)
     rotated = sign_in(user.id, remember=True)
+    session_model.clear_reauthentication(rotated.session_id)  # a cookie, not a password, made it
     user.session_token = rotated.session_token
 
 

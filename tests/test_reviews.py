@@ -87,7 +87,7 @@ def test_review_pages_need_sign_in_and_a_real_product(client, actions, market):
     assert actions.post("/products/999999999/review/delete").status_code == 404
 
 
-def test_anyone_signed_in_may_review_a_product_but_only_buyers_are_verified(app, client, actions, market):
+def test_anyone_signed_in_may_review_a_product_but_only_shipped_buyers_are_verified(app, client, actions, market):
     actions.signed_in_user(full_name="Window Shopper")
     assert (
         actions.post(f"/products/{market['product']['id']}/review", REVIEW | {"title": "Looks nice"}).status_code == 302
@@ -96,11 +96,16 @@ def test_anyone_signed_in_may_review_a_product_but_only_buyers_are_verified(app,
     actions.login(market["buyer"]["email"])
     actions.post(f"/products/{market['product']['id']}/review", REVIEW | {"title": "Bought them"})
     with app.test_request_context():
-        from app.models import review
+        from app.models import order, review
 
-        rows = review.list_reviews("product", market["product"]["id"], None, {"sort": "newest"}, 10, 0)
-    verified = {row["title"]: row["verified"] for row in rows}
-    assert verified == {"Looks nice": False, "Bought them": True}
+        def verified():
+            rows = review.list_reviews("product", market["product"]["id"], None, {"sort": "newest"}, 10, 0)
+            return {row["title"]: row["verified"] for row in rows}
+
+        assert verified() == {"Looks nice": False, "Bought them": False}  # bought, not shipped yet
+        line = query_one(app, "SELECT id FROM orders WHERE buyer_id = :id", id=market["buyer"]["id"])
+        order.mark_fulfilled(market["seller"]["id"], [line["id"]])
+        assert verified() == {"Looks nice": False, "Bought them": True}
 
 
 def test_text_is_stored_as_typed_and_shown_escaped(app, client, actions, market):

@@ -45,6 +45,7 @@ def credit(
     purchase_id: int | None = None,
     ceiling: Decimal | None = None,
     request_token: str | None = None,
+    note: str | None = None,
 ):
     """Add `amount` to the balance with its ledger row, in the caller's transaction.
 
@@ -62,8 +63,8 @@ def credit(
               AND (CAST(:ceiling AS numeric) IS NULL OR balance + :amount <= :ceiling)
             RETURNING id, balance
         )
-        INSERT INTO balance_ledger (user_id, kind, amount, balance_after, purchase_id, request_token)
-        SELECT id, :kind, :amount, balance, :purchase_id, :request_token
+        INSERT INTO balance_ledger (user_id, kind, amount, balance_after, purchase_id, request_token, note)
+        SELECT id, :kind, :amount, balance, :purchase_id, :request_token, :note
         FROM credited
         RETURNING balance_after
         """,
@@ -73,6 +74,7 @@ def credit(
         purchase_id=purchase_id,
         ceiling=ceiling,
         request_token=request_token,
+        note=note,
     )
     return row["balance_after"] if row else None
 
@@ -84,6 +86,7 @@ def debit(
     kind: str,
     purchase_id: int | None = None,
     request_token: str | None = None,
+    note: str | None = None,
 ):
     """Take `amount` from the balance with its ledger row, only if the balance covers it.
 
@@ -100,8 +103,8 @@ def debit(
               AND balance >= :amount
             RETURNING id, balance
         )
-        INSERT INTO balance_ledger (user_id, kind, amount, balance_after, purchase_id, request_token)
-        SELECT id, :kind, -:amount, balance, :purchase_id, :request_token
+        INSERT INTO balance_ledger (user_id, kind, amount, balance_after, purchase_id, request_token, note)
+        SELECT id, :kind, -:amount, balance, :purchase_id, :request_token, :note
         FROM debited
         RETURNING balance_after
         """,
@@ -110,6 +113,7 @@ def debit(
         kind=kind,
         purchase_id=purchase_id,
         request_token=request_token,
+        note=note,
     )
     return row["balance_after"] if row else None
 
@@ -176,7 +180,7 @@ def list_ledger_entries(user_id: int, limit: int, offset: int):
     """One page of the user's ledger, newest first."""
     return db.all(
         """
-        SELECT id, kind, amount, balance_after, purchase_id, created_at
+        SELECT id, kind, amount, balance_after, purchase_id, note, created_at
         FROM balance_ledger
         WHERE user_id = :user_id
         ORDER BY id DESC

@@ -16,7 +16,7 @@ def get_product(product_id: int) -> RowMapping | None:
         return None
     return db.one(
         """
-        SELECT p.id, p.name, p.description, p.image_id, p.created_at,
+        SELECT p.id, p.name, p.description, p.image_id, p.created_at, p.status, p.moderation_note,
                p.offer_count, p.total_stock, p.min_price, p.rating_avg, p.rating_count,
                c.id AS category_id, c.name AS category_name, c.slug AS category_slug,
                d.name AS department_name, d.slug AS department_slug,

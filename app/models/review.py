@@ -3,7 +3,12 @@
 The two kinds share their shape, so one set of functions serves both; `kind` picks table
 and column names from a fixed allow-list (KINDS), never from user input. Who may write,
 edit, delete or vote is checked in the SQL statement itself, not only in the route.
-Ratings summaries on products and users are kept by triggers (db/functions.sql).
+Ratings summaries on products and users are kept by triggers (db/functions.sql, migration 0009):
+a review a moderator hid is shown to its author only and leaves the summaries.
+
+Integrity: nobody reviews themselves, and a seller reviews neither a product they created nor
+one they offer (or ever offered). "Verified purchase" means the author bought it (or from that
+seller) and the line was shipped; other reviews stay, labelled, and can be filtered out.
 """
 
 from dataclasses import dataclass
@@ -41,6 +46,9 @@ class ReviewRefused(Exception):
     """The review or vote is not allowed; the message says why, for the user."""
 
 
+SELLER_OF_PRODUCT = "You sell this product (or created it), so you cannot review it."
+
+
 def _bought(kind: Kind, buyer: str, subject: str) -> str:
     """SQL true when `buyer` has a non-cancelled order line for `subject` (product or seller)."""
     return f"""EXISTS (
@@ -51,9 +59,30 @@ def _bought(kind: Kind, buyer: str, subject: str) -> str:
     )"""  # noqa: S608 - table and column names from the two fixed review kinds
 
 
-def summary(kind_name: str, subject_id: int):
-    """Average (one decimal), count, and how many reviews gave each number of stars."""
+def _received(kind: Kind, buyer: str, subject: str) -> str:
+    """SQL true when `buyer` has a shipped order line for `subject`: a verified purchase."""
+    return f"""EXISTS (
+        SELECT 1 FROM orders AS bought
+        WHERE bought.buyer_id = {buyer}
+          AND bought.{kind.subject} = {subject}
+          AND bought.fulfilled_at IS NOT NULL
+    )"""  # noqa: S608 - table and column names from the two fixed review kinds
+
+
+def _sells_product(author: str, product: str) -> str:
+    """SQL true when `author` created the product or has (or had) an offer of it."""
+    return f"""(
+        EXISTS (SELECT 1 FROM products AS own WHERE own.id = {product} AND own.creator_id = {author})
+        OR EXISTS (SELECT 1 FROM offers AS sold WHERE sold.seller_id = {author} AND sold.product_id = {product})
+    )"""  # noqa: S608 - fixed fragments naming bound parameters
+
+
+def summary(kind_name: str, subject_id: int, verified_only: bool = False):
+    """Average (one decimal), count, and how many reviews gave each number of stars, over the
+    visible reviews; with `verified_only`, also how many of them (per star) are verified purchases."""
     kind = KINDS[kind_name]
+    # psycopg2 sends :verified_only inline, so when it is false the planner drops the EXISTS.
+    verified = f"(:verified_only AND {_received(kind, 'author_id', kind.subject)})"
     return db.one(
         f"""
         SELECT count(*) AS count,
@@ -62,18 +91,27 @@ def summary(kind_name: str, subject_id: int):
                count(*) FILTER (WHERE rating = 4) AS stars_4,
                count(*) FILTER (WHERE rating = 3) AS stars_3,
                count(*) FILTER (WHERE rating = 2) AS stars_2,
-               count(*) FILTER (WHERE rating = 1) AS stars_1
+               count(*) FILTER (WHERE rating = 1) AS stars_1,
+               count(*) FILTER (WHERE {verified}) AS verified,
+               count(*) FILTER (WHERE rating = 5 AND {verified}) AS verified_5,
+               count(*) FILTER (WHERE rating = 4 AND {verified}) AS verified_4,
+               count(*) FILTER (WHERE rating = 3 AND {verified}) AS verified_3,
+               count(*) FILTER (WHERE rating = 2 AND {verified}) AS verified_2,
+               count(*) FILTER (WHERE rating = 1 AND {verified}) AS verified_1
         FROM {kind.reviews}
         WHERE {kind.subject} = :subject_id
+          AND hidden_at IS NULL
         """,  # noqa: S608 - table and column names from the two fixed review kinds
         subject_id=subject_id,
+        verified_only=verified_only,
     )
 
 
 def list_reviews(kind_name: str, subject_id: int, viewer_id: int | None, options: dict, limit: int, offset: int):
     """One page of reviews with author, verified-purchase mark and whether the viewer voted.
 
-    options: sort (a SORTS key) and stars (1–5 or None). The page is chosen from the
+    options: sort (a SORTS key), stars (1–5 or None) and verified (verified purchases only).
+    Hidden reviews are never listed. The page is chosen from the
     reviews table alone (an index walk for "newest"); only its rows are then joined to
     their authors and checked for purchases and votes, so a best seller with thousands of
     reviews costs about what a product with ten does.
@@ -83,9 +121,11 @@ def list_reviews(kind_name: str, subject_id: int, viewer_id: int | None, options
         f"""
         WITH top AS (
             SELECT id, rating, row_number() OVER (ORDER BY helpful_count DESC, created_at DESC, id DESC) AS rank
-            FROM {kind.reviews}
+            FROM {kind.reviews} AS r
             WHERE {kind.subject} = :subject_id
               AND helpful_count > 0
+              AND hidden_at IS NULL
+              AND (NOT :verified_only OR {_received(kind, "r.author_id", "r." + kind.subject)})
             ORDER BY helpful_count DESC, created_at DESC, id DESC
             LIMIT {TOP_HELPFUL}
         ),
@@ -95,6 +135,8 @@ def list_reviews(kind_name: str, subject_id: int, viewer_id: int | None, options
             FROM {kind.reviews} AS r
             WHERE r.{kind.subject} = :subject_id
               AND (CAST(:stars AS int) IS NULL OR r.rating = :stars)
+              AND r.hidden_at IS NULL
+              AND (NOT :verified_only OR {_received(kind, "r.author_id", "r." + kind.subject)})
               AND (NOT :top_first OR r.id NOT IN (SELECT id FROM top))
             ORDER BY {SORTS[options["sort"]]}
             LIMIT :limit + :offset
@@ -114,7 +156,7 @@ def list_reviews(kind_name: str, subject_id: int, viewer_id: int | None, options
         )
         SELECT r.id, r.{kind.subject} AS subject_id, r.author_id, a.full_name AS author_name,
                r.rating, r.title, r.body, r.helpful_count, r.created_at, r.updated_at,
-               {_bought(kind, "r.author_id", "r." + kind.subject)} AS verified,
+               {_received(kind, "r.author_id", "r." + kind.subject)} AS verified,
                EXISTS (
                    SELECT 1 FROM {kind.votes} AS v WHERE v.review_id = r.id AND v.voter_id = :viewer_id
                ) AS voted,
@@ -127,6 +169,7 @@ def list_reviews(kind_name: str, subject_id: int, viewer_id: int | None, options
         subject_id=subject_id,
         viewer_id=viewer_id,
         stars=options.get("stars"),
+        verified_only=bool(options.get("verified")),
         top_first=options["sort"] == "helpful",
         limit=limit,
         offset=offset,
@@ -134,8 +177,8 @@ def list_reviews(kind_name: str, subject_id: int, viewer_id: int | None, options
 
 
 def get_reviewed_product(product_id: int):
-    """The product a review page is about (id and name), or None."""
-    return db.one("SELECT id, name FROM products WHERE id = :id", id=product_id)
+    """The product a review page is about (id, name and whether it is listed), or None."""
+    return db.one("SELECT id, name, status = 'listed' AS listed FROM products WHERE id = :id", id=product_id)
 
 
 def get_reviewed_seller(seller_id: int):
@@ -160,6 +203,11 @@ def may_review_seller(seller_id: int, author_id: int) -> bool:
     )
 
 
+def sells_product(product_id: int, user_id: int) -> bool:
+    """Whether the user created the product or offers (or offered) it: then they may not review it."""
+    return db.value(f"SELECT {_sells_product(':user_id', ':product_id')}", user_id=user_id, product_id=product_id)
+
+
 def has_bought_product(product_id: int, buyer_id: int) -> bool:
     return db.value(
         f"SELECT {_bought(KINDS['product'], ':buyer_id', ':product_id')}", buyer_id=buyer_id, product_id=product_id
@@ -170,13 +218,16 @@ def has_bought_product(product_id: int, buyer_id: int) -> bool:
 def save_review(kind_name: str, subject_id: int, author_id: int, rating: int, title: str, body: str) -> bool:
     """Create the author's review or update it; return True if it was new.
 
-    Seller reviews are written only when the author bought from the seller, and nobody
-    reviews themselves: both conditions are part of the INSERT.
+    Seller reviews are written only when the author bought from the seller, nobody reviews
+    themselves, and a seller never reviews a product they created or offer: the conditions are
+    part of the INSERT (an edit is refused by them too, as ON CONFLICT only sees allowed rows).
     """
     kind = KINDS[kind_name]
-    allowed = "TRUE"
+    allowed = f"NOT {_sells_product(':author_id', ':subject_id')}"
+    refusal = SELLER_OF_PRODUCT
     if kind_name == "seller":
         allowed = f":author_id <> :subject_id AND {_bought(kind, ':author_id', ':subject_id')}"
+        refusal = "Only buyers of this seller can review them."
     try:
         with db.transaction() as conn:
             _lock_rated_product(conn, kind_name, subject_id)
@@ -202,7 +253,7 @@ def save_review(kind_name: str, subject_id: int, author_id: int, rating: int, ti
     except IntegrityError as error:  # the product or seller vanished meanwhile
         raise ReviewRefused("That cannot be reviewed.") from error
     if row is None:
-        raise ReviewRefused("Only buyers of this seller can review them.")
+        raise ReviewRefused(refusal)
     return row["created"]
 
 
@@ -258,6 +309,7 @@ def vote(kind_name: str, review_id: int, voter_id: int, helpful: bool) -> None:
             FROM {kind.reviews}
             WHERE id = :review_id
               AND author_id <> :voter_id
+              AND hidden_at IS NULL
             ON CONFLICT (review_id, voter_id) DO NOTHING
             """,  # noqa: S608 - table and column names from the two fixed review kinds
             review_id=review_id,
@@ -265,7 +317,7 @@ def vote(kind_name: str, review_id: int, voter_id: int, helpful: bool) -> None:
         )
         if inserted == 0:  # a replayed vote, or a review that is the voter's own or gone
             review = get_review(kind_name, review_id)
-            if review is None:
+            if review is None or review["hidden_at"] is not None:
                 raise ReviewRefused("That review no longer exists.")
             if review["author_id"] == voter_id:
                 raise ReviewRefused("You cannot vote on your own review.")
@@ -282,13 +334,13 @@ def list_by_author(author_id: int, limit: int, offset: int):
     return db.all(
         """
         SELECT 'product' AS kind, r.id, r.product_id AS subject_id, p.name AS subject_name,
-               r.rating, r.title, r.body, r.helpful_count, r.created_at, r.updated_at
+               r.rating, r.title, r.body, r.helpful_count, r.created_at, r.updated_at, r.hidden_at, r.hidden_reason
         FROM product_reviews AS r
         JOIN products AS p ON p.id = r.product_id
         WHERE r.author_id = :author_id
         UNION ALL
         SELECT 'seller', r.id, r.seller_id, u.full_name,
-               r.rating, r.title, r.body, r.helpful_count, r.created_at, r.updated_at
+               r.rating, r.title, r.body, r.helpful_count, r.created_at, r.updated_at, r.hidden_at, r.hidden_reason
         FROM seller_reviews AS r
         JOIN users AS u ON u.id = r.seller_id
         WHERE r.author_id = :author_id

@@ -40,6 +40,7 @@ MATCHES_FILTERS = """
     AND (CAST(:min_rating AS numeric) IS NULL OR p.rating_avg >= :min_rating)
     AND (NOT :in_stock OR p.total_stock > 0)
     AND (:include_unavailable OR p.offer_count > 0)
+    AND p.status = 'listed'
 """
 
 MATCHES = f"{MATCHES_WORDS} AND {MATCHES_FILTERS}"

@@ -13,6 +13,11 @@ from app.models.user import SIGNED_IN_USER_COLUMNS
 
 IDLE_LIFETIME = {False: "1 day", True: "30 days"}  # by `remember`
 TOUCH_AFTER = "5 minutes"  # last_seen_at is written at most this often, not on every request
+REAUTHENTICATE_AFTER = "15 minutes"  # console actions need the password typed this recently
+
+
+class AccountSuspended(Exception):
+    """The account is suspended: no new session is made for it."""
 
 
 def hash_token(token: str) -> bytes:
@@ -25,12 +30,15 @@ def create_session(user_id: int, remember: bool, user_agent: str, ip_address: st
     with db.transaction() as conn:
         # Sweep this user's expired sessions while we are here, so the table stays small.
         db.execute(conn, "DELETE FROM user_sessions WHERE user_id = :user_id AND expires_at <= now()", user_id=user_id)
-        db.execute(
+        # A suspended account gets no session, whichever way in it took (password, two-factor, passkey).
+        created = db.execute(
             conn,
             """
             INSERT INTO user_sessions (user_id, token_hash, remember, user_agent, ip_address, expires_at)
-            VALUES (:user_id, :token_hash, :remember, :user_agent, :ip_address,
-                    now() + CAST(:lifetime AS interval))
+            SELECT id, :token_hash, :remember, :user_agent, :ip_address, now() + CAST(:lifetime AS interval)
+            FROM users
+            WHERE id = :user_id
+              AND suspended_at IS NULL
             """,
             user_id=user_id,
             token_hash=hash_token(token),
@@ -39,25 +47,47 @@ def create_session(user_id: int, remember: bool, user_agent: str, ip_address: st
             ip_address=ip_address[:64],
             lifetime=IDLE_LIFETIME[remember],
         )
+    if not created:
+        raise AccountSuspended(user_id)
     return token
 
 
 def get_session_user(token: str):
-    """The signed-in user (with the navbar counts) of a live session token, and the session's facts; or None."""
+    """The signed-in user (with the navbar counts) of a live session token, and the session's facts; or None.
+
+    A suspended user's sessions sign nobody in, not even a copied cookie of one."""
     return db.one(
         f"""
         SELECT {SIGNED_IN_USER_COLUMNS},
                s.id AS session_id,
                s.remember AS session_remember,
-               s.last_seen_at < now() - CAST(:touch_after AS interval) AS session_needs_touch
+               s.last_seen_at < now() - CAST(:touch_after AS interval) AS session_needs_touch,
+               coalesce(s.reauthenticated_at > now() - CAST(:reauthenticate_after AS interval), FALSE)
+                   AS session_recently_authenticated
         FROM user_sessions AS s
         JOIN users AS u ON u.id = s.user_id
         WHERE s.token_hash = :token_hash
           AND s.expires_at > now()
+          AND u.suspended_at IS NULL
         """,  # noqa: S608 - a fixed column list from user.py
         token_hash=hash_token(token),
         touch_after=TOUCH_AFTER,
+        reauthenticate_after=REAUTHENTICATE_AFTER,
     )
+
+
+def mark_reauthenticated(session_id: int, user_id: int) -> None:
+    """Note that the session's owner typed their password again just now."""
+    db.run(
+        "UPDATE user_sessions SET reauthenticated_at = now() WHERE id = :session_id AND user_id = :user_id",
+        session_id=session_id,
+        user_id=user_id,
+    )
+
+
+def clear_reauthentication(session_id: int) -> None:
+    """Note that nobody typed a password for this session (a remember-me cookie made it)."""
+    db.run("UPDATE user_sessions SET reauthenticated_at = NULL WHERE id = :session_id", session_id=session_id)
 
 
 def touch_session(session_id: int, remember: bool) -> None:

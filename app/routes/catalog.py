@@ -6,6 +6,7 @@ from flask import Blueprint, Response, abort, render_template, request, url_for
 from flask_login import current_user
 
 from app.models import catalog, catalog_page, product, recommendation
+from app.models.search_miss import record_miss
 from app.pagination import requested_page
 from app.routes.reviews import review_section
 
@@ -34,6 +35,12 @@ def index():
     tree = catalog.list_categories()
     criteria = catalog.read_criteria(request.args, tree)
     results = catalog_page.find_products(criteria, requested_page())
+    if (
+        criteria.query
+        and not (criteria.is_filtered or results.too_slow)
+        and (results.total == 0 or results.corrected_query)
+    ):
+        record_miss(criteria.query)  # the console's "searches with no results"
     return render_template(
         "catalog/index.html",
         tree=tree,
@@ -58,7 +65,7 @@ def _link_to(criteria: catalog.Criteria):
 @bp.get("/<int:product_id>")
 def show(product_id: int):
     item = product.get_product(product_id)
-    if item is None:
+    if item is None or (item["status"] != "listed" and not _may_see_unlisted(item)):
         abort(404)
     return render_template(
         "catalog/show.html",
@@ -67,6 +74,13 @@ def show(product_id: int):
         viewer_id=current_user.id if current_user.is_authenticated else None,
         section=review_section("product", product_id),
         recommendations=recommendation.also_bought(product_id),
+    )
+
+
+def _may_see_unlisted(item) -> bool:
+    """A product taken down or awaiting approval shows to its creator (with the reason) and to moderators."""
+    return current_user.is_authenticated and (
+        current_user.id == item["creator_id"] or current_user.role in ("moderator", "administrator")
     )
 
 

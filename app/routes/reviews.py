@@ -5,7 +5,8 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user, login_required
 
 from app.forms import EmptyForm, ReviewForm, VoteForm
-from app.models import review
+from app.forms_admin import ReportReviewForm
+from app.models import review, review_report
 from app.pagination import Page, requested_page
 from app.urls import safe_next
 
@@ -25,7 +26,7 @@ def _subject_or_404(kind: str, subject_id: int):
     else:
         row = review.get_reviewed_seller(subject_id)
         page = url_for("reviews.seller_reviews", seller_id=subject_id)
-    if row is None:
+    if row is None or not row.get("listed", True):  # a product taken down or awaiting approval
         abort(404)
     return {"id": row["id"], "name": row["name"], "page": page}
 
@@ -37,6 +38,8 @@ def _edit(kind: str, subject_id: int):
             abort(403, "You cannot review yourself.")
         if not review.may_review_seller(subject_id, current_user.id):
             abort(403, "Only buyers of this seller can review them. Buy from them first.")
+    elif review.sells_product(subject_id, current_user.id):
+        abort(403, review.SELLER_OF_PRODUCT)
     existing = review.get_own_review(kind, subject_id, current_user.id)
     form = ReviewForm(data=dict(existing) | {"rating": str(existing["rating"])} if existing else None)
     if form.validate_on_submit():
@@ -125,26 +128,66 @@ def vote(kind: str, review_id: int):
     return redirect(safe_next(request.form.get("next")) or url_for("main.index"))
 
 
+@bp.route("/reviews/<any(product, seller):kind>/<int:review_id>/report", methods=["GET", "POST"])
+@login_required
+def report(kind: str, review_id: int):
+    """Ask a moderator to look at someone else's review, with a reason."""
+    target = review.get_review(kind, review_id) if review_id <= MAX_ID else None
+    if target is None or target["hidden_at"] is not None:
+        abort(404)
+    if target["author_id"] == current_user.id:
+        abort(403, "You cannot report your own review.")
+    if kind == "product":
+        back = url_for("catalog.show", product_id=target["subject_id"]) + "#reviews"
+    else:
+        back = url_for("reviews.seller_reviews", seller_id=target["subject_id"]) + "#reviews"
+    form = ReportReviewForm()
+    if form.validate_on_submit():
+        try:
+            created = review_report.report_review(
+                kind, review_id, current_user.id, form.reason.data, form.details.data or ""
+            )
+        except review_report.ReportRefused as refusal:
+            abort(403, str(refusal))
+        flash(
+            "Thank you: a moderator will look at this review."
+            if created
+            else "You reported this review already: a moderator will look at it.",
+            "success",
+        )
+        return redirect(back)
+    return render_template(
+        "reviews/report.html", form=form, review=target, kind=kind, back=back
+    ), 400 if form.errors else 200
+
+
 def review_list_options() -> dict:
-    """Sort and star filter for a review list, from the query string (bad values ignored)."""
+    """Sort, star and verified-purchase filters for a review list, from the query string (bad values ignored)."""
     sort = request.args.get("review_sort", "helpful")
     stars = request.args.get("stars", type=int)
     return {
         "sort": sort if sort in review.SORTS else "helpful",
         "stars": stars if stars in (1, 2, 3, 4, 5) else None,
+        "verified": request.args.get("verified") == "1",
     }
 
 
 def review_section(kind: str, subject_id: int, page_param: str = "page") -> dict:
-    """Everything the reviews partial (reviews/_section.html) needs: two queries, three when signed in."""
+    """Everything the reviews partial (reviews/_section.html) needs: two queries, three or four when signed in."""
     options = review_list_options()
     page_number = requested_page(page_param)
     viewer_id = current_user.id if current_user.is_authenticated else None
     rows = review.list_reviews(kind, subject_id, viewer_id, options, PAGE_SIZE, (page_number - 1) * PAGE_SIZE)
     own = review.get_own_review(kind, subject_id, viewer_id) if viewer_id else None
-    summary = review.summary(kind, subject_id)
-    # The summary already counts reviews per star level: no separate count query.
-    total = summary[f"stars_{options['stars']}"] if options["stars"] else summary["count"]
+    summary = review.summary(kind, subject_id, options["verified"])
+    # The summary already counts reviews per star level (and verified ones): no separate count query.
+    counted = "verified" if options["verified"] else "stars"
+    total = (
+        summary[f"{counted}_{options['stars']}"]
+        if options["stars"]
+        else summary["verified" if options["verified"] else "count"]
+    )
+    sells = kind == "product" and viewer_id is not None and review.sells_product(subject_id, viewer_id)
     return {
         "kind": kind,
         "subject_id": subject_id,
@@ -153,6 +196,7 @@ def review_section(kind: str, subject_id: int, page_param: str = "page") -> dict
         "options": options,
         "page_param": page_param,  # a page that lists other things too pages its reviews separately
         "own_review": own,
+        "sells_product": sells,  # a seller of the product may not review it
         "vote_form": VoteForm(),
     }
 
