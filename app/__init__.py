@@ -6,7 +6,7 @@ from pathlib import Path
 from flask import Flask
 from sqlalchemy import text
 
-from app import config, errors, guest_cart, login, security, templating, timing
+from app import config, errors, guest_cart, inputs, login, security, templating, timing
 from app.db import Database
 from app.routes import (
     account,
@@ -67,6 +67,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     login.init_app(app)
     guest_cart.init_app(app)
     security.init_app(app)
+    inputs.init_app(app)
     templating.init_app(app)
     errors.init_app(app)
     timing.init_app(app)

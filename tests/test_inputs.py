@@ -1,6 +1,7 @@
 """The input layer (app/inputs.py) and what it fixes: calendar-edge dates, NUL in search boxes,
 numbers of hundreds of digits, and list filters that follow the user's local day."""
 
+import io
 import re
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -166,9 +167,37 @@ def test_list_date_filters_use_the_users_local_day(app, client, actions, late_pu
 
 
 @pytest.mark.parametrize("url", ["/purchases", "/seller/orders"])
-@pytest.mark.parametrize("raw", ["0001-01-01", "9999-12-31", "2025-02-30", "\x00"])
+@pytest.mark.parametrize("raw", ["0001-01-01", "9999-12-31", "2025-02-30", "2025-01-01\x00x"])
 def test_list_date_filters_out_of_range_are_ignored_with_a_note(client, actions, url, raw):
     actions.signed_in_user()
     response = client.get(url, query_string={"date_from": raw, "date_to": raw})
     assert response.status_code == 200
     assert "Ignored the date" in response.get_data(as_text=True)
+
+
+# Every query and form value arrives without NUL, whoever reads it (app/inputs.py InputRequest).
+
+
+def test_no_view_ever_sees_a_nul_in_the_query_string_or_a_form(app):
+    with app.test_request_context("/?q=la%00mp&na%00me=x", method="POST", data={"body": "a\x00b", "n": ["1", "\x002"]}):
+        from flask import request
+
+        assert request.args["q"] == "lamp" and request.args["name"] == "x"
+        assert request.form["body"] == "ab" and request.form.getlist("n") == ["1", "2"]
+
+
+def test_nul_free_data_keeps_several_values_and_files(app):
+    data = inputs.NulFreeMultiDict({"a": ["x\x00", "y"], "b": "z"})
+    assert data.getlist("a") == ["x", "y"] and data["b"] == "z"
+    assert inputs.NulFreeMultiDict(data.copy()).getlist("a") == ["x", "y"]
+    upload = io.BytesIO(b"\x00\x01binary stays")
+    with app.test_request_context("/", method="POST", data={"image": (upload, "a\x00.png")}):
+        from flask import request
+
+        assert request.files["image"].read() == b"\x00\x01binary stays"
+
+
+@pytest.mark.parametrize("url", ["/users/{seller}?q=%00", "/products?q=%00", "/seller/inventory?q=%00&sort=%00"])
+def test_a_nul_anywhere_in_the_query_string_is_never_a_500(app, client, actions, url):
+    seller = actions.signed_in_user()
+    assert client.get(url.format(seller=seller["id"])).status_code == 200
