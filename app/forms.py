@@ -7,6 +7,7 @@ import zoneinfo
 from decimal import Decimal
 
 from flask_wtf import FlaskForm
+from markupsafe import Markup, escape
 from wtforms import (
     BooleanField,
     EmailField,
@@ -28,6 +29,7 @@ from wtforms.validators import (
     Length,
     ValidationError,
 )
+from wtforms.widgets import Select, html_params
 
 from app.inputs import WholeNumberField, id_field, no_control_characters
 from app.inputs import strip as _strip
@@ -268,6 +270,7 @@ def time_zone_names() -> frozenset[str]:
     return frozenset({"UTC"} | regional)
 
 
+@functools.cache
 def _time_zone_choices() -> dict[str, list[tuple[str, str]]]:
     """The choices grouped by region (each region an <optgroup>), UTC first."""
     choices: dict[str, list[tuple[str, str]]] = {"Universal": [("UTC", "UTC")]}
@@ -275,6 +278,34 @@ def _time_zone_choices() -> dict[str, list[tuple[str, str]]]:
         region, _, place = name.partition("/")
         choices.setdefault(region, []).append((name, place.replace("_", " ").replace("/", " / ")))
     return choices
+
+
+@functools.cache
+def _time_zone_options() -> str:
+    """The <optgroup>s and <option>s of every time zone, none selected, as Select renders them."""
+    return "".join(
+        f"<optgroup {html_params(label=region)}>"
+        + "".join(f"<option {html_params(value=name)}>{escape(label)}</option>" for name, label in places)
+        + "</optgroup>"
+        for region, places in _time_zone_choices().items()
+    )
+
+
+class TimeZoneSelect(Select):
+    """WTForms' Select for the fixed list of some 430 zones: the options are rendered once per
+    process and only the chosen one is marked (rendered one by one they took ~60 ms a page)."""
+
+    def __call__(self, field, **kwargs):
+        kwargs.setdefault("id", field.id)
+        for flag in self.validation_attrs:
+            if flag not in kwargs and getattr(field.flags, flag):
+                kwargs[flag] = getattr(field.flags, flag)
+        options = _time_zone_options()
+        if field.data in time_zone_names():
+            plain = f"<option {html_params(value=field.data)}>"
+            options = options.replace(plain, f"<option {html_params(selected=True, value=field.data)}>", 1)
+        # Every part is escaped: html_params escapes, and so did _time_zone_options.
+        return Markup(f"<select {html_params(name=field.name, **kwargs)}>{options}</select>")  # noqa: S704
 
 
 def known_time_zone(form, field):
@@ -285,6 +316,10 @@ def known_time_zone(form, field):
 
 class TimeZoneForm(FlaskForm):
     time_zone = SelectField(
-        "Time zone", choices=_time_zone_choices, validators=[known_time_zone], validate_choice=False
+        "Time zone",
+        choices=_time_zone_choices,
+        validators=[known_time_zone],
+        validate_choice=False,
+        widget=TimeZoneSelect(),
     )
     submit = SubmitField("Save time zone")
