@@ -333,13 +333,14 @@ INVARIANTS: list[tuple[str, str]] = [
         """,
     ),
     (
-        "summary: products rating_count, rating_sum, rating_avg = reviews",
+        "summary: products rating_count, rating_sum, rating_avg = reviews not hidden",
         """
         SELECT count(*)
         FROM products AS p
         LEFT JOIN (
             SELECT product_id, count(*) AS rating_count, sum(rating) AS rating_sum
             FROM product_reviews
+            WHERE hidden_at IS NULL
             GROUP BY product_id
         ) AS rated ON rated.product_id = p.id
         WHERE p.rating_count <> coalesce(rated.rating_count, 0)
@@ -362,13 +363,14 @@ INVARIANTS: list[tuple[str, str]] = [
         """,
     ),
     (
-        "summary: users seller_rating_count, seller_rating_sum = seller reviews",
+        "summary: users seller_rating_count, seller_rating_sum = seller reviews not hidden",
         """
         SELECT count(*)
         FROM users AS u
         LEFT JOIN (
             SELECT seller_id, count(*) AS rating_count, sum(rating) AS rating_sum
             FROM seller_reviews
+            WHERE hidden_at IS NULL
             GROUP BY seller_id
         ) AS rated ON rated.seller_id = u.id
         WHERE u.seller_rating_count <> coalesce(rated.rating_count, 0)
@@ -472,6 +474,77 @@ INVARIANTS: list[tuple[str, str]] = [
         SELECT count(*)
         FROM passkeys AS p
         WHERE NOT EXISTS (SELECT FROM passkey_user_handles AS h WHERE h.user_id = p.user_id)
+        """,
+    ),
+    (
+        "roles: is_admin (until it is dropped) says the same as role",
+        """
+        SELECT count(*)
+        FROM users
+        WHERE is_admin <> (role = 'administrator')
+        """,
+    ),
+    (
+        "moderation: no offer sells while held, for a suspended seller or of a product not listed",
+        """
+        SELECT count(*)
+        FROM offers AS o
+        JOIN users AS u ON u.id = o.seller_id
+        JOIN products AS p ON p.id = o.product_id
+        WHERE o.is_active AND (o.moderation_hold OR u.suspended_at IS NOT NULL OR p.status <> 'listed')
+        """,
+    ),
+    (
+        "product reviews: never by the product's creator, nor by a seller who offered it before writing",
+        """
+        SELECT count(*)
+        FROM product_reviews AS r
+        JOIN products AS p ON p.id = r.product_id
+        WHERE p.creator_id = r.author_id
+           OR EXISTS (
+               SELECT 1 FROM offers AS o
+               WHERE o.seller_id = r.author_id AND o.product_id = r.product_id AND o.created_at <= r.updated_at
+           )
+        """,
+    ),
+    (
+        "review reports: after the review, resolved after made, none open on a hidden review",
+        """
+        SELECT count(*)
+        FROM review_reports AS rr
+        LEFT JOIN product_reviews AS pr ON pr.id = rr.product_review_id
+        LEFT JOIN seller_reviews AS sr ON sr.id = rr.seller_review_id
+        WHERE rr.created_at < coalesce(pr.created_at, sr.created_at)
+           OR rr.resolved_at < rr.created_at
+           OR (rr.resolved_at IS NULL AND coalesce(pr.hidden_at, sr.hidden_at) IS NOT NULL)
+           OR rr.reporter_id = coalesce(pr.author_id, sr.author_id)
+        """,
+    ),
+    (
+        "audit log: the command line acts without a user, everyone else as one; after the actor registered",
+        """
+        SELECT count(*)
+        FROM audit_log AS a
+        LEFT JOIN users AS u ON u.id = a.actor_id
+        WHERE (a.actor_role = 'command line') <> (a.actor_id IS NULL)
+           OR a.created_at < u.created_at
+        """,
+    ),
+    (
+        "feedback: closed after sent, by someone registered by then",
+        """
+        SELECT count(*)
+        FROM feedback AS f
+        LEFT JOIN users AS closer ON closer.id = f.closed_by
+        WHERE f.closed_at < f.created_at OR f.closed_at < closer.created_at
+        """,
+    ),
+    (
+        "search misses: queries stored normalised (lower case, single spaces, trimmed)",
+        """
+        SELECT count(*)
+        FROM search_misses
+        WHERE query <> lower(btrim(regexp_replace(query, '\\s+', ' ', 'g')))
         """,
     ),
 ]

@@ -1,4 +1,4 @@
-"""Users: the three demo accounts, everyone else from pools of Faker names and addresses.
+"""Users: the four demo accounts, everyone else from pools of Faker names and addresses.
 
 User ids follow registration order, so "everyone registered before t" is a prefix of the id range,
 which is how purchases, reviews and votes find people who already existed at their time.
@@ -15,7 +15,7 @@ from .texts import escape_copy
 from .timeline import DAY, HOUR, Timeline
 
 GENERATED_PASSWORD = "bazaar-demo"
-BUYER_ID, SELLER_ID, ADMIN_ID = 1, 2, 3
+BUYER_ID, SELLER_ID, ADMIN_ID, MODERATOR_ID = 1, 2, 3, 4
 SELLER_SHARE = 0.2  # of generated users who also sell
 FIRST_NAMES, LAST_NAMES, ADDRESSES = 600, 800, 3000
 TIME_ZONES = (
@@ -45,13 +45,16 @@ class DemoLogin:
 DEMO_LOGINS = (
     DemoLogin("buyer", "buyer@example.com", "buyer-password", "Demo Buyer"),
     DemoLogin("seller", "seller@example.com", "seller-password", "Demo Seller"),
-    DemoLogin("admin", "admin@example.com", "admin-password", "Demo Admin"),
+    DemoLogin("administrator", "admin@example.com", "admin-password", "Demo Admin"),
+    DemoLogin("moderator", "moderator@example.com", "moderator-password", "Demo Moderator"),
 )
+# users.role of the demo staff (everyone else is a 'user').
+STAFF_ROLES = {ADMIN_ID: "administrator", MODERATOR_ID: "moderator"}
 
 
 def format_logins() -> str:
     """The demo logins as aligned lines, plus the password every generated user shares."""
-    lines = [f"  {login.role:<7} {login.email:<20} password: {login.password}" for login in DEMO_LOGINS]
+    lines = [f"  {login.role:<13} {login.email:<21} password: {login.password}" for login in DEMO_LOGINS]
     lines.append(f"  any other generated user (e.g. from the seller pages): password {GENERATED_PASSWORD}")
     return "Demo logins:\n" + "\n".join(lines)
 
@@ -137,7 +140,7 @@ def _weights(count: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarr
 
 
 def make_people(count: int, timeline: Timeline, faker: Faker, rng: np.random.Generator) -> People:
-    """Generate `count` users (the first three are the demo accounts)."""
+    """Generate `count` users (the first four are the demo accounts)."""
     first, last, addresses = _name_pools(faker, count)
     demo_first = [login.full_name.split()[0] for login in DEMO_LOGINS]
     demo_last = [login.full_name.split()[1] for login in DEMO_LOGINS]

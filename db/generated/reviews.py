@@ -1,8 +1,9 @@
 """Product and seller reviews, only where the rules allow, and helpful votes on them.
 
 Most product reviews come from buyers of the product, after their first purchase of it; the rest
-from other users after the product was listed. Seller reviews come only from buyers of the
-seller, after their first purchase from them. Votes come later still, never from the author.
+from other users after the product was listed; nobody reviews a product they created or offers.
+Seller reviews come only from buyers of the seller, after their first purchase from them. Votes
+come later still, never from the author.
 """
 
 from dataclasses import dataclass
@@ -85,6 +86,13 @@ def _ratings(weights_per_row: np.ndarray, rng) -> np.ndarray:
     return (draws >= cumulative).sum(axis=1) + 1
 
 
+def _sells(catalog: Catalog, authors: np.ndarray, products: np.ndarray) -> np.ndarray:
+    """Whether each author created the product or has an offer of it (they may not review it)."""
+    width = catalog.product_count + 1
+    offered = contains(catalog.offer_seller * width + catalog.offer_product, authors * width + products)
+    return offered | (catalog.product_creator[products - 1] == authors)
+
+
 def _non_buyer_reviews(count, people: People, catalog: Catalog, taken_keys, timeline, rng):
     """Reviews by users who did not buy the product, after it was listed and they registered."""
     draws = int(count * 1.3) + 10
@@ -94,7 +102,7 @@ def _non_buyer_reviews(count, people: People, catalog: Catalog, taken_keys, time
     items = rng.choice(products, size=draws, p=popularity / popularity.sum()) + 1
     created = _after(np.maximum(people.created_at[authors - 1], catalog.product_created[items - 1]), timeline, rng, 3.0)
     keys = authors * (products + 1) + items
-    keep = first_occurrences(keys) & ~contains(taken_keys, keys) & (catalog.product_creator[items - 1] != authors)
+    keep = first_occurrences(keys) & ~contains(taken_keys, keys) & ~_sells(catalog, authors, items)
     keep &= created < timeline.now
     chosen = np.flatnonzero(keep)[:count]
     return authors[chosen], items[chosen], created[chosen]
@@ -137,6 +145,8 @@ def _review_set(target, author, rating, created, title, body, people, per_review
 def _product_reviews(count, people, catalog: Catalog, orders: Orders, text: ReviewText, timeline, rng):
     """`count` product reviews, most of them by buyers of the product."""
     buyers, products, bought = _first_purchases(orders.line_buyer, orders.line_product, orders.line_ordered, timeline)
+    allowed = ~_sells(catalog, buyers, products)  # a seller buying a rival's copy still may not review it
+    buyers, products, bought = buyers[allowed], products[allowed], bought[allowed]
     from_buyers = min(round(count * BUYER_SHARE), len(buyers))
     chosen = _pick_pairs(buyers, from_buyers, np.zeros(len(buyers), dtype=bool), rng)
     # Keep buyers at 70% or more of the reviews even when few purchases exist.

@@ -10,7 +10,9 @@ import numpy as np
 
 from .catalog import Catalog
 from .commerce import Orders
+from .moderation import Moderation
 from .reviews import Reviews
+from .timeline import NO_TIME
 
 NO_PRICE = -1  # stands for NULL min_price / rating_avg
 
@@ -43,8 +45,10 @@ def _rating_average(total: np.ndarray, count: np.ndarray) -> np.ndarray:
     return np.where(count > 0, (200 * total + safe) // (2 * safe), NO_PRICE)
 
 
-def make_summaries(catalog: Catalog, stock_quantity: np.ndarray, orders: Orders, reviews: Reviews, users: int):
-    """Compute every summary column from the generated rows."""
+def make_summaries(
+    catalog: Catalog, stock_quantity: np.ndarray, orders: Orders, reviews: Reviews, users: int, moderation: Moderation
+):
+    """Compute every summary column from the generated rows (hidden reviews left out, as the triggers do)."""
     products = catalog.product_count
     active = catalog.offer_active
     offered = catalog.offer_product[active]
@@ -54,11 +58,13 @@ def make_summaries(catalog: Catalog, stock_quantity: np.ndarray, orders: Orders,
     cheapest_in_stock = _lowest(offered[in_stock], price[in_stock], products)
     cheapest = _lowest(offered, price, products)
     kept = ~orders.line_is_cancelled
-    product_reviews, seller_reviews = reviews.products, reviews.sellers
-    rating_count = np.bincount(product_reviews.target - 1, minlength=products)
-    rating_sum = np.bincount(product_reviews.target - 1, weights=product_reviews.rating, minlength=products)
-    rating_sum = rating_sum.round().astype(np.int64)
-    seller_sum = np.bincount(seller_reviews.target - 1, weights=seller_reviews.rating, minlength=users)
+    shown = moderation.product_hidden_at == NO_TIME
+    rated, ratings = reviews.products.target[shown], reviews.products.rating[shown]
+    rating_count = np.bincount(rated - 1, minlength=products)
+    rating_sum = np.bincount(rated - 1, weights=ratings, minlength=products).round().astype(np.int64)
+    seller_shown = moderation.seller_hidden_at == NO_TIME
+    sellers_rated, seller_ratings = reviews.sellers.target[seller_shown], reviews.sellers.rating[seller_shown]
+    seller_sum = np.bincount(sellers_rated - 1, weights=seller_ratings, minlength=users)
     return Summaries(
         offer_count=np.bincount(offered - 1, minlength=products),
         total_stock=np.bincount(offered - 1, weights=quantity, minlength=products).round().astype(np.int64),
@@ -69,6 +75,6 @@ def make_summaries(catalog: Catalog, stock_quantity: np.ndarray, orders: Orders,
         units_sold=np.bincount(orders.line_product[kept] - 1, weights=orders.line_quantity[kept], minlength=products)
         .round()
         .astype(np.int64),
-        seller_rating_count=np.bincount(seller_reviews.target - 1, minlength=users),
+        seller_rating_count=np.bincount(sellers_rated - 1, minlength=users),
         seller_rating_sum=seller_sum.round().astype(np.int64),
     )

@@ -2,9 +2,10 @@
 
 import numpy as np
 
-from .copyload import TableSource, booleans, integers, money, or_null, timestamps
+from .copyload import NULL, TableSource, booleans, integers, money, or_null, timestamps
 from .ledger import KINDS, NO_PURCHASE
-from .people import ADMIN_ID, DEMO_LOGINS, TIME_ZONES
+from .moderation import Moderation
+from .people import ADMIN_ID, DEMO_LOGINS, STAFF_ROLES, TIME_ZONES
 from .stock import NO_ORDER, REASONS
 from .summaries import NO_PRICE
 from .texts import escape_copy
@@ -50,6 +51,9 @@ def _users(world: World) -> TableSource:
         emails = email_first[first] + "." + email_last[last] + np.array(integers(ids), dtype=object) + "@example.net"
         demo = ids <= len(demo_emails)
         emails[demo] = [demo_emails[number - 1] for number in ids[demo]]
+        roles = np.full(len(ids), "user", dtype=object)
+        for user_id, role in STAFF_ROLES.items():
+            roles[ids == user_id] = role
         created = timestamps(people.created_at[window])
         return [
             integers(ids),
@@ -65,11 +69,12 @@ def _users(world: World) -> TableSource:
             integers(summaries.seller_rating_sum[window]),
             created,
             created,  # every generated user confirmed their e-mail with the code at registration
+            roles,
         ]
 
     columns = ("id", "email", "full_name", "address", "password_hash", "balance", "time_zone")
     columns += ("low_stock_threshold", "is_admin", "seller_rating_count", "seller_rating_sum", "created_at")
-    columns += ("email_verified_at",)
+    columns += ("email_verified_at", "role")
     return TableSource("users", columns, people.count, rows)
 
 
@@ -248,8 +253,9 @@ def _cart_lines(world: World) -> TableSource:
     return TableSource("cart_lines", columns, len(carts.user), rows)
 
 
-def _reviews(name: str, target: str, reviews, titles, bodies) -> TableSource:
-    """Product or seller reviews in id (time) order."""
+def _reviews(name: str, target: str, reviews, titles, bodies, hidden_at, hidden_reasons) -> TableSource:
+    """Product or seller reviews in id (time) order; a few hidden by a moderator (moderation.py)."""
+    reasons = np.array(hidden_reasons, dtype=object)
 
     def rows(start: int, stop: int):
         """Reviews start..stop (0-based)."""
@@ -265,9 +271,12 @@ def _reviews(name: str, target: str, reviews, titles, bodies) -> TableSource:
             integers(reviews.helpful[window]),
             created,
             created,
+            _optional_times(hidden_at[window]),
+            or_null(reasons[window], hidden_at[window] == NO_TIME),
         ]
 
     columns = ("id", target, "author_id", "rating", "title", "body", "helpful_count", "created_at", "updated_at")
+    columns += ("hidden_at", "hidden_reason")
     return TableSource(name, columns, len(reviews.target), rows)
 
 
@@ -308,9 +317,102 @@ def _messages(world: World) -> TableSource:
     return TableSource("messages", columns, len(messages.purchase), rows)
 
 
+def _listed(name: str, columns: tuple[str, ...], rows: list[tuple]) -> TableSource:
+    """A small table from rows already formatted as COPY text."""
+    return TableSource(name, columns, len(rows), lambda start, stop: list(zip(*rows[start:stop], strict=True)))
+
+
+def _text(value) -> str:
+    """A COPY field: NULL for None, the number or (escaped) string otherwise."""
+    return NULL if value is None else escape_copy(value) if isinstance(value, str) else str(value)
+
+
+def _time(seconds: int | None) -> str:
+    return NULL if seconds is None else timestamps(np.array([seconds]))[0]
+
+
+def _moderation_tables(moderation: Moderation) -> list[TableSource]:
+    """Review reports, feedback, searches that found nothing, the audit log and the site switches."""
+    first_action = moderation.audit[0][0]  # when the staff got their roles
+    reports = [
+        (
+            str(number),
+            _text(product),
+            _text(seller),
+            str(reporter),
+            reason,
+            _text(details),
+            _time(created),
+            _time(resolved),
+            _text(resolution),
+        )
+        for number, (product, seller, reporter, reason, details, created, resolved, resolution) in enumerate(
+            moderation.reports, start=1
+        )
+    ]
+    feedback = [
+        (
+            str(number),
+            str(user),
+            kind,
+            _text(subject),
+            _text(body),
+            page,
+            _time(created),
+            _time(closed),
+            _text(closer),
+            _text(response),
+        )
+        for number, (user, kind, subject, body, page, created, closed, closer, response) in enumerate(
+            moderation.feedback, start=1
+        )
+    ]
+    misses = [(_time(day)[:10], _text(query), str(searches)) for day, query, searches in moderation.misses]
+    audit = [
+        (
+            str(number),
+            _text(actor),
+            role,
+            action,
+            target_type,
+            _text(target_id),
+            reason,
+            NULL if before is None else before,
+            NULL if after is None else after,
+            address,
+            _time(created),
+        )
+        for number, (created, actor, role, action, target_type, target_id, reason, before, after, address) in enumerate(
+            moderation.audit, start=1
+        )
+    ]
+    return [
+        _listed(
+            "review_reports",
+            ("id", "product_review_id", "seller_review_id", "reporter_id", "reason", "details", "created_at")
+            + ("resolved_at", "resolution"),
+            reports,
+        ),
+        _listed(
+            "feedback",
+            ("id", "user_id", "kind", "subject", "body", "page", "created_at", "closed_at", "closed_by", "response"),
+            feedback,
+        ),
+        _listed("search_misses", ("day", "query", "searches"), misses),
+        _listed(
+            "audit_log",
+            ("id", "actor_id", "actor_role", "action", "target_type", "target_id", "reason", "before", "after")
+            + ("ip_address", "created_at"),
+            audit,
+        ),
+        # The approval queue starts off: new products are listed at once.
+        _listed("site_settings", ("name", "enabled", "updated_at"), [("product_approval", "f", _time(first_action))]),
+    ]
+
+
 def table_sources(world: World) -> list[TableSource]:
     """Every table the generator fills, parents before children."""
-    reviews, text = world.reviews, world.review_text
+    reviews, text, moderation = world.reviews, world.review_text, world.moderation
     return [
         _departments(world),
         _categories(world),
@@ -322,9 +424,26 @@ def table_sources(world: World) -> list[TableSource]:
         _inventory_events(world),
         _balance_ledger(world),
         _cart_lines(world),
-        _reviews("product_reviews", "product_id", reviews.products, text.product_titles, text.product_bodies),
-        _reviews("seller_reviews", "seller_id", reviews.sellers, text.seller_titles, text.seller_bodies),
+        _reviews(
+            "product_reviews",
+            "product_id",
+            reviews.products,
+            text.product_titles,
+            text.product_bodies,
+            moderation.product_hidden_at,
+            moderation.product_hidden_reason,
+        ),
+        _reviews(
+            "seller_reviews",
+            "seller_id",
+            reviews.sellers,
+            text.seller_titles,
+            text.seller_bodies,
+            moderation.seller_hidden_at,
+            moderation.seller_hidden_reason,
+        ),
         _votes("product_review_votes", reviews.products),
         _votes("seller_review_votes", reviews.sellers),
         _messages(world),
+        *_moderation_tables(moderation),
     ]

@@ -16,13 +16,15 @@ from .catalog import Catalog, make_catalog
 from .commerce import Orders, make_orders
 from .ledger import Ledger, make_ledger
 from .messages import Messages, make_messages
+from .moderation import Moderation, make_moderation
 from .people import People, make_people
 from .reviews import Reviews, make_reviews
 from .stock import Stock, make_stock
 from .summaries import Summaries, make_summaries
 from .timeline import Timeline
 
-STAGES = ("text", "people", "catalog", "orders", "stock", "ledger", "reviews", "messages", "carts")
+# New stages go last: each stage's random stream is spawned by its position here.
+STAGES = ("text", "people", "catalog", "orders", "stock", "ledger", "reviews", "messages", "carts", "moderation")
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,7 @@ class World:
     reviews: Reviews
     messages: Messages
     carts: Carts
+    moderation: Moderation
     summaries: Summaries
 
 
@@ -83,6 +86,8 @@ def make_world(counts: Counts, seed: int, now: dt.date, report=lambda stage: Non
     messages = make_messages(orders, catalog, message_text, timeline, streams["messages"])
     report("carts")
     carts = make_carts(people, catalog, stock.offer_quantity, timeline, streams["carts"])
+    report("moderation")
+    moderation = make_moderation(people, reviews, timeline, streams["moderation"])
     return World(
         timeline=timeline,
         catalog_text=catalog_text,
@@ -96,5 +101,6 @@ def make_world(counts: Counts, seed: int, now: dt.date, report=lambda stage: Non
         reviews=reviews,
         messages=messages,
         carts=carts,
-        summaries=make_summaries(catalog, stock.offer_quantity, orders, reviews, people.count),
+        moderation=moderation,
+        summaries=make_summaries(catalog, stock.offer_quantity, orders, reviews, people.count, moderation),
     )
