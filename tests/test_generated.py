@@ -34,6 +34,8 @@ EMPTY_BY_DESIGN |= {
     "passkey_challenges",
     "sign_in_devices",
 }
+# The guest page cache's versions start at 0 (no row) and are bumped by triggers, off during the load.
+EMPTY_BY_DESIGN |= {"page_cache_versions"}
 
 
 @pytest.fixture(scope="module")
@@ -110,31 +112,12 @@ def test_other_seed_other_rows(generated_url):
 
 @pytest.mark.parametrize("login", DEMO_LOGINS, ids=lambda login: login.role)
 def test_demo_logins_verify(generated_url, login):
-    [(password_hash, role, is_admin)] = fetch(
-        generated_url, "SELECT password_hash, role, is_admin FROM users WHERE lower(email) = %s", (login.email,)
+    [(password_hash, is_admin)] = fetch(
+        generated_url, "SELECT password_hash, is_admin FROM users WHERE lower(email) = %s", (login.email,)
     )
     assert check_password_hash(password_hash, login.password)
     assert not check_password_hash(password_hash, GENERATED_PASSWORD)
-    assert role == (login.role if login.role in ("administrator", "moderator") else "user")
-    assert is_admin == (role == "administrator")
-
-
-def test_the_console_has_something_to_moderate(generated_url):
-    [row] = fetch(
-        generated_url,
-        """
-        SELECT (SELECT count(*) FROM product_reviews WHERE hidden_at IS NOT NULL),
-               (SELECT count(*) FROM seller_reviews WHERE hidden_at IS NOT NULL),
-               (SELECT count(*) FROM review_reports WHERE resolved_at IS NULL),
-               (SELECT count(*) FROM review_reports WHERE resolution = 'dismissed'),
-               (SELECT count(*) FROM feedback WHERE closed_at IS NULL),
-               (SELECT count(*) FROM feedback WHERE closed_at IS NOT NULL),
-               (SELECT count(*) FROM search_misses),
-               (SELECT count(*) FROM audit_log WHERE action = 'review.hide'),
-               (SELECT count(*) FROM audit_log WHERE actor_id IS NULL)
-        """,
-    )
-    assert all(count > 0 for count in row), row
+    assert is_admin == (login.role == "admin")
 
 
 def test_generated_users_share_the_demo_password(generated_url):
