@@ -112,12 +112,31 @@ def test_other_seed_other_rows(generated_url):
 
 @pytest.mark.parametrize("login", DEMO_LOGINS, ids=lambda login: login.role)
 def test_demo_logins_verify(generated_url, login):
-    [(password_hash, is_admin)] = fetch(
-        generated_url, "SELECT password_hash, is_admin FROM users WHERE lower(email) = %s", (login.email,)
+    [(password_hash, role, is_admin)] = fetch(
+        generated_url, "SELECT password_hash, role, is_admin FROM users WHERE lower(email) = %s", (login.email,)
     )
     assert check_password_hash(password_hash, login.password)
     assert not check_password_hash(password_hash, GENERATED_PASSWORD)
-    assert is_admin == (login.role == "admin")
+    assert role == (login.role if login.role in ("administrator", "moderator") else "user")
+    assert is_admin == (role == "administrator")
+
+
+def test_the_console_has_something_to_moderate(generated_url):
+    [row] = fetch(
+        generated_url,
+        """
+        SELECT (SELECT count(*) FROM product_reviews WHERE hidden_at IS NOT NULL),
+               (SELECT count(*) FROM seller_reviews WHERE hidden_at IS NOT NULL),
+               (SELECT count(*) FROM review_reports WHERE resolved_at IS NULL),
+               (SELECT count(*) FROM review_reports WHERE resolution = 'dismissed'),
+               (SELECT count(*) FROM feedback WHERE closed_at IS NULL),
+               (SELECT count(*) FROM feedback WHERE closed_at IS NOT NULL),
+               (SELECT count(*) FROM search_misses),
+               (SELECT count(*) FROM audit_log WHERE action = 'review.hide'),
+               (SELECT count(*) FROM audit_log WHERE actor_id IS NULL)
+        """,
+    )
+    assert all(count > 0 for count in row), row
 
 
 def test_generated_users_share_the_demo_password(generated_url):
