@@ -1,0 +1,140 @@
+"""Console changes racing the shop, each on its own connection, committing: a suspension and a
+take-down against checkouts, restocks and new offers of the same rows; a review hidden while it
+is edited and voted on. Afterwards no held offer sells, summaries equal their offers and reviews,
+money and stock balance, and nothing deadlocked (a retry logs a warning; these tests fail on any)."""
+
+import logging
+from decimal import Decimal
+
+import pytest
+
+from app.models import admin_products, admin_users, audit, offer, review, review_report
+from app.models import checkout as checkout_model
+from app.models.admin_query import AdminRefused
+from tests import factories
+from tests.test_checkout_concurrency import assert_books_balance, fetch, in_cart, run_together
+
+pytestmark = pytest.mark.concurrency
+
+STAFF = audit.Actor(None, "command line", "test")
+REFUSALS = (offer.OfferError, review.ReviewRefused, AdminRefused)
+
+
+def refused_or_done(function):
+    """`function`, returning a refusal (an offer removed meanwhile, a hidden review) instead of raising it."""
+
+    def attempt():
+        try:
+            return function()
+        except REFUSALS as refusal:
+            return refusal
+
+    return attempt
+
+
+def assert_summaries_right(app):
+    """Every product's offer and rating summaries equal what its rows say."""
+    wrong = fetch(
+        app,
+        """
+        SELECT p.id
+        FROM products AS p
+        LEFT JOIN (
+            SELECT product_id, count(*) AS n, sum(quantity) AS stock,
+                   coalesce(min(price) FILTER (WHERE quantity > 0), min(price)) AS low
+            FROM offers WHERE is_active GROUP BY product_id
+        ) AS o ON o.product_id = p.id
+        LEFT JOIN (
+            SELECT product_id, count(*) AS n, sum(rating) AS total
+            FROM product_reviews WHERE hidden_at IS NULL GROUP BY product_id
+        ) AS r ON r.product_id = p.id
+        WHERE p.offer_count <> coalesce(o.n, 0) OR p.total_stock <> coalesce(o.stock, 0)
+           OR p.min_price IS DISTINCT FROM o.low
+           OR p.rating_count <> coalesce(r.n, 0) OR p.rating_sum <> coalesce(r.total, 0)
+        """,
+    )
+    held_but_selling = fetch(
+        app,
+        """
+        SELECT o.product_id FROM offers AS o
+        JOIN users AS u ON u.id = o.seller_id
+        JOIN products AS p ON p.id = o.product_id
+        WHERE o.is_active AND (o.moderation_hold OR u.suspended_at IS NOT NULL OR p.status <> 'listed')
+        """,
+    )
+    assert wrong == [] and held_but_selling == []
+
+
+@pytest.fixture
+def no_retries(caplog):
+    caplog.set_level(logging.WARNING, logger="app.db")
+    yield
+    assert [record for record in caplog.records if "retry" in record.getMessage()] == []
+
+
+def test_a_suspension_races_checkouts_restocks_and_a_new_offer(app, actions, no_retries):
+    seller = actions.create_user()
+    products = [factories.product(app, seller["id"], name=f"Race {number}") for number in range(3)]
+    for product in products:
+        factories.offer(app, seller["id"], product["id"], price="5.00", quantity=20)
+    extra = factories.product(app, actions.create_user()["id"], name="Fresh")
+    buyers = [actions.create_user(balance="100.00") for _ in range(6)]
+    for number, buyer in enumerate(buyers):
+        in_cart(app, buyer["id"], seller["id"], products[number % 3]["id"], 2)
+
+    work = [lambda buyer=buyer: checkout_model.place_order(buyer["id"], checkout_model.new_token()) for buyer in buyers]
+    work.append(lambda: admin_users.set_suspended(seller["id"], True, "Fraud", STAFF))
+    work.append(refused_or_done(lambda: offer.update_offer(seller["id"], products[0]["id"], Decimal("6.00"), 30, 20)))
+    work.append(refused_or_done(lambda: offer.add_offer(seller["id"], extra["id"], Decimal("3.00"), 4)))
+    results = run_together(app, work)
+
+    assert results[6] >= 3  # the suspension held the offers it found (and a new one, if it came first)
+    assert fetch(app, "SELECT count(*) AS n FROM offers WHERE seller_id = :id AND is_active", id=seller["id"]) == [
+        {"n": 0}
+    ]
+    assert_summaries_right(app)
+    assert_books_balance(app)
+
+
+def test_a_take_down_races_checkouts_of_the_same_product(app, actions, no_retries):
+    sellers = [actions.create_user() for _ in range(3)]
+    product = factories.product(app, sellers[0]["id"], name="Hot Item")
+    for seller in sellers:
+        factories.offer(app, seller["id"], product["id"], price="8.00", quantity=10)
+    buyers = [actions.create_user(balance="100.00") for _ in range(6)]
+    for number, buyer in enumerate(buyers):
+        in_cart(app, buyer["id"], sellers[number % 3]["id"], product["id"], 1)
+
+    work = [lambda buyer=buyer: checkout_model.place_order(buyer["id"], checkout_model.new_token()) for buyer in buyers]
+    work.append(lambda: admin_products.set_status(product["id"], "taken_down", "Recall", STAFF, "product.take_down"))
+    run_together(app, work)
+    assert fetch(app, "SELECT offer_count FROM products WHERE id = :id", id=product["id"]) == [{"offer_count": 0}]
+    assert_summaries_right(app)
+    assert_books_balance(app)
+
+    run_together(app, [lambda: admin_products.set_status(product["id"], "listed", "Cleared", STAFF, "product.restore")])
+    assert fetch(app, "SELECT offer_count FROM products WHERE id = :id", id=product["id"]) == [{"offer_count": 3}]
+    assert_summaries_right(app)
+
+
+def test_hiding_a_review_races_its_edit_and_votes(app, actions, no_retries):
+    seller = actions.create_user()
+    product = factories.product(app, seller["id"], name="Reviewed")
+    factories.offer(app, seller["id"], product["id"])
+    author = actions.create_user()
+    target = factories.product_review(app, product["id"], author["id"], rating=2)
+    others = [actions.create_user() for _ in range(4)]
+    for number, other in enumerate(others):
+        factories.product_review(app, product["id"], other["id"], rating=5 - number % 2)
+
+    work = [
+        lambda: review_report.hide_review("product", target["id"], "Spam", STAFF),
+        refused_or_done(lambda: review.save_review("product", product["id"], author["id"], 1, "Edited", "Worse now")),
+        *[
+            refused_or_done(lambda voter=voter: review.vote("product", target["id"], voter["id"], True))
+            for voter in others
+        ],
+    ]
+    run_together(app, work)
+    assert_summaries_right(app)
+    assert fetch(app, "SELECT rating_count FROM products WHERE id = :id", id=product["id"]) == [{"rating_count": 4}]
