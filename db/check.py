@@ -55,7 +55,7 @@ INVARIANTS: list[tuple[str, str]] = [
         """,
     ),
     (
-        "ledger: one purchase row per purchase, by its buyer, for -total",
+        "ledger: one purchase row per purchase, by its buyer, for -total (none when coupons paid it all)",
         """
         SELECT count(*)
         FROM purchases AS p
@@ -65,19 +65,20 @@ INVARIANTS: list[tuple[str, str]] = [
             WHERE kind = 'purchase'
             GROUP BY purchase_id
         ) AS ledger ON ledger.purchase_id = p.id
-        WHERE ledger.rows IS DISTINCT FROM 1
+        WHERE ledger.rows IS DISTINCT FROM (CASE WHEN p.total > 0 THEN 1 END)
            OR ledger.user_id <> p.buyer_id
            OR ledger.amount <> -p.total
         """,
     ),
     (
-        "ledger: one sale row per purchase and seller, for their line totals",
+        "ledger: one sale row per purchase and seller, for their proceeds (line totals less their coupons)",
         """
         SELECT count(*)
         FROM (
-            SELECT purchase_id, seller_id, sum(line_total) AS total
+            SELECT purchase_id, seller_id, sum(line_total - seller_discount) AS total
             FROM orders
             GROUP BY purchase_id, seller_id
+            HAVING sum(line_total - seller_discount) > 0
         ) AS sold
         FULL JOIN (
             SELECT purchase_id, user_id, amount
@@ -88,19 +89,21 @@ INVARIANTS: list[tuple[str, str]] = [
         """,
     ),
     (
-        "ledger: refunds and sale refunds = cancelled line totals",
+        "ledger: refunds = what cancelled lines were paid, sale refunds = their proceeds",
         """
         SELECT count(*)
         FROM (
-            SELECT purchase_id, buyer_id AS user_id, 'refund' AS kind, sum(line_total) AS total
+            SELECT purchase_id, buyer_id AS user_id, 'refund' AS kind, sum(paid) AS total
             FROM orders
             WHERE cancelled_at IS NOT NULL
             GROUP BY purchase_id, buyer_id
+            HAVING sum(paid) > 0
             UNION ALL
-            SELECT purchase_id, seller_id, 'sale_refund', -sum(line_total)
+            SELECT purchase_id, seller_id, 'sale_refund', -sum(line_total - seller_discount)
             FROM orders
             WHERE cancelled_at IS NOT NULL
             GROUP BY purchase_id, seller_id
+            HAVING sum(line_total - seller_discount) > 0
         ) AS cancelled
         FULL JOIN (
             SELECT purchase_id, user_id, kind, sum(amount) AS total
@@ -169,11 +172,11 @@ INVARIANTS: list[tuple[str, str]] = [
         """,
     ),
     (
-        "purchases: total = sum of line totals, at least one line",
+        "purchases: total = what its lines were paid in money, at least one line",
         """
         SELECT count(*)
         FROM purchases AS p
-        LEFT JOIN (SELECT purchase_id, sum(line_total) AS total FROM orders GROUP BY purchase_id) AS lines
+        LEFT JOIN (SELECT purchase_id, sum(paid) AS total FROM orders GROUP BY purchase_id) AS lines
             ON lines.purchase_id = p.id
         WHERE lines.total IS NULL OR lines.total <> p.total
         """,
@@ -314,7 +317,7 @@ INVARIANTS: list[tuple[str, str]] = [
         """,
     ),
     (
-        "summary: products offer_count, total_stock, min_price = active offers",
+        "summary: products offer_count, total_stock, min_price (sales counted), min_price_before_sale = active offers",
         """
         SELECT count(*)
         FROM products AS p
@@ -322,7 +325,9 @@ INVARIANTS: list[tuple[str, str]] = [
             SELECT product_id,
                    count(*) AS offer_count,
                    sum(quantity) AS total_stock,
-                   coalesce(min(price) FILTER (WHERE quantity > 0), min(price)) AS min_price
+                   coalesce(min(coalesce(sale_price, price)) FILTER (WHERE quantity > 0),
+                            min(coalesce(sale_price, price))) AS min_price,
+                   coalesce(min(price) FILTER (WHERE quantity > 0), min(price)) AS min_usual
             FROM offers
             WHERE is_active
             GROUP BY product_id
@@ -330,6 +335,8 @@ INVARIANTS: list[tuple[str, str]] = [
         WHERE p.offer_count <> coalesce(active.offer_count, 0)
            OR p.total_stock <> coalesce(active.total_stock, 0)
            OR p.min_price IS DISTINCT FROM active.min_price
+           OR p.min_price_before_sale IS DISTINCT FROM
+              (CASE WHEN active.min_usual > active.min_price THEN active.min_usual END)
         """,
     ),
     (
@@ -545,6 +552,200 @@ INVARIANTS: list[tuple[str, str]] = [
         SELECT count(*)
         FROM search_misses
         WHERE query <> lower(btrim(regexp_replace(query, '\\s+', ' ', 'g')))
+        """,
+    ),
+    (
+        "coupons: uses = their uses not restored, within the total limit",
+        """
+        SELECT count(*)
+        FROM coupons AS c
+        LEFT JOIN (
+            SELECT coupon_id, count(*) AS uses
+            FROM coupon_uses
+            WHERE restored_at IS NULL
+            GROUP BY coupon_id
+        ) AS used ON used.coupon_id = c.id
+        WHERE c.uses <> coalesce(used.uses, 0)
+           OR c.uses > c.max_uses
+        """,
+    ),
+    (
+        "coupons: no buyer past the per-buyer limit",
+        """
+        SELECT count(*)
+        FROM (
+            SELECT u.coupon_id, u.buyer_id, count(*) AS uses
+            FROM coupon_uses AS u
+            WHERE u.restored_at IS NULL
+            GROUP BY u.coupon_id, u.buyer_id
+        ) AS used
+        JOIN coupons AS c ON c.id = used.coupon_id
+        WHERE used.uses > c.per_buyer_limit
+        """,
+    ),
+    (
+        "coupons: a use is by its purchase's buyer, of a coupon in time, restored only if every line was cancelled",
+        """
+        SELECT count(*)
+        FROM coupon_uses AS u
+        JOIN purchases AS p ON p.id = u.purchase_id
+        JOIN coupons AS c ON c.id = u.coupon_id
+        WHERE u.buyer_id <> p.buyer_id
+           OR p.created_at < c.starts_at
+           OR p.created_at >= c.ends_at
+           OR (u.restored_at IS NULL) = NOT EXISTS (
+               SELECT FROM orders AS o WHERE o.purchase_id = u.purchase_id AND o.cancelled_at IS NULL
+           )
+        """,
+    ),
+    (
+        "orders: paid = line total - seller, platform and points discounts, never negative; points at 100 a dollar",
+        """
+        SELECT count(*)
+        FROM orders
+        WHERE paid <> line_total - seller_discount - platform_discount - points_discount
+           OR paid < 0
+           OR seller_discount < 0
+           OR platform_discount < 0
+           OR points_discount * 100 <> points_spent
+        """,
+    ),
+    (
+        "orders: coupon discounts come from coupons the purchase used (the seller's, the platform's), adding up",
+        """
+        SELECT (
+            SELECT count(*)
+            FROM (
+                SELECT o.purchase_id, o.seller_coupon_id AS coupon_id, sum(o.seller_discount) AS discount,
+                       bool_and(c.seller_id = o.seller_id) AS issuer_ok
+                FROM orders AS o
+                JOIN coupons AS c ON c.id = o.seller_coupon_id
+                GROUP BY o.purchase_id, o.seller_coupon_id
+                UNION ALL
+                SELECT o.purchase_id, o.platform_coupon_id, sum(o.platform_discount), bool_and(c.seller_id IS NULL)
+                FROM orders AS o
+                JOIN coupons AS c ON c.id = o.platform_coupon_id
+                GROUP BY o.purchase_id, o.platform_coupon_id
+            ) AS lines
+            FULL JOIN coupon_uses AS u ON u.purchase_id = lines.purchase_id AND u.coupon_id = lines.coupon_id
+            WHERE lines.discount IS DISTINCT FROM u.discount
+               OR NOT lines.issuer_ok
+        ) + (
+            SELECT count(*)
+            FROM orders
+            WHERE (seller_discount > 0) <> (seller_coupon_id IS NOT NULL)
+               OR (platform_discount > 0) <> (platform_coupon_id IS NOT NULL)
+        )
+        """,
+    ),
+    (
+        "users: points balance = sum of their points ledger",
+        """
+        SELECT count(*)
+        FROM users AS u
+        LEFT JOIN (SELECT user_id, sum(points) AS total FROM points_ledger GROUP BY user_id) AS ledger
+            ON ledger.user_id = u.id
+        WHERE u.points_balance <> coalesce(ledger.total, 0)
+        """,
+    ),
+    (
+        "points ledger: balance_after = running sum per user (by id), below zero only by a reversal, time forward",
+        """
+        SELECT count(*)
+        FROM (
+            SELECT kind, balance_after,
+                   sum(points) OVER by_user AS running,
+                   created_at,
+                   lag(created_at) OVER by_user AS previous
+            FROM points_ledger
+            WINDOW by_user AS (PARTITION BY user_id ORDER BY id)
+        ) AS ledger
+        WHERE balance_after <> running OR (balance_after < 0 AND kind <> 'reverse') OR created_at < previous
+        """,
+    ),
+    (
+        "points: spent = the lines' points; refunded = a cancelled line's; earned = units paid; reversed = earned",
+        """
+        SELECT (
+            SELECT count(*)
+            FROM (
+                SELECT purchase_id, -sum(points_spent) AS points
+                FROM orders
+                GROUP BY purchase_id
+                HAVING sum(points_spent) > 0
+            ) AS lines
+            FULL JOIN (
+                SELECT purchase_id, sum(points) AS points
+                FROM points_ledger
+                WHERE kind = 'spend'
+                GROUP BY purchase_id
+            ) AS ledger ON ledger.purchase_id = lines.purchase_id
+            WHERE lines.points IS DISTINCT FROM ledger.points
+        ) + (
+            SELECT count(*)
+            FROM points_ledger AS l
+            JOIN orders AS o ON o.id = l.order_id
+            WHERE l.user_id <> o.buyer_id
+               OR (l.kind = 'refund' AND l.points <> o.points_spent)
+               OR (l.kind = 'earn' AND (l.points <> floor(o.paid) OR o.cancelled_at IS NOT NULL))
+               OR (l.kind = 'reverse' AND l.points <> -coalesce(
+                      (SELECT e.points FROM points_ledger AS e WHERE e.order_id = o.id AND e.kind = 'earn'), 0))
+        ) + (
+            SELECT count(*)
+            FROM orders AS o
+            WHERE o.cancelled_at IS NOT NULL
+              AND o.points_spent > 0
+              AND NOT EXISTS (SELECT FROM points_ledger AS l WHERE l.order_id = o.id AND l.kind = 'refund')
+        )
+        """,
+    ),
+    (
+        "platform ledger: each purchase pays its platform coupons and points; each refunded line's share comes back",
+        """
+        SELECT (
+            SELECT count(*)
+            FROM (
+                SELECT purchase_id, 'coupon' AS kind, -sum(platform_discount) AS amount
+                FROM orders
+                GROUP BY purchase_id
+                HAVING sum(platform_discount) > 0
+                UNION ALL
+                SELECT purchase_id, 'points', -sum(points_discount)
+                FROM orders
+                GROUP BY purchase_id
+                HAVING sum(points_discount) > 0
+            ) AS lines
+            FULL JOIN (
+                SELECT purchase_id, kind, sum(amount) AS amount
+                FROM platform_ledger
+                WHERE kind IN ('coupon', 'points')
+                GROUP BY purchase_id, kind
+            ) AS ledger ON ledger.purchase_id = lines.purchase_id AND ledger.kind = lines.kind
+            WHERE lines.amount IS DISTINCT FROM ledger.amount
+        ) + (
+            SELECT count(*)
+            FROM platform_ledger AS l
+            JOIN orders AS o ON o.id = l.order_id
+            WHERE l.purchase_id <> o.purchase_id
+               OR (l.kind = 'coupon_refund' AND l.amount <> o.platform_discount)
+               OR (l.kind = 'points_refund' AND l.amount <> o.points_discount)
+        ) + (
+            SELECT count(*)
+            FROM orders AS o
+            WHERE o.cancelled_at IS NOT NULL
+              AND (o.platform_discount > 0 OR o.points_discount > 0)
+              AND (SELECT coalesce(sum(l.amount), 0) FROM platform_ledger AS l WHERE l.order_id = o.id)
+                  <> o.platform_discount + o.points_discount
+        )
+        """,
+    ),
+    (
+        "money: top-ups - withdrawals + adjustments = users' balances + the platform's (the sum of its ledger)",
+        """
+        SELECT (
+            (SELECT coalesce(sum(amount), 0) FROM balance_ledger WHERE kind IN ('top_up', 'withdrawal', 'adjustment'))
+            <> (SELECT coalesce(sum(balance), 0) FROM users) + (SELECT coalesce(sum(amount), 0) FROM platform_ledger)
+        )::int
         """,
     ),
 ]

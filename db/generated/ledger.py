@@ -12,6 +12,7 @@ import numpy as np
 from .arrays import group_numbers, grouped_cummin, grouped_cumsum, grouped_suffix_min, is_group_last
 from .commerce import Orders
 from .people import BUYER_ID, People
+from .promotions import Promotions
 from .timeline import DAY, HOUR, MINUTE, Timeline
 
 KINDS = ("top_up", "sale", "refund", "purchase", "sale_refund", "withdrawal")
@@ -52,21 +53,22 @@ def _take(events: dict[str, np.ndarray], index: np.ndarray) -> dict[str, np.ndar
     return {name: values[index] for name, values in events.items()}
 
 
-def _order_events(orders: Orders) -> dict[str, np.ndarray]:
-    """Purchase debits, one sale credit per (purchase, seller), and both sides of each cancellation."""
+def _order_events(orders: Orders, promotions: Promotions) -> dict[str, np.ndarray]:
+    """Purchase debits (what was paid in money), one sale credit per (purchase, seller) for the sellers'
+    proceeds, and both sides of each cancellation; none for nothing (a ledger amount is never zero)."""
     purchase_ids = np.arange(1, len(orders.purchase_buyer) + 1)
-    totals = orders.line_total
+    proceeds, paid = promotions.line_proceeds, promotions.line_paid
     # Lines are sorted by purchase then seller, so each (purchase, seller) is one run.
     runs = group_numbers(orders.line_purchase * (int(orders.line_seller.max(initial=0)) + 1) + orders.line_seller)
     last = is_group_last(runs)
-    sale_amounts = grouped_cumsum(totals, runs)[last]
+    sale_amounts = grouped_cumsum(proceeds, runs)[last]
     cancelled = orders.line_is_cancelled
     count, sales, refunds = len(purchase_ids), int(last.sum()), int(cancelled.sum())
-    return _concat(
+    events = _concat(
         _events(
             user=orders.purchase_buyer,
             kind=np.full(count, PURCHASE),
-            amount=-orders.purchase_total,
+            amount=-promotions.purchase_paid,
             purchase=purchase_ids,
             created=orders.purchase_created,
         ),
@@ -80,18 +82,19 @@ def _order_events(orders: Orders) -> dict[str, np.ndarray]:
         _events(
             user=orders.line_buyer[cancelled],
             kind=np.full(refunds, REFUND),
-            amount=totals[cancelled],
+            amount=paid[cancelled],
             purchase=orders.line_purchase[cancelled],
             created=orders.line_cancelled[cancelled],
         ),
         _events(
             user=orders.line_seller[cancelled],
             kind=np.full(refunds, SALE_REFUND),
-            amount=-totals[cancelled],
+            amount=-proceeds[cancelled],
             purchase=orders.line_purchase[cancelled],
             created=orders.line_cancelled[cancelled],
         ),
     )
+    return _take(events, np.flatnonzero(events["amount"] != 0))
 
 
 def _welcome_top_ups(people: People, rng: np.random.Generator) -> dict[str, np.ndarray]:
@@ -190,9 +193,11 @@ def _demo_buyer_top_up(events: dict[str, np.ndarray], timeline: Timeline) -> dic
     )
 
 
-def make_ledger(people: People, orders: Orders, timeline: Timeline, rng: np.random.Generator) -> Ledger:
+def make_ledger(
+    people: People, orders: Orders, promotions: Promotions, timeline: Timeline, rng: np.random.Generator
+) -> Ledger:
     """Write every user's ledger and work out their balances."""
-    events = _sorted_with_steps(_concat(_order_events(orders), _welcome_top_ups(people, rng)), step_size=4)
+    events = _sorted_with_steps(_concat(_order_events(orders, promotions), _welcome_top_ups(people, rng)), step_size=4)
     events = _merge(events, _needed_top_ups(events, people, rng))
     events = _merge(events, _withdrawals(events, people, timeline, rng))
     events = _merge(events, _demo_buyer_top_up(events, timeline))

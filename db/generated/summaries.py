@@ -23,7 +23,8 @@ class Summaries:
 
     offer_count: np.ndarray
     total_stock: np.ndarray
-    min_price: np.ndarray  # cents, NO_PRICE when the product has no active offer
+    min_price: np.ndarray  # cents, NO_PRICE when the product has no active offer (a sale's price counts)
+    min_price_before_sale: np.ndarray  # the lowest usual price when a sale makes min_price lower, else NO_PRICE
     rating_count: np.ndarray
     rating_sum: np.ndarray
     rating_avg: np.ndarray  # hundredths, NO_PRICE when unrated
@@ -45,18 +46,31 @@ def _rating_average(total: np.ndarray, count: np.ndarray) -> np.ndarray:
     return np.where(count > 0, (200 * total + safe) // (2 * safe), NO_PRICE)
 
 
+def _lowest_active(offered, prices, in_stock, count) -> np.ndarray:
+    """The lowest price per product among its offers in stock, else among all its offers (the trigger's rule)."""
+    cheapest_in_stock = _lowest(offered[in_stock], prices[in_stock], count)
+    return np.where(cheapest_in_stock != NO_PRICE, cheapest_in_stock, _lowest(offered, prices, count))
+
+
 def make_summaries(
-    catalog: Catalog, stock_quantity: np.ndarray, orders: Orders, reviews: Reviews, users: int, moderation: Moderation
+    catalog: Catalog,
+    stock_quantity: np.ndarray,
+    orders: Orders,
+    reviews: Reviews,
+    users: int,
+    moderation: Moderation,
+    sale_price: np.ndarray,
 ):
     """Compute every summary column from the generated rows (hidden reviews left out, as the triggers do)."""
     products = catalog.product_count
     active = catalog.offer_active
     offered = catalog.offer_product[active]
     quantity = stock_quantity[active]
-    price = catalog.offer_price[active]
+    usual = catalog.offer_price[active]
+    charged = np.where(sale_price[active] != NO_PRICE, sale_price[active], usual)
     in_stock = quantity > 0
-    cheapest_in_stock = _lowest(offered[in_stock], price[in_stock], products)
-    cheapest = _lowest(offered, price, products)
+    min_price = _lowest_active(offered, charged, in_stock, products)
+    min_usual = _lowest_active(offered, usual, in_stock, products)
     kept = ~orders.line_is_cancelled
     shown = moderation.product_hidden_at == NO_TIME
     rated, ratings = reviews.products.target[shown], reviews.products.rating[shown]
@@ -68,7 +82,8 @@ def make_summaries(
     return Summaries(
         offer_count=np.bincount(offered - 1, minlength=products),
         total_stock=np.bincount(offered - 1, weights=quantity, minlength=products).round().astype(np.int64),
-        min_price=np.where(cheapest_in_stock != NO_PRICE, cheapest_in_stock, cheapest),
+        min_price=min_price,
+        min_price_before_sale=np.where(min_usual > min_price, min_usual, NO_PRICE),
         rating_count=rating_count,
         rating_sum=rating_sum,
         rating_avg=_rating_average(rating_sum, rating_count),

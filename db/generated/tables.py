@@ -2,10 +2,12 @@
 
 import numpy as np
 
+from . import promotion_tables
 from .copyload import NULL, TableSource, booleans, integers, money, or_null, timestamps
 from .ledger import KINDS, NO_PURCHASE
 from .moderation import Moderation
 from .people import ADMIN_ID, DEMO_LOGINS, STAFF_ROLES, TIME_ZONES
+from .promotions import NO_VALUE
 from .stock import NO_ORDER, REASONS
 from .summaries import NO_PRICE
 from .texts import escape_copy
@@ -70,11 +72,12 @@ def _users(world: World) -> TableSource:
             created,
             created,  # every generated user confirmed their e-mail with the code at registration
             roles,
+            integers(world.promotions.user_points[window]),
         ]
 
     columns = ("id", "email", "full_name", "address", "password_hash", "balance", "time_zone")
     columns += ("low_stock_threshold", "is_admin", "seller_rating_count", "seller_rating_sum", "created_at")
-    columns += ("email_verified_at", "role")
+    columns += ("email_verified_at", "role", "points_balance")
     return TableSource("users", columns, people.count, rows)
 
 
@@ -104,20 +107,25 @@ def _products(world: World) -> TableSource:
             integers(summaries.rating_sum[window]),
             or_null(money(summaries.rating_avg[window]), summaries.rating_avg[window] == NO_PRICE),
             integers(summaries.units_sold[window]),
+            or_null(
+                money(summaries.min_price_before_sale[window]), summaries.min_price_before_sale[window] == NO_PRICE
+            ),
         ]
 
     columns = ("id", "category_id", "creator_id", "name", "description", "created_at", "updated_at", "offer_count")
     columns += ("total_stock", "min_price", "rating_count", "rating_sum", "rating_avg", "units_sold")
+    columns += ("min_price_before_sale",)
     return TableSource("products", columns, world.catalog.product_count, rows)
 
 
 def _offers(world: World) -> TableSource:
     """Offers in primary-key order."""
-    catalog, stock = world.catalog, world.stock
+    catalog, stock, promotions = world.catalog, world.stock, world.promotions
 
     def rows(start: int, stop: int):
         """Offers start..stop."""
         window = slice(start, stop)
+        sale_price, sale_ends = promotions.offer_sale_price[window], promotions.offer_sale_ends[window]
         return [
             integers(catalog.offer_seller[window]),
             integers(catalog.offer_product[window]),
@@ -126,9 +134,12 @@ def _offers(world: World) -> TableSource:
             booleans(catalog.offer_active[window]),
             timestamps(catalog.offer_created[window]),
             timestamps(stock.offer_updated[window]),
+            or_null(money(sale_price), sale_price == NO_VALUE),
+            _optional_times(sale_ends),
         ]
 
     columns = ("seller_id", "product_id", "price", "quantity", "is_active", "created_at", "updated_at")
+    columns += ("sale_price", "sale_ends_at")
     return TableSource("offers", columns, len(catalog.offer_seller), rows)
 
 
@@ -168,7 +179,7 @@ def _purchases(world: World) -> TableSource:
             integers(np.arange(start + 1, stop + 1)),
             integers(orders.purchase_buyer[window]),
             orders.purchase_token[window],
-            money(orders.purchase_total[window]),
+            money(world.promotions.purchase_paid[window]),
             timestamps(orders.purchase_created[window]),
         ]
 
@@ -184,8 +195,8 @@ def _optional_times(seconds: np.ndarray) -> np.ndarray:
 
 
 def _orders(world: World) -> TableSource:
-    """Order lines in id order."""
-    orders = world.orders
+    """Order lines in id order, with what promotions took off each and what was paid."""
+    orders, promotions = world.orders, world.promotions
 
     def rows(start: int, stop: int):
         """Lines start..stop (0-based)."""
@@ -201,10 +212,11 @@ def _orders(world: World) -> TableSource:
             timestamps(orders.line_ordered[window]),
             _optional_times(orders.line_fulfilled[window]),
             _optional_times(orders.line_cancelled[window]),
+            *promotion_tables.line_columns(promotions, window),
         ]
 
     columns = ("id", "purchase_id", "buyer_id", "seller_id", "product_id", "quantity", "unit_price", "ordered_at")
-    columns += ("fulfilled_at", "cancelled_at")
+    columns += ("fulfilled_at", "cancelled_at", *promotion_tables.LINE_COLUMNS)
     return TableSource("orders", columns, len(orders.line_purchase), rows)
 
 
@@ -418,11 +430,13 @@ def table_sources(world: World) -> list[TableSource]:
         _categories(world),
         _users(world),
         _products(world),
+        promotion_tables.coupons(world.promotions),
         _offers(world),
         _purchases(world),
         _orders(world),
         _inventory_events(world),
         _balance_ledger(world),
+        *promotion_tables.purchase_tables(world.promotions),
         _cart_lines(world),
         _reviews(
             "product_reviews",

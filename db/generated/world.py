@@ -18,13 +18,26 @@ from .ledger import Ledger, make_ledger
 from .messages import Messages, make_messages
 from .moderation import Moderation, make_moderation
 from .people import People, make_people
+from .promotions import Promotions, make_promotions
 from .reviews import Reviews, make_reviews
 from .stock import Stock, make_stock
 from .summaries import Summaries, make_summaries
 from .timeline import Timeline
 
 # New stages go last: each stage's random stream is spawned by its position here.
-STAGES = ("text", "people", "catalog", "orders", "stock", "ledger", "reviews", "messages", "carts", "moderation")
+STAGES = (
+    "text",
+    "people",
+    "catalog",
+    "orders",
+    "stock",
+    "ledger",
+    "reviews",
+    "messages",
+    "carts",
+    "moderation",
+    "promotions",
+)
 
 
 @dataclass(frozen=True)
@@ -55,6 +68,7 @@ class World:
     messages: Messages
     carts: Carts
     moderation: Moderation
+    promotions: Promotions
     summaries: Summaries
 
 
@@ -76,10 +90,13 @@ def make_world(counts: Counts, seed: int, now: dt.date, report=lambda stage: Non
     catalog = make_catalog(people, catalog_text, counts.offers, counts.products, timeline, streams["catalog"])
     report("orders")
     orders = make_orders(counts.purchases, people, catalog, timeline, streams["orders"])
+    # Promotions decide what each line was paid, which the ledger charges: they run before it.
+    report("promotions")
+    promotions = make_promotions(people, catalog, orders, timeline, streams["promotions"])
     report("stock")
     stock = make_stock(catalog, orders, timeline, streams["stock"])
     report("ledger")
-    ledger = make_ledger(people, orders, timeline, streams["ledger"])
+    ledger = make_ledger(people, orders, promotions, timeline, streams["ledger"])
     report("reviews")
     reviews = make_reviews(counts.reviews, people, catalog, orders, review_text, timeline, streams["reviews"])
     report("messages")
@@ -102,5 +119,8 @@ def make_world(counts: Counts, seed: int, now: dt.date, report=lambda stage: Non
         messages=messages,
         carts=carts,
         moderation=moderation,
-        summaries=make_summaries(catalog, stock.offer_quantity, orders, reviews, people.count, moderation),
+        promotions=promotions,
+        summaries=make_summaries(
+            catalog, stock.offer_quantity, orders, reviews, people.count, moderation, promotions.offer_sale_price
+        ),
     )
