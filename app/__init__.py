@@ -66,7 +66,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     if not app.config["DATABASE_URL"]:
         raise RuntimeError("DATABASE_URL is not set: run ./setup.sh, or export DATABASE_URL=postgresql://…")
 
-    app.extensions["bazaar_db"] = Database(app.config["DATABASE_URL"])
+    Database(app.config["DATABASE_URL"]).init_app(app)
     check_server_version(*get_server_version(app.extensions["bazaar_db"]))
     login.init_app(app)
     guest_cart.init_app(app)

@@ -9,12 +9,12 @@ import logging
 import random
 import time
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any, ParamSpec, TypeVar
 
 import psycopg2.errors
-from flask import current_app
-from sqlalchemy import Connection, Engine, RowMapping, create_engine, make_url, text
+from flask import Flask, current_app, g, has_app_context, has_request_context
+from sqlalchemy import Connection, CursorResult, Engine, RowMapping, create_engine, make_url, text
 from sqlalchemy.exc import DBAPIError
 
 P = ParamSpec("P")
@@ -22,40 +22,152 @@ R = TypeVar("R")
 
 
 class Database:
-    """One engine per app. Tests may pin a single connection whose outer transaction
-    they roll back; code that opens a transaction then gets a SAVEPOINT on it."""
+    """One engine per app. Inside a request every statement runs on one connection, checked out
+    at first use and returned at teardown (see `RequestConnection`); outside one (CLI, worker)
+    each use checks one out of the pool. Tests may pin a single connection whose outer
+    transaction they roll back; code that opens a transaction then gets a SAVEPOINT on it."""
 
     def __init__(self, url: str, **engine_options: Any) -> None:
+        # pool_pre_ping tests a connection once per checkout: once per request, not per statement.
         options = {"pool_size": 5, "max_overflow": 10, "pool_pre_ping": True} | engine_options
         # The project's driver is psycopg2 (SQLAlchemy 2.1 would pick psycopg 3 for postgresql://).
         driver_url = make_url(url).set(drivername="postgresql+psycopg2")
         self.engine: Engine = create_engine(driver_url, **options)
         self.pinned: Connection | None = None
 
+    def init_app(self, app: Flask) -> None:
+        """Register the database on the app and return each request's connection at teardown."""
+        app.extensions["bazaar_db"] = self
+        app.teardown_appcontext(self.release)
+
+    def _request_connection(self) -> "RequestConnection | None":
+        """This request's connection (checked out now if it is the first use), or None outside a request."""
+        if not has_request_context():
+            return None
+        current = g.get(_G_KEY)
+        if current is None:
+            current = RequestConnection(self.engine)
+            setattr(g, _G_KEY, current)
+        return current
+
+    def release(self, _error: BaseException | None = None) -> None:
+        """Return the request's connection to the pool (teardown)."""
+        current = g.pop(_G_KEY, None) if has_app_context() else None
+        if current is not None:
+            current.close()
+
     @contextmanager
     def connect(self) -> Iterator[Connection]:
-        """A connection for reads; whatever it did is rolled back on return."""
+        """A connection for reads. In a request: the request's own, in autocommit, so a read is one
+        round trip and holds no snapshot or lock between statements. Elsewhere: a pooled one
+        whose implicit transaction is rolled back on return."""
         if self.pinned is not None:
             with self.pinned.begin_nested():
                 yield self.pinned
+            return
+        current = self._request_connection()
+        if current is not None:
+            yield current.connection
             return
         with self.engine.connect() as connection:
             yield connection
 
+    def transaction(self) -> AbstractContextManager[Connection]:
+        """A connection in a transaction: committed on success, rolled back on error.
+        Inside a request it is the request's connection (BEGIN … COMMIT on it; a SAVEPOINT
+        when a transaction is already open on it)."""
+        return self._transaction("BEGIN")
+
+    def snapshot(self) -> AbstractContextManager[Connection]:
+        """A read-only transaction whose reads all see one snapshot (REPEATABLE READ), so what
+        is read last is no newer than what was read first."""
+        return self._transaction("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", "REPEATABLE READ")
+
     @contextmanager
-    def transaction(self) -> Iterator[Connection]:
-        """A connection in a transaction: committed on success, rolled back on error."""
+    def _transaction(self, begin: str, isolation: str | None = None) -> Iterator[Connection]:
+        """`begin` on the request's connection; a pooled connection at `isolation` outside a request."""
         if self.pinned is not None:
             with self.pinned.begin_nested():
                 yield self.pinned
             return
-        with self.engine.begin() as connection:
+        current = self._request_connection()
+        if current is not None:
+            with current.transaction(begin) as connection:
+                yield connection
+            return
+        engine = self.engine if isolation is None else self.engine.execution_options(isolation_level=isolation)
+        with engine.begin() as connection:
             yield connection
+
+    def run_single(self, sql: str, params: dict) -> CursorResult | None:
+        """Run one statement on its own, atomically, in a request's autocommit connection without
+        BEGIN/COMMIT around it (a single statement is its own transaction); None outside a request."""
+        if self.pinned is not None:
+            return None
+        current = self._request_connection()
+        if current is None or current.depth:
+            return None  # outside a request, or inside a transaction block: nest as before
+        return current.connection.execute(text(sql), params)
+
+
+_G_KEY = "_bazaar_db_connection"
+_log = logging.getLogger(__name__)
+
+
+class RequestConnection:
+    """A request's connection, in autocommit: reads run alone; `transaction()` wraps its block in
+    BEGIN and COMMIT (or ROLLBACK) on the same connection, nested blocks in SAVEPOINTs."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.connection = engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+        self.depth = 0  # open transaction() blocks
+
+    @contextmanager
+    def transaction(self, begin: str = "BEGIN") -> Iterator[Connection]:
+        """`begin` … COMMIT around the block (a SAVEPOINT inside another); ROLLBACK on error."""
+        self.depth += 1
+        name = f"bazaar_{self.depth}"
+        begin, commit, rollback = (
+            (begin, "COMMIT", "ROLLBACK")
+            if self.depth == 1
+            else (f"SAVEPOINT {name}", f"RELEASE SAVEPOINT {name}", f"ROLLBACK TO SAVEPOINT {name}")
+        )
+        try:
+            self.connection.exec_driver_sql(begin)
+            try:
+                yield self.connection
+            except BaseException:
+                self._quietly(rollback)
+                raise
+            self.connection.exec_driver_sql(commit)
+        finally:
+            self.depth -= 1
+
+    def _quietly(self, statement: str) -> None:
+        """Roll back after an error without hiding that error behind a second one (a dropped connection)."""
+        try:
+            self.connection.exec_driver_sql(statement)
+        except DBAPIError:
+            _log.warning("%s failed after an error; the connection is discarded", statement, exc_info=True)
+            self.connection.invalidate()
+
+    def close(self) -> None:
+        """Back to the pool, never inside a transaction (psycopg2 in autocommit would not roll one back)."""
+        try:
+            if not self.connection.invalidated and self.connection.connection.dbapi_connection.info.transaction_status:
+                self._quietly("ROLLBACK")
+        finally:
+            self.connection.close()
 
 
 def get_db() -> Database:
     """The current app's database."""
     return current_app.extensions["bazaar_db"]
+
+
+def connect():
+    """Shortcut for `with connect() as conn:`: several reads on one connection."""
+    return get_db().connect()
 
 
 def transaction():
@@ -83,12 +195,18 @@ def value(sql: str, **params: Any) -> Any:
 
 def run(sql: str, **params: Any) -> int:
     """Run one writing statement in its own transaction; return the rows it touched."""
+    result = get_db().run_single(sql, params)
+    if result is not None:
+        return result.rowcount
     with transaction() as connection:
         return connection.execute(text(sql), params).rowcount
 
 
 def run_returning(sql: str, **params: Any) -> RowMapping | None:
     """Run one writing statement in its own transaction; return its first RETURNING row."""
+    result = get_db().run_single(sql, params)
+    if result is not None:
+        return result.mappings().first()
     with transaction() as connection:
         return connection.execute(text(sql), params).mappings().first()
 
@@ -123,7 +241,6 @@ def contains_pattern(text_to_find: str) -> str:
 RETRY_ATTEMPTS = 5  # tries in all, the first included
 RETRY_BASE_SECONDS = 0.02  # the n-th retry sleeps up to this × 2**n, at random (full jitter)
 _RETRYABLE = (psycopg2.errors.DeadlockDetected, psycopg2.errors.SerializationFailure)
-_log = logging.getLogger(__name__)
 
 
 class Busy(Exception):

@@ -63,9 +63,9 @@ class Results:
 
 def find_products(criteria: Criteria, requested_page: int) -> Results:
     """The page of products the criteria ask for, with the total and the counts per category;
-    every query on one connection, each cut off after TIME_LIMIT_MS."""
+    every query in one read transaction (the time limit is local to it), each cut off after TIME_LIMIT_MS."""
     try:
-        with db.get_db().connect() as connection:
+        with db.transaction() as connection:
             search.limit_statement_time(connection, TIME_LIMIT_MS)
             return _find_products(connection, criteria, requested_page)
     except OperationalError as error:
