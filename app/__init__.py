@@ -6,7 +6,7 @@ from pathlib import Path
 from flask import Flask
 from sqlalchemy import text
 
-from app import config, errors, guest_cart, inputs, login, security, templating, timing
+from app import config, errors, guest_cart, http_cache, inputs, login, page_cache, security, templating, timing
 from app.db import Database
 from app.routes import (
     account,
@@ -75,6 +75,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     templating.init_app(app)
     errors.init_app(app)
     timing.init_app(app)
+    page_cache.init_app(app)
+    http_cache.init_app(app)
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
     return app

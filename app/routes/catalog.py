@@ -1,14 +1,17 @@
 """The catalog: search and browse products, a product's page with every seller, its picture."""
 
+import functools
 import hashlib
 
-from flask import Blueprint, Response, abort, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
 from flask_login import current_user
 
-from app.models import catalog, catalog_page, product, recommendation
+from app import page_cache
+from app.models import cart, catalog, catalog_page, product, recommendation
 from app.models.search_miss import record_miss
 from app.pagination import requested_page
 from app.routes.reviews import review_section
+from app.security import csrf
 
 bp = Blueprint("catalog", __name__, url_prefix="/products")
 
@@ -31,6 +34,7 @@ PALETTE = (
 
 
 @bp.get("")
+@page_cache.for_guests
 def index():
     tree = catalog.list_categories()
     criteria = catalog.read_criteria(request.args, tree)
@@ -40,7 +44,9 @@ def index():
         and not (criteria.is_filtered or results.too_slow)
         and (results.total == 0 or results.corrected_query)
     ):
-        record_miss(criteria.query)  # the console's "searches with no results"
+        # The console's "searches with no results", counted also when the page comes from the cache.
+        page_cache.on_every_request(record_miss, criteria.query)
+    page_cache.show_products(item["id"] for item in results.page.items)
     return render_template(
         "catalog/index.html",
         tree=tree,
@@ -63,17 +69,51 @@ def _link_to(criteria: catalog.Criteria):
 
 
 @bp.get("/<int:product_id>")
+@page_cache.for_guests
 def show(product_id: int):
-    item = product.get_product(product_id)
+    parts = page_cache.shared(f"product {product_id}", lambda: _product_parts(product_id))
+    item = parts["product"]
     if item is None or (item["status"] != "listed" and not _may_see_unlisted(item)):
         abort(404)
+    page_cache.show_products(parts["shown"])
     return render_template(
         "catalog/show.html",
         product=item,
-        offers=product.list_offers_for_product(product_id),
+        offers=parts["offers"],
         viewer_id=current_user.id if current_user.is_authenticated else None,
         section=review_section("product", product_id),
-        recommendations=recommendation.also_bought(product_id),
+        recommendations=parts["recommendations"],
+    )
+
+
+def _product_parts(product_id: int) -> tuple[dict, list[int]]:
+    """What a product page shows every visitor alike (the product, its sellers, also-bought), and the
+    products it shows: cached while none of them changes (page_cache.shared)."""
+    item = product.get_product(product_id)
+    if item is None:
+        return {"product": None, "shown": [product_id]}, [product_id]
+    recommendations = recommendation.also_bought(product_id)
+    shown = [product_id, *(row["id"] for row in recommendations["products"])]
+    offers = product.list_offers_for_product(product_id)
+    return {"product": item, "offers": offers, "recommendations": recommendations, "shown": shown}, shown
+
+
+@bp.post("/<int:product_id>/add-to-cart")
+@csrf.exempt  # it changes nothing: it only shows a form, with this visitor's own token, to confirm
+def confirm_add(product_id: int):
+    """ "Add to cart" from a cached guest page (which carries no CSRF token): confirm it with a fresh one."""
+    seller_id = request.form.get("seller_id", type=int)
+    offer = cart.get_offer_for_cart(seller_id, product_id) if seller_id and 0 < product_id < 2**63 else None
+    if offer is None or not offer["is_active"]:
+        abort(404, "That offer is no longer available.")
+    quantity = min(max(request.form.get("quantity", 1, type=int) or 1, 1), 999)
+    return render_template("catalog/confirm_add.html", offer=offer, quantity=quantity)
+
+
+def _may_see_unlisted(item) -> bool:
+    """A product taken down or awaiting approval shows to its creator (with the reason) and to moderators."""
+    return current_user.is_authenticated and (
+        current_user.id == item["creator_id"] or current_user.role in ("moderator", "administrator")
     )
 
 
@@ -96,14 +136,33 @@ def image(product_id: int):
             return _cacheable(Response(status=304), etag)
         data = product.get_image_data(picture["image_id"])
         return _cacheable(Response(data, mimetype=picture["content_type"]), etag)
+    # The drawing depends only on the name, the category and the template: a client's copy is
+    # checked against those before anything is drawn.
+    drawn_from = f"{_picture_template_digest()}|{picture['category_id']}|{picture['name']}"
+    etag = "drawn-" + hashlib.sha256(drawn_from.encode()).hexdigest()[:20]
+    if request.if_none_match.contains(etag):
+        return _cacheable(Response(status=304), etag)
     svg = render_template(
         "catalog/picture.svg",
         name=picture["name"],
         initials=initials(picture["name"]),
         colour=PALETTE[picture["category_id"] % len(PALETTE)],
     )
-    etag = "drawn-" + hashlib.sha256(svg.encode()).hexdigest()[:20]
-    return _cacheable(Response(svg, mimetype="image/svg+xml"), etag).make_conditional(request)
+    return _cacheable(Response(svg, mimetype="image/svg+xml"), etag)
+
+
+@functools.cache
+def _picture_template_digest() -> str:
+    """A hash of the picture template's source, so a changed drawing gets new ETags."""
+    source, _, _ = current_app.jinja_env.loader.get_source(current_app.jinja_env, "catalog/picture.svg")
+    return hashlib.sha256(source.encode()).hexdigest()[:12]
+
+
+@bp.app_template_global()
+def product_url(product_id: int, image: bool = False) -> str:
+    """A product's page (or picture) URL, as url_for builds it, for product cards that render in loops:
+    url_for's routing machinery was a visible share of a catalog page."""
+    return f"{request.script_root}/products/{product_id}{'/image' if image else ''}"
 
 
 def initials(name: str) -> str:

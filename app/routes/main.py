@@ -3,7 +3,7 @@
 from flask import Blueprint, render_template
 from flask_login import current_user
 
-from app import db
+from app import db, page_cache
 from app.models import category, product, recommendation
 
 bp = Blueprint("main", __name__)
@@ -13,12 +13,16 @@ HOME_ROW_LENGTH = 6  # products per row of cards on the home page
 
 
 @bp.get("/")
+@page_cache.for_guests
 def index():
+    best_sellers = product.list_best_sellers(HOME_ROW_LENGTH)
+    new_arrivals = product.list_new_arrivals(HOME_ROW_LENGTH)
+    page_cache.show_products(item["id"] for item in [*best_sellers, *new_arrivals])
     return render_template(
         "main/index.html",
         departments=category.list_departments(),
-        best_sellers=product.list_best_sellers(HOME_ROW_LENGTH),
-        new_arrivals=product.list_new_arrivals(HOME_ROW_LENGTH),
+        best_sellers=best_sellers,
+        new_arrivals=new_arrivals,
         # Signed-in users only: guests see the best sellers row already.
         recommendations=(
             recommendation.recommended_for_you(current_user.id) if current_user.is_authenticated else None

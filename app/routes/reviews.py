@@ -197,7 +197,6 @@ def review_section(kind: str, subject_id: int, page_param: str = "page") -> dict
         "page_param": page_param,  # a page that lists other things too pages its reviews separately
         "own_review": own,
         "sells_product": sells,  # a seller of the product may not review it
-        "vote_form": VoteForm(),
     }
 
 

@@ -1,0 +1,236 @@
+"""What signed-out visitors see, served from a per-process cache (issue 21).
+
+The home, catalog and product pages of a visitor with no personal state (no sign-in, no cart,
+no flash message: nothing in the session but a CSRF secret) are the same for every such
+visitor, so each gunicorn worker keeps the rendered page for PAGE_CACHE_SECONDS. A page notes
+the products it shows (`show_products`); every hit re-reads the sum of their version numbers
+(one indexed query, app/models/page_cache.py) and re-renders when a product, one of its offers
+or one of its reviews changed (triggers bump the version in the same transaction as the change).
+The versions are read in the same REPEATABLE READ snapshot as the page's data, so a page is
+never stored as current for a change it did not see. What the versions do not cover (a new
+product entering a list, a seller renaming themselves) shows within PAGE_CACHE_SECONDS.
+
+A cached page carries no CSRF token, flash message or user data: it renders with an empty
+token (its add-to-cart forms post to a confirmation page that has a fresh one, see
+catalog.confirm_add) and is stored only if the render touched no session. Signed-in visitors
+never get one. Why per process and not Redis: docs/PERFORMANCE.md.
+"""
+
+import functools
+import gzip
+import hashlib
+import os
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlencode
+
+from cachetools import TTLCache
+from flask import Flask, Response, current_app, g, request, session
+
+from app import db
+from app.models import page_cache as versions
+
+ALLOWED_SESSION_KEYS = frozenset({"csrf_token"})  # a CSRF secret alone is not personal state
+GZIP_LEVEL = 6
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One rendered page and what it was rendered from."""
+
+    body: bytes
+    gzipped: bytes
+    content_type: str
+    etag: str
+    last_modified: datetime
+    product_ids: tuple[int, ...]
+    version: int
+    actions: tuple = ()  # (function, args) run again on every hit: see on_every_request
+
+    @property
+    def size(self) -> int:
+        return len(self.body) + len(self.gzipped) + 200
+
+
+class PageCache:
+    """A size-bounded TTL cache of rendered pages; each worker process has its own."""
+
+    def __init__(self, seconds: int, max_bytes: int) -> None:
+        self.entries: TTLCache = TTLCache(maxsize=max_bytes, ttl=seconds, getsizeof=lambda entry: entry.size)
+        self.lock = threading.Lock()  # TTLCache is not thread-safe (the dev server and tests use threads)
+
+    def get(self, key: str) -> "Entry | Shared | None":
+        with self.lock:
+            return self.entries.get(key)
+
+    def put(self, key: str, entry: "Entry | Shared") -> None:
+        if entry.size > self.entries.maxsize:
+            return
+        with self.lock:
+            self.entries[key] = entry
+
+    def clear(self) -> None:
+        with self.lock:
+            self.entries.clear()
+
+
+@dataclass(frozen=True)
+class Shared:
+    """Data that every visitor of a page sees the same (a product and its sellers), and what it shows."""
+
+    value: Any
+    product_ids: tuple[int, ...]
+    version: int
+    size: int = 20_000  # a rough bound: rows of one product page
+
+
+def shared(key: str, compute: Callable[[], tuple[Any, Iterable[int]]]) -> Any:
+    """`compute()`'s value, kept per process for every visitor, signed in or not, while the products
+    it names (its second item) keep their versions: one version query instead of computing."""
+    if not current_app.config["PAGE_CACHE_SECONDS"]:
+        return compute()[0]
+    cache = get_cache()
+    entry = cache.get("shared " + key)
+    if entry is not None and versions.sum_versions(entry.product_ids) == entry.version:
+        return entry.value
+    with db.get_db().snapshot():
+        value, product_ids = compute()
+        product_ids = tuple(sorted(set(product_ids)))
+        version = versions.sum_versions(product_ids)
+    cache.put("shared " + key, Shared(value, product_ids, version))
+    return value
+
+
+def get_cache() -> PageCache:
+    return current_app.extensions["page_cache"]
+
+
+def is_guest_request() -> bool:
+    """A GET by a visitor with no sign-in, no remember-me cookie and nothing personal in the session."""
+    if request.method not in ("GET", "HEAD") or not current_app.config["PAGE_CACHE_SECONDS"]:
+        return False
+    if current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies:
+        return False
+    return set(session.keys()) <= ALLOWED_SESSION_KEYS
+
+
+def is_guest_render() -> bool:
+    """True while a page is rendered for the guest cache (templates leave out per-session parts)."""
+    return g.get("guest_render", False)
+
+
+def show_products(product_ids: Iterable[int]) -> None:
+    """Note the products a page shows: a change to any of them makes the cached page stale."""
+    if "guest_products" in g:
+        g.guest_products.update(product_ids)
+
+
+def on_every_request(function: Callable, *args) -> None:
+    """Run function(*args) for this request and for every later one served the same page from the
+    cache (a search with no results is counted each time). In a guest render it runs after the
+    read-only snapshot closes, since it may write."""
+    if is_guest_render():
+        g.guest_actions.append((function, args))
+    else:
+        function(*args)
+
+
+def _run(actions) -> None:
+    for function, args in actions:
+        function(*args)
+
+
+def cache_key() -> str:
+    """The path and its query parameters in a fixed order (the order in the URL does not matter)."""
+    return request.path + "?" + urlencode(sorted(request.args.items(multi=True)))
+
+
+def for_guests(view: Callable) -> Callable:
+    """Serve the view from the guest cache to guests; everyone else gets it rendered as usual."""
+
+    @functools.wraps(view)
+    def cached_view(*args, **kwargs):
+        if not is_guest_request():
+            return view(*args, **kwargs)
+        cache = get_cache()
+        key = cache_key()
+        entry = cache.get(key)
+        if entry is not None and (not entry.product_ids or versions.sum_versions(entry.product_ids) == entry.version):
+            g.page_cache = "hit"
+            _run(entry.actions)
+            return respond(entry)
+        g.page_cache = "miss"
+        rendered = render_for_guests(view, args, kwargs)
+        if isinstance(rendered, Entry):
+            cache.put(key, rendered)
+            return respond(rendered)
+        return rendered
+
+    return cached_view
+
+
+def render_for_guests(view: Callable, args, kwargs) -> Entry | Response:
+    """Render the view as a guest page in one snapshot; an Entry if it may be cached, else the response."""
+    g.guest_render, g.guest_products, g.guest_actions = True, set(), []
+    try:
+        with db.get_db().snapshot():
+            response = current_app.make_response(view(*args, **kwargs))
+            product_ids = tuple(sorted(g.guest_products))
+            version = versions.sum_versions(product_ids) if product_ids else 0
+    finally:
+        g.guest_render = False
+    _run(g.guest_actions)
+    if response.status_code != 200 or response.is_streamed or not set(session.keys()) <= ALLOWED_SESSION_KEYS:
+        return response  # an error, or the render flashed or signed in: nothing to share
+    body = response.get_data()
+    token_field = current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+    if any(secret and str(secret).encode() in body for secret in (g.get(token_field), session.get(token_field))):
+        return response  # a template printed this visitor's CSRF token after all
+    return Entry(
+        body=body,
+        gzipped=gzip.compress(body, GZIP_LEVEL, mtime=0),
+        content_type=response.content_type,
+        etag=hashlib.sha256(body).hexdigest()[:24],
+        last_modified=datetime.now(UTC).replace(microsecond=0),
+        product_ids=product_ids,
+        version=version,
+        actions=tuple(g.guest_actions),
+    )
+
+
+def respond(entry: Entry) -> Response:
+    """The cached page (gzipped if the client takes it), or 304 if the client's copy is current."""
+    compressed = accepts_gzip()
+    response = Response(entry.gzipped if compressed else entry.body, content_type=entry.content_type)
+    response.set_etag(entry.etag + ("-gz" if compressed else ""))
+    response.last_modified = entry.last_modified
+    if compressed:
+        response.headers["Content-Encoding"] = "gzip"
+    response.vary.update(("Cookie", "Accept-Encoding"))
+    # Browsers keep it but ask each time (ETag): a sign-in must not show a stale guest page.
+    response.cache_control.private = True
+    response.cache_control.no_cache = True
+    return response.make_conditional(request)
+
+
+def accepts_gzip() -> bool:
+    return "gzip" in request.headers.get("Accept-Encoding", "").lower()
+
+
+def _guest_template_context() -> dict:
+    """While rendering for the cache: no CSRF token (it would be this visitor's), and a flag."""
+    if is_guest_render():
+        return {"csrf_token": lambda: "", "guest_page": True}
+    return {"guest_page": False}
+
+
+def init_app(app: Flask) -> None:
+    # Off in tests unless a test turns it on: other tests change lists between requests.
+    seconds = 0 if app.testing else int(os.environ.get("BAZAAR_PAGE_CACHE_SECONDS", "30"))
+    app.config.setdefault("PAGE_CACHE_SECONDS", seconds)
+    app.config.setdefault("PAGE_CACHE_BYTES", 32 * 1024 * 1024)
+    app.extensions["page_cache"] = PageCache(app.config["PAGE_CACHE_SECONDS"] or 1, app.config["PAGE_CACHE_BYTES"])
+    app.context_processor(_guest_template_context)

@@ -1,0 +1,231 @@
+"""The guest page cache (app/page_cache.py): what signed-out visitors see comes from a per-process
+cache, never carries anyone's CSRF token or data, is never served to a signed-in visitor, and
+changes on the next request after a product, its offers or its reviews change."""
+
+import re
+
+import pytest
+from sqlalchemy import text
+
+from app.page_cache import PageCache
+from tests import factories
+
+META_TOKEN = re.compile(r'<meta name="csrf-token" content="([^"]*)"')
+
+
+@pytest.fixture
+def cached(app):
+    """Turn the guest cache on (it is off for the rest of the suite) with an empty cache."""
+    app.config["PAGE_CACHE_SECONDS"] = 30
+    app.extensions["page_cache"] = PageCache(30, 8 * 1024 * 1024)
+    yield app.extensions["page_cache"]
+    app.config["PAGE_CACHE_SECONDS"] = 0
+    app.extensions["page_cache"] = PageCache(1, 1024)
+
+
+@pytest.fixture
+def kettle(app, actions):
+    """A kettle in Home › Kitchen offered by one seller, in stock, with one review."""
+    seller = actions.create_user(full_name="Sally Seller")
+    department = factories.department(app, "Home")
+    category = factories.category(app, department["id"], "Kitchen")
+    product = factories.product(app, seller["id"], category["id"], "Copper kettle")
+    offer = factories.offer(app, seller["id"], product["id"], "25.00", 5)
+    reviewer = actions.create_user(full_name="Rex Reviewer")
+    factories.product_review(app, product["id"], reviewer["id"], 4, "Boils fast", "Whistles too.")
+    return {"product": product, "seller": seller, "offer": offer, "category": category}
+
+
+def pages(cache) -> list[str]:
+    """The whole pages in the cache (not the shared parts of signed-in pages)."""
+    return [key for key in cache.entries if not key.startswith("shared ")]
+
+
+def sign_in(app, actions, **fields):
+    """Sign the client in (the suite's helper reads its token from the home page, cached here)."""
+    app.config["PAGE_CACHE_SECONDS"] = 0
+    try:
+        return actions.signed_in_user(**fields)
+    finally:
+        app.config["PAGE_CACHE_SECONDS"] = 30
+
+
+def run(app, sql: str, **params) -> None:
+    with app.extensions["bazaar_db"].transaction() as connection:
+        connection.execute(text(sql), params)
+
+
+def product_path(kettle) -> str:
+    return f"/products/{kettle['product']['id']}"
+
+
+def test_a_second_guest_request_is_one_cheap_query(client, kettle, cached, count_queries):
+    first = client.get(product_path(kettle))
+    with count_queries() as statements:
+        second = client.get(product_path(kettle))
+    assert second.status_code == 200 and second.get_data() == first.get_data()
+    assert len(statements) == 1 and "page_cache_versions" in statements[0]
+
+
+@pytest.mark.parametrize("path", ["/", "/products", "/products?q=kettle", "product"])
+def test_a_cached_page_carries_no_csrf_token_of_the_session_that_filled_it(app, kettle, cached, path):
+    path = product_path(kettle) if path == "product" else path
+    first = app.test_client()
+    own_token = META_TOKEN.search(first.get("/login").get_data(as_text=True)).group(1)
+    assert own_token  # this visitor has a session with a CSRF secret, and may still get cached pages
+    filled = first.get(path).get_data(as_text=True)
+    served = app.test_client().get(path).get_data(as_text=True)
+    assert served == filled
+    assert own_token not in served
+    assert META_TOKEN.search(served).group(1) == ""
+    assert 'name="csrf_token"' not in served
+
+
+def test_guest_add_to_cart_goes_through_a_confirmation_with_a_fresh_token(app, client, kettle, cached):
+    page = client.get(product_path(kettle)).get_data(as_text=True)
+    action = f'action="/products/{kettle["product"]["id"]}/add-to-cart"'
+    assert action in page
+    confirm = client.post(
+        f"/products/{kettle['product']['id']}/add-to-cart",
+        data={"product_id": kettle["product"]["id"], "seller_id": kettle["seller"]["id"], "quantity": "2"},
+    )
+    assert confirm.status_code == 200
+    body = confirm.get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', body).group(1)
+    assert 'value="2"' in body and "Copper kettle" in body
+    added = client.post(
+        "/cart/add",
+        data={
+            "csrf_token": token,
+            "product_id": kettle["product"]["id"],
+            "seller_id": kettle["seller"]["id"],
+            "quantity": "2",
+        },
+    )
+    assert added.status_code == 302
+    # The visitor now has a cart: their pages are rendered for them, with the count and a token.
+    again = client.get(product_path(kettle)).get_data(as_text=True)
+    assert 'data-testid="cart-count">2' in again
+    assert META_TOKEN.search(again).group(1) != ""
+    # ... and nobody else sees their cart.
+    assert 'data-testid="cart-count"' not in app.test_client().get(product_path(kettle)).get_data(as_text=True)
+
+
+def test_confirming_an_unknown_offer_is_404(client, kettle, cached):
+    path = f"/products/{kettle['product']['id']}/add-to-cart"
+    assert client.post(path, data={"seller_id": "999999999"}).status_code == 404
+    assert client.post(path, data={"seller_id": "x"}).status_code == 404
+
+
+def test_a_signed_in_visitor_never_gets_the_cached_page(app, client, actions, kettle, cached, count_queries):
+    guest_page = app.test_client().get(product_path(kettle)).get_data(as_text=True)
+    user = sign_in(app, actions, full_name="Bea Buyer")
+    with count_queries() as statements:
+        page = client.get(product_path(kettle)).get_data(as_text=True)
+    assert page != guest_page and len(statements) > 1
+    assert "Bea Buyer" in page and META_TOKEN.search(page).group(1) != ""
+    assert f'action="/products/{kettle["product"]["id"]}/add-to-cart"' not in page
+    assert "Bea Buyer" not in app.test_client().get(product_path(kettle)).get_data(as_text=True)
+    assert user["email"] not in guest_page
+
+
+def test_a_signed_in_render_is_never_stored_for_guests(app, client, actions, kettle, cached):
+    sign_in(app, actions, full_name="Bea Buyer")
+    for path in ("/", "/products", product_path(kettle)):
+        assert "Bea Buyer" in client.get(path).get_data(as_text=True)
+    assert pages(cached) == []
+    for path in ("/", "/products", product_path(kettle)):
+        page = app.test_client().get(path).get_data(as_text=True)
+        assert "Bea Buyer" not in page and META_TOKEN.search(page).group(1) == ""
+
+
+def test_a_flash_message_is_shown_to_its_visitor_only(app, client, kettle, cached):
+    client.get(product_path(kettle))  # cached
+    with client.session_transaction() as session:
+        session["_flashes"] = [("info", "A message for this visitor")]
+    assert "A message for this visitor" in client.get(product_path(kettle)).get_data(as_text=True)
+    assert "A message for this visitor" not in app.test_client().get(product_path(kettle)).get_data(as_text=True)
+
+
+def test_a_price_change_shows_on_the_next_request(app, client, kettle, cached):
+    card = f"/products?category={kettle['category']['slug']}"
+    assert "$25.00" in client.get(product_path(kettle)).get_data(as_text=True)
+    assert "$25.00" in client.get(card).get_data(as_text=True)
+    run(app, "UPDATE offers SET price = 19.99 WHERE seller_id = :seller AND product_id = :product",
+        seller=kettle["seller"]["id"], product=kettle["product"]["id"])  # fmt: skip
+    page = client.get(product_path(kettle)).get_data(as_text=True)
+    assert "$19.99" in page and "$25.00" not in page
+    listing = client.get(card).get_data(as_text=True)
+    assert "$19.99" in listing and "$25.00" not in listing
+
+
+def test_a_new_review_shows_on_the_next_request(app, client, actions, kettle, cached):
+    assert "(1 review)" in client.get(product_path(kettle)).get_data(as_text=True)
+    another = actions.create_user(full_name="Una Other")
+    factories.product_review(app, kettle["product"]["id"], another["id"], 2, "Too loud", "Whistles.")
+    page = client.get(product_path(kettle)).get_data(as_text=True)
+    assert "(2 reviews)" in page and "Too loud" in page
+
+
+def test_a_review_edit_or_vote_shows_on_the_next_request(app, client, kettle, cached):
+    assert "Boils fast" in client.get(product_path(kettle)).get_data(as_text=True)
+    run(app, "UPDATE product_reviews SET title = 'Boils slowly' WHERE product_id = :id", id=kettle["product"]["id"])
+    assert "Boils slowly" in client.get(product_path(kettle)).get_data(as_text=True)
+
+
+def test_stock_at_zero_shows_on_the_next_request(app, client, kettle, cached):
+    assert "In stock" in client.get(product_path(kettle)).get_data(as_text=True)
+    home = client.get("/").get_data(as_text=True)
+    assert "Copper kettle" in home and "In stock" in home
+    run(app, "UPDATE offers SET quantity = 0 WHERE product_id = :id", id=kettle["product"]["id"])
+    page = client.get(product_path(kettle)).get_data(as_text=True)
+    assert "Out of stock" in page and "· In stock" not in page
+    assert "Out of stock" in client.get("/").get_data(as_text=True)
+
+
+def test_the_query_string_order_does_not_split_the_cache(client, kettle, cached, count_queries):
+    client.get("/products?q=kettle&sort=price_asc")
+    with count_queries() as statements:
+        client.get("/products?sort=price_asc&q=kettle")
+    assert len(statements) == 1
+
+
+def test_errors_and_redirects_are_not_cached(client, cached):
+    assert client.get("/products/999999").status_code == 404
+    assert client.get("/products/999999").status_code == 404
+    assert pages(cached) == []
+
+
+def test_a_search_with_no_results_is_counted_also_when_served_from_the_cache(app, client, cached):
+    for _ in range(3):
+        assert client.get("/products?q=xylophonium").status_code == 200
+    with app.extensions["bazaar_db"].connect() as connection:
+        counted = connection.execute(text("SELECT searches FROM search_misses WHERE query = 'xylophonium'")).scalar()
+    assert counted == 3
+
+
+def test_signed_in_visitors_share_the_products_parts_but_not_their_own(
+    app, client, actions, kettle, cached, count_queries
+):
+    sign_in(app, actions, full_name="Bea Buyer")
+    client.get(product_path(kettle))  # fills the shared parts: product, sellers, also-bought
+    with count_queries() as statements:
+        page = client.get(product_path(kettle)).get_data(as_text=True)
+    assert "Bea Buyer" in page and 'action="/cart/add"' in page
+    assert not any("FROM offers AS o" in statement for statement in statements)  # the sellers' list
+    seller = app.test_client()
+    seller_actions = type(actions)(app, seller)
+    app.config["PAGE_CACHE_SECONDS"] = 0
+    seller_actions.login(kettle["seller"]["email"])
+    app.config["PAGE_CACHE_SECONDS"] = 30
+    own = seller.get(product_path(kettle)).get_data(as_text=True)
+    assert "Your offer" in own and "Sally Seller" in own
+    assert "Your offer" not in client.get(product_path(kettle)).get_data(as_text=True)
+
+
+def test_a_price_change_shows_to_signed_in_visitors_on_the_next_request(app, client, actions, kettle, cached):
+    sign_in(app, actions)
+    assert "$25.00" in client.get(product_path(kettle)).get_data(as_text=True)
+    run(app, "UPDATE offers SET price = 18.50 WHERE product_id = :id", id=kettle["product"]["id"])
+    page = client.get(product_path(kettle)).get_data(as_text=True)
+    assert "$18.50" in page and "$25.00" not in page
