@@ -46,19 +46,24 @@ def test_guest_cart_to_purchase_and_cancellation(page, app, actions, mailbox):
     expect(page.get_by_test_id("cart-total")).to_have_text("$72.50")
     expect(page.get_by_text("Your balance is $72.50 short.")).to_be_visible()
 
+    # Adding money from here returns to the cart.
     page.get_by_role("link", name="Add money").click()
     page.get_by_label("Amount to add").fill("100")
     page.get_by_role("button", name="Add money").click()
+    expect(page).to_have_url(re.compile(r"/cart$"))
     expect(page.get_by_role("alert")).to_contain_text("Your balance is $100.00.")
 
-    page.get_by_role("link", name=re.compile("^Cart")).click()
     page.get_by_role("button", name="Place order").click()
     expect(page.get_by_role("alert")).to_contain_text("Your order is placed.")
     expect(page.get_by_role("heading", level=1)).to_contain_text("Purchase #")
     expect(page.get_by_role("navigation", name="Main")).to_contain_text("$27.50")
 
-    # Cancel the teapot: refunded, and the line says so.
-    page.get_by_role("button", name=f"Cancel Glass Teapot {tag}").click()
+    # Cancel the teapot: a confirmation says what comes back, then it is refunded and the line says so.
+    page.get_by_role("link", name=f"Cancel Glass Teapot {tag}").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Cancel 1 × Glass Teapot {tag}?")
+    expect(page.get_by_role("main")).to_contain_text("$12.50 goes back to your balance")
+    expect(page.get_by_role("main")).to_contain_text("it becomes $40.00")
+    page.get_by_role("button", name="Cancel the line and refund $12.50").click()
     expect(page.get_by_role("alert")).to_contain_text("Line cancelled: $12.50 is back in your balance.")
     teapot_row = page.get_by_role("row").filter(has_text=f"Glass Teapot {tag}")
     expect(teapot_row).to_contain_text("Cancelled")

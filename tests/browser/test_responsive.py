@@ -1,0 +1,122 @@
+"""Every page type at 390 px (a phone) and 1366 px (a laptop): no sideways scrolling, the page's main
+action wholly on screen, and no axe-core violation — one context per person and width, so the whole
+tour costs a few page loads each."""
+
+import re
+
+import pytest
+
+from tests.browser.site import LAPTOP, PHONE, axe_violations, build_shop, off_screen, open_context, overflow, sign_in
+
+
+def guest_pages(shop):
+    """(path, the page's main action) for someone not signed in."""
+    first = shop.products[0]
+    return [
+        ("/", lambda page: page.get_by_role("link", name="Create an account")),
+        (
+            f"/products?q={shop.tag}",
+            lambda page: page.get_by_role("link", name=re.compile(f"Side table {shop.tag}")).first,
+        ),
+        (
+            f"/products?category={shop.category_slug}&in_stock=1",
+            # The "Filters (2)" button on a phone, the form's own button on a laptop.
+            lambda page: page.get_by_role("button", name=re.compile(r"^(Filters \(2\)|Apply filters)$")).filter(
+                visible=True
+            ),
+        ),
+        ("/products?q=qqqqqqqqqqqqqqqqqq", lambda page: page.get_by_role("link", name=re.compile("^Bazaar"))),
+        (f"/products/{first['id']}", lambda page: page.get_by_role("button", name="Add to cart")),
+        (
+            f"/users/{shop.seller['id']}",
+            lambda page: page.get_by_role("link", name=re.compile(f"Side table {shop.tag}")).first,
+        ),
+        (f"/users/{shop.seller['id']}/reviews", lambda page: page.get_by_role("heading", level=1)),
+        ("/insights", lambda page: page.get_by_role("heading", level=1)),
+        ("/cart", lambda page: page.get_by_role("link", name="Browse the catalog")),
+        ("/login", lambda page: page.get_by_role("button", name="Sign in", exact=True)),
+        ("/register", lambda page: page.get_by_role("button", name="Create account")),
+        ("/no-such-page", lambda page: page.get_by_role("link", name="Go to the home page")),
+    ]
+
+
+def buyer_pages(shop):
+    first = shop.products[0]
+    purchase = shop.purchase_id
+    return [
+        ("/", lambda page: page.get_by_role("link", name=re.compile(f"Side table {shop.tag}")).first),
+        ("/cart", lambda page: action(page, r"^(Place order|Proceed to checkout)")),
+        ("/account", lambda page: page.get_by_role("button", name="Save profile")),
+        ("/account/balance", lambda page: page.get_by_role("button", name="Add money")),
+        ("/purchases", lambda page: page.get_by_role("link", name=f"Purchase #{purchase}")),
+        ("/purchases?status=cancelled", lambda page: page.get_by_role("link", name="Show all purchases")),
+        (f"/purchases/{purchase}", lambda page: page.get_by_role("link", name=re.compile(r"^Cancel")).first),
+        (
+            f"/purchases/{purchase}/lines/{shop.pending_line_id}/cancel",
+            lambda page: page.get_by_role("button", name=re.compile(r"^Cancel the line")),
+        ),
+        (f"/products/{first['id']}/review", lambda page: page.get_by_role("button", name="Publish review")),
+        (f"/products/{first['id']}/review/delete", lambda page: page.get_by_role("button", name="Delete review")),
+        ("/account/reviews", lambda page: page.get_by_role("link", name=re.compile(r"^Edit")).first),
+        ("/messages", lambda page: page.get_by_role("link", name=re.compile(shop.seller["full_name"]))),
+        (f"/messages/{purchase}/{shop.seller['id']}", lambda page: page.get_by_role("button", name="Send")),
+        ("/account/insights", lambda page: page.get_by_role("button", name="Show")),
+        ("/account/security", lambda page: page.get_by_role("heading", level=1)),
+        (f"/products/{first['id']}", lambda page: page.get_by_role("button", name="Add to cart")),
+    ]
+
+
+def seller_pages(shop):
+    low = shop.low_stock_product
+    return [
+        ("/seller", lambda page: page.get_by_role("button", name="Save threshold")),
+        ("/seller/inventory", lambda page: page.get_by_role("button", name=re.compile(r"^Save")).first),
+        (f"/seller/inventory/{low['id']}", lambda page: page.get_by_role("button", name="Save")),
+        (
+            f"/seller/inventory/{low['id']}/remove",
+            lambda page: page.get_by_role("button", name=re.compile(r"^Stop selling")),
+        ),
+        ("/seller/orders", lambda page: action(page, r"^(Mark fulfilled|Mark shipped|Ship)").first),
+        ("/seller/offers/new?q=table", lambda page: page.get_by_role("main").get_by_role("button", name="Search")),
+        ("/seller/products/new", lambda page: page.get_by_role("button", name="Create product")),
+        (f"/seller/products/{low['id']}/edit", lambda page: page.get_by_role("button", name="Save product")),
+        ("/seller/analytics", lambda page: page.get_by_role("button", name="Show")),
+    ]
+
+
+@pytest.mark.parametrize("viewport", [PHONE, LAPTOP], ids=["390px", "1366px"])
+def test_every_page_type_fits_shows_its_action_and_passes_axe(browser, live_server, app, viewport):
+    shop = build_shop(app)
+    problems: list[str] = []
+    for email, pages in [
+        (None, guest_pages(shop)),
+        (shop.buyer["email"], buyer_pages(shop)),
+        (shop.seller["email"], seller_pages(shop)),
+    ]:
+        context = open_context(browser, live_server, viewport)
+        page = context.new_page()
+        if email:
+            sign_in(page, email)
+        for path, action in pages:
+            page.goto(path)
+            for problem in [overflow(page), _action_problem(action(page)), *axe_violations(page)]:
+                if problem:
+                    problems.append(f"{path} ({email or 'guest'}): {problem}")
+        problems.extend(context.errors)
+        context.close()
+    assert problems == [], "\n".join(problems)
+
+
+def action(page, name: str):
+    """The button or link whose accessible name matches `name`."""
+    pattern = re.compile(name)
+    return page.get_by_role("button", name=pattern).or_(page.get_by_role("link", name=pattern))
+
+
+def _action_problem(locator) -> str | None:
+    """Why the main action fails the check: missing, or not wholly on screen."""
+    try:
+        problem = off_screen(locator)
+    except Exception as error:  # noqa: BLE001 - a missing element is reported with the others
+        return f"main action missing: {str(error).splitlines()[0]}"
+    return f"main action {problem}" if problem else None
