@@ -5,6 +5,7 @@ tour costs a few page loads each."""
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.site import LAPTOP, PHONE, axe_violations, build_shop, off_screen, open_context, overflow, sign_in
 
@@ -120,3 +121,21 @@ def _action_problem(locator) -> str | None:
     except Exception as error:  # noqa: BLE001 - a missing element is reported with the others
         return f"main action missing: {str(error).splitlines()[0]}"
     return f"main action {problem}" if problem else None
+
+
+def test_without_javascript_the_filters_sit_in_the_page_and_the_buttons_apply_them(browser, live_server, app):
+    shop = build_shop(app)
+    context = browser.new_context(base_url=live_server, viewport=PHONE, java_script_enabled=False)
+    page = context.new_page()
+    page.goto(f"/products?category={shop.category_slug}")
+    expect(page.get_by_role("button", name=re.compile(r"^Filters"))).to_be_hidden()
+    page.get_by_label("Maximum price ($)").fill("25")
+    page.get_by_role("button", name="Apply filters").click()
+    expect(page).to_have_url(re.compile(r"max_price=25"))
+    page.get_by_label("Sort by").select_option(label="Price: high to low")
+    expect(page).to_have_url(re.compile(r"max_price=25"))  # nothing happens until the button
+    page.get_by_role("button", name="Sort", exact=True).click()
+    expect(page).to_have_url(re.compile(r"sort=price_desc"))
+    expect(page.get_by_role("main").get_by_role("article").first).to_contain_text(f"Side table {shop.tag} 04")
+    assert overflow(page) is None
+    context.close()
