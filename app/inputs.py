@@ -12,9 +12,10 @@ import re
 from collections.abc import Mapping
 from datetime import date
 
-from flask import Flask, Request
-from werkzeug.datastructures import ImmutableMultiDict, MultiDict
-from wtforms import IntegerField, ValidationError
+from flask import Flask, Request, request
+from flask_wtf import FlaskForm
+from werkzeug.datastructures import FileStorage, ImmutableMultiDict, MultiDict
+from wtforms import FileField, IntegerField, ValidationError
 from wtforms.validators import InputRequired
 from wtforms.widgets import HiddenInput
 
@@ -57,8 +58,34 @@ class InputRequest(Request):
     parameter_storage_class = NulFreeMultiDict
 
 
+_flask_wtf_form_data = FlaskForm.Meta.wrap_formdata
+
+
+def posted_form_data(meta, form, formdata):
+    """What a form reads, kept to what an HTML form posts: text, and files in file fields only.
+
+    Flask-WTF also reads a JSON body into any form and offers every uploaded file to every field
+    by name, so a field made for text could get a number, a list or a file (a 500 when it calls
+    .strip() or len() on it). Such values are left out: the field then reads as empty.
+    """
+    try:
+        data = _flask_wtf_form_data(meta, form, formdata)
+    except (TypeError, ValueError):  # a JSON body that is not an object: no form data at all
+        return MultiDict()
+    if data is None or data is request.form:  # None: not submitted; request.form holds text only
+        return data
+    file_fields = {field.name for field in form if isinstance(field, FileField)}
+    return MultiDict(
+        (name, value)
+        for name, value in data.items(multi=True)
+        if isinstance(value, str) or (name in file_fields and isinstance(value, FileStorage))
+    )
+
+
 def init_app(app: Flask) -> None:
+    """Every request reads its query and form without NUL, and every form reads only form data."""
     app.request_class = InputRequest
+    FlaskForm.Meta.wrap_formdata = posted_form_data
 
 
 class InvalidInput(ValueError):
@@ -80,7 +107,7 @@ def has_control_characters(text: str | None) -> bool:
 def whole_number(raw: str | None, minimum: int, maximum: int) -> int | None:
     """`raw` as a whole number from `minimum` to `maximum`, else None: ASCII digits only (other
     scripts' digits and exponents are refused), at most MAX_DIGITS of them, never a float."""
-    text = (raw or "").strip()
+    text = raw.strip() if isinstance(raw, str) else ""
     if not _WHOLE_NUMBER.match(text):
         return None
     number = int(text)

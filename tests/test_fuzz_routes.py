@@ -84,6 +84,9 @@ ID_PAIRS = ((OTHER, OTHER),)
 # What a number in the path is filled with besides real and other users' ids: past bigint.
 HOSTILE_IDS = (int(HUGE), 2**63)
 
+# Values of a JSON body posted to a form: whatever is not text.
+JSON_VALUES = (12, 1.5, [1, "a"], {"a": 1}, None, True)
+
 # Uploads sent in every file field: not a picture, and nothing.
 FILES = ((b"GIF89a not really", "photo.png"), (b"", "empty.jpg"))
 
@@ -315,8 +318,9 @@ class Fuzzer:
                 values[name] = "x"
         return self.adapter.build(rule.endpoint, values | overrides, method=method)
 
-    def send(self, role: str, method: str, path: str, query: dict, form: dict | None = None, files=None):
-        """One request; a 5xx or an exception is kept as a failure. Returns the response or None."""
+    def send(self, role: str, method: str, path: str, query: dict, form=None, files=None, json_body=None):
+        """One request (a form, or a JSON body when `json_body` is given); a 5xx or an exception
+        is kept as a failure. Returns the response or None."""
         client = self.world["roles"][role]
         client.restore()
         forget_reads()
@@ -325,24 +329,28 @@ class Fuzzer:
         try:
             if method == "GET":
                 response = client.client.get(path, query_string=query)
+            elif json_body is not None:
+                headers = {"X-CSRFToken": client.token}
+                response = client.client.post(path, query_string=query, json=json_body, headers=headers)
             else:
                 data = {"csrf_token": client.token, **(form or {})}
                 for name, (content, filename) in (files or {}).items():
                     data[name] = (io.BytesIO(content), filename)
                 response = client.client.post(path, query_string=query, data=data)
         except Exception as error:  # noqa: BLE001 - every exception is a finding to report
-            self._fail(role, method, path, query | (form or {}), f"{type(error).__name__}: {error}")
+            self._fail(role, method, path, query | (form or {}), f"{type(error).__name__}: {error}", json_body)
             return None
         finally:
             if savepoint.is_active:
                 savepoint.rollback()
         if response.status_code >= 500:
-            self._fail(role, method, path, query | (form or {}), f"status {response.status_code}")
+            self._fail(role, method, path, query | (form or {}), f"status {response.status_code}", json_body)
         return response
 
-    def _fail(self, role: str, method: str, path: str, params: dict, what: str) -> None:
+    def _fail(self, role: str, method: str, path: str, params: dict, what: str, json_body=None) -> None:
         shown = {name: (value[:40] + "…" if len(value) > 40 else value) for name, value in params.items()}
-        self.failures.append(f"{role} {method} {path[:80]} {shown!r}: {what[:300]}")
+        body = "" if json_body is None else f" JSON {json_body!r:.200}"
+        self.failures.append(f"{role} {method} {path[:80]} {shown!r}{body}: {what[:300]}")
 
     def _learn_reads(self, key: tuple[str, str]) -> None:
         self.params[key] |= {("query", name) for name in READS["query"]}
@@ -452,6 +460,21 @@ class Fuzzer:
             for index, value in enumerate(ROUND_ROBIN_VALUES if texts and not FULL else ()):
                 self._send_with(rule, method, self._role(key, index), {texts[index % len(texts)]: value})
 
+    def shapes(self) -> None:
+        """Each POST route's form as no browser sends it: as JSON whose values are numbers, lists,
+        objects and nulls; as a JSON array; and with a file under every field's name."""
+        for rule, method in self.targets():
+            key = (rule.endpoint, method)
+            if method != "POST":
+                continue
+            names = sorted(set(self.baseline(key, ROLES[0])) | {name for _, name in self._fuzzed(key)})
+            odd = [{name: JSON_VALUES[index % len(JSON_VALUES)] for index, name in enumerate(names)}, [1, [2]]]
+            for index, body in enumerate(odd):
+                self.send(self._role(key, index), method, self.path(rule, method), {}, json_body=body)
+            role = self._role(key, len(odd))
+            files = dict.fromkeys(names, (b"12", "a.txt"))
+            self.send(role, method, self.path(rule, method), {}, {}, files)
+
     def pairs(self) -> None:
         """Every two parameters of each route with the pairs for their kind (QUERY_PAIRS when both
         are in the query, ID_PAIRS when both are ids), the others at their baseline."""
@@ -502,7 +525,14 @@ def test_no_route_answers_5xx_to_hostile_input(app, world, monkeypatch):
     monkeypatch.setattr(app, "request_class", recording_request_class(app.request_class))
     fuzzer = Fuzzer(app, world)
     stages = {}
-    for stage in (fuzzer.discover, fuzzer.known_names_at_once, fuzzer.converters, fuzzer.singles, fuzzer.pairs):
+    for stage in (
+        fuzzer.discover,
+        fuzzer.known_names_at_once,
+        fuzzer.converters,
+        fuzzer.singles,
+        fuzzer.pairs,
+        fuzzer.shapes,
+    ):
         before, started, cpu = fuzzer.sent, time.monotonic(), time.process_time()
         stage()
         seconds = (round(time.monotonic() - started, 1), round(time.process_time() - cpu, 1))

@@ -10,7 +10,7 @@ import pytest
 
 from app import inputs
 from tests import factories
-from tests.conftest import query_one
+from tests.conftest import csrf_token, query_one
 from tests.sales import buy
 
 UTC = ZoneInfo("UTC")
@@ -201,3 +201,31 @@ def test_nul_free_data_keeps_several_values_and_files(app):
 def test_a_nul_anywhere_in_the_query_string_is_never_a_500(app, client, actions, url):
     seller = actions.signed_in_user()
     assert client.get(url.format(seller=seller["id"])).status_code == 200
+
+
+# Forms read only what an HTML form posts (app/inputs.py posted_form_data).
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"quantity": 2, "product_id": 1, "seller_id": 1},
+        {"quantity": [1, 2], "product_id": {"a": 1}, "seller_id": None},
+        [1, [2]],
+        "just text",
+    ],
+)
+def test_a_json_body_posted_to_a_form_is_a_form_error(client, actions, body):
+    actions.signed_in_user()
+    token = csrf_token(client)
+    for url in ("/cart/add", "/account/profile", "/seller/threshold"):
+        response = client.post(url, json=body, headers={"X-CSRFToken": token})
+        assert response.status_code == 400, url
+
+
+def test_a_file_sent_under_a_text_fields_name_is_left_out(client, actions):
+    actions.signed_in_user()
+    token = csrf_token(client)
+    for url, fields in [("/cart/add", ("product_id", "seller_id", "quantity")), ("/account/profile", ("full_name",))]:
+        data = {"csrf_token": token} | {name: (io.BytesIO(b"12"), "a.txt") for name in fields}
+        assert client.post(url, data=data).status_code == 400, url
