@@ -6,6 +6,9 @@ or "period before" then overflows), and WTForms' NumberRange turns a number into
 overflows past 308 digits. So text loses its control characters and is cut to a length, whole
 numbers are ASCII digits of bounded count compared as integers, and dates keep to a range in
 which any period arithmetic stays inside the calendar.
+
+Two guards hold for every view, today's and later ones (init_app): query and form values arrive
+without NUL, and a form reads only what an HTML form posts (no JSON values, no stray files).
 """
 
 import re
@@ -72,7 +75,8 @@ def posted_form_data(meta, form, formdata):
         data = _flask_wtf_form_data(meta, form, formdata)
     except (TypeError, ValueError):  # a JSON body that is not an object: no form data at all
         return MultiDict()
-    if data is None or data is request.form:  # None: not submitted; request.form holds text only
+    # None: nothing submitted; the caller's own formdata is theirs; request.form holds text only.
+    if data is None or data is formdata or data is request.form:
         return data
     file_fields = {field.name for field in form if isinstance(field, FileField)}
     return MultiDict(
