@@ -79,6 +79,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     http_cache.init_app(app)
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
+    templating.precompile(app)
     return app
 
 
