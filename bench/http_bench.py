@@ -40,26 +40,29 @@ def free_port() -> int:
 
 
 @contextmanager
-def gunicorn(workers: int, database_url: str, extra_env: dict | None = None):
-    """Serve the app on a free loopback port for the duration of the block."""
+def gunicorn(
+    workers: int,
+    database_url: str,
+    extra_env: dict | None = None,
+    app_spec: str = "app:create_app()",
+    directory: Path = ROOT,
+    probe: str = "/health",
+):
+    """Serve `app_spec` from `directory` on a free loopback port for the duration of the block."""
     port = free_port()
     command = [
         str(ROOT / "env" / "bin" / "gunicorn"),
-        "--no-control-socket",
-        "--workers",
-        str(workers),
-        "--bind",
-        f"127.0.0.1:{port}",
-        "--log-level",
-        "warning",
-        "app:create_app()",
+        *("--no-control-socket", "--workers", str(workers), "--bind", f"127.0.0.1:{port}"),
+        *("--log-level", "warning", app_spec),
     ]
-    process = subprocess.Popen(command, cwd=ROOT, env=os.environ | {"DATABASE_URL": database_url} | (extra_env or {}))  # noqa: S603
+    environment = os.environ | {"DATABASE_URL": database_url} | (extra_env or {})
+    process = subprocess.Popen(command, cwd=directory, env=environment)  # noqa: S603
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(100):
+        # Up to 30 s: on a machine shared with other test runs, importing the app alone can take 10.
+        for _ in range(300):
             try:
-                urllib.request.urlopen(f"{base}/health", timeout=1).read()  # noqa: S310 - loopback only
+                urllib.request.urlopen(base + probe, timeout=2).read()  # noqa: S310 - loopback only
                 break
             except OSError:
                 time.sleep(0.1)
@@ -68,7 +71,11 @@ def gunicorn(workers: int, database_url: str, extra_env: dict | None = None):
         yield base
     finally:
         process.terminate()
-        process.wait(timeout=10)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:  # a loaded machine can outlast gunicorn's graceful stop
+            process.kill()
+            process.wait()
 
 
 class Session:

@@ -22,17 +22,16 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import psycopg2
 
-from bench.http_bench import ROOT, free_port
+from bench.http_bench import ROOT, gunicorn
 
 BUYER = ("buyer@example.com", "buyer-password")
 SELLER = ("seller@example.com", "seller-password")
@@ -138,32 +137,6 @@ def run_wrk(base: str, script: str, seconds: int, connections: int, threads: int
         "errors": errors,
         "requests": figures["requests"],
     }
-
-
-@contextmanager
-def serve(app_spec: str, database_url: str, workers: int, probe: str, directory: Path = ROOT):
-    """gunicorn with the project's settings on a free loopback port, for the block's duration."""
-    port = free_port()
-    command = [
-        str(ROOT / "env" / "bin" / "gunicorn"),
-        *("--no-control-socket", "--workers", str(workers), "--bind", f"127.0.0.1:{port}"),
-        *("--log-level", "warning", app_spec),
-    ]
-    process = subprocess.Popen(command, cwd=directory, env=os.environ | {"DATABASE_URL": database_url})  # noqa: S603
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(200):
-            try:
-                urllib.request.urlopen(base + probe, timeout=2).read()  # noqa: S310 - loopback only
-                break
-            except OSError:
-                time.sleep(0.1)
-        else:
-            raise RuntimeError(f"{app_spec} did not start")
-        yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
 
 
 class Browser:
@@ -327,8 +300,10 @@ def main(argv: list[str] | None = None) -> int:
     anchor_path = f"/?id={data['products'][0]}"
     rows = []
     with ExitStack() as stack:
-        anchor = stack.enter_context(serve("bench.anchor_app:create_app()", database_url, args.workers, anchor_path))
-        base = stack.enter_context(serve("app:create_app()", database_url, args.workers, "/health", args.app_dir))
+        anchor = stack.enter_context(
+            gunicorn(args.workers, database_url, app_spec="bench.anchor_app:create_app()", probe=anchor_path)
+        )
+        base = stack.enter_context(gunicorn(args.workers, database_url, directory=args.app_dir))
         browsers = {"guest": Browser(base), "buyer": Browser(base), "seller": Browser(base)}
         browsers["buyer"].sign_in(*BUYER)
         browsers["seller"].sign_in(*SELLER)
