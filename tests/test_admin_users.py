@@ -160,7 +160,7 @@ def test_reactivation_keeps_an_offer_held_while_its_product_is_taken_down(app, s
     [
         ("suspend", {"suspend-reason": ""}, "Say why"),
         ("suspend", {"suspend-reason": "x" * 501}, "Field cannot be longer than 500 characters."),
-        ("suspend", {"suspend-reason": "bad\x00byte"}, "control characters"),
+        ("suspend", {"suspend-reason": "bad\x01byte"}, "control characters"),
         ("reactivate", {"reactivate-reason": ""}, "Say why"),
         ("role", {"role-role": "emperor"}, "Choose user, moderator or administrator."),
         ("balance", {"balance-amount": "0", "balance-reason": "x"}, "not zero"),
