@@ -4,6 +4,7 @@ import re
 import uuid
 
 from playwright.sync_api import expect
+from sqlalchemy import text
 
 from tests import factories
 from tests.conftest import TEST_PASSWORD
@@ -36,10 +37,18 @@ def bought(app, actions, tag):
     product = factories.product(app, seller["id"], name=f"Trail Lantern {tag}")
     factories.offer(app, seller["id"], product["id"], price="20.00")
     with app.app_context():
-        from app.models import cart, checkout
+        from app.models import cart, checkout, order
 
         cart.set_line(buyer["id"], seller["id"], product["id"], 1)
         purchase_id = checkout.place_order(buyer["id"], checkout.new_token()).purchase_id
+        # Shipped: only a shipped line makes its buyer's review a verified purchase.
+        with app.extensions["bazaar_db"].connect() as connection:
+            line_ids = (
+                connection.execute(text("SELECT id FROM orders WHERE purchase_id = :id"), {"id": purchase_id})
+                .scalars()
+                .all()
+            )
+        order.mark_fulfilled(seller["id"], list(line_ids))
     return seller, buyer, product, purchase_id
 
 
