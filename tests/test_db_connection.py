@@ -56,7 +56,7 @@ def insert_then_fail(probe_id: int) -> None:
 
 
 def test_a_page_checks_out_one_connection_and_returns_it(app, client, checkouts):
-    pool = app.extensions["bazaar_db"].engine.pool
+    pool = app.extensions["bazaar_db"].request_engine.pool  # requests check out from their own pool
     response = client.get("/")  # departments, best sellers, new arrivals: several statements
     assert response.status_code == 200
     assert 'sql;desc="' in response.headers["Server-Timing"]
@@ -130,7 +130,7 @@ def test_a_retry_after_a_deadlock_starts_a_clean_transaction(app, probe):
 
 
 def test_a_transaction_left_open_is_rolled_back_at_teardown(app, probe):
-    pool = app.extensions["bazaar_db"].engine.pool
+    pool = app.extensions["bazaar_db"].request_engine.pool  # requests check out from their own pool
     with app.test_request_context(), db.connect() as connection:
         connection.exec_driver_sql("BEGIN")
         connection.exec_driver_sql("INSERT INTO db_connection_probe VALUES (1)")
