@@ -138,6 +138,16 @@ def test_open_panels_and_menus_pass_axe_and_work_from_the_keyboard(browser, live
     check(page, "the menu open on a phone", problems)
     context.close()
 
+    # The lists of the account and the seller center share the panel (templates/_filters.html).
+    context = open_context(browser, live_server, PHONE)
+    page = context.new_page()
+    sign_in(page, shop.buyer["email"])
+    page.goto("/purchases?status=pending")
+    page.get_by_role("button", name="Filters (1)").click()
+    expect(page.get_by_role("dialog", name="Filters").get_by_label("Status")).to_have_value("pending")
+    check(page, "the purchase filters open on a phone", problems)
+    context.close()
+
     context = open_context(browser, live_server, LAPTOP)
     page = context.new_page()
     sign_in(page, shop.buyer["email"])
