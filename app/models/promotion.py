@@ -129,13 +129,15 @@ def _use_points(result: Quote, wanted: int) -> None:
         result.points = wanted
 
 
-def quote_cart(buyer_id: int | None, cart_lines, codes: Sequence[str], points_wanted: int) -> Quote:
-    """The cart page's quote: its active lines (with price and category_id), read without locks."""
+def quote_cart(
+    buyer_id: int, cart_lines, codes: Sequence[str], points_wanted: int, points_balance: int, now: datetime
+) -> Quote:
+    """The cart page's quote: its active lines (with price and category_id), read without locks; the
+    points balance is the one the request loaded. No statement at all when no coupon is applied."""
     lines = [pricing_line(line, line["price"], line["category_id"]) for line in cart_lines]
     rows = coupon.list_by_codes(list(codes)) if codes else []
     standing = coupon.buyer_standing(None, buyer_id, [row["id"] for row in rows])
-    balance = points.get_balance(buyer_id) if buyer_id is not None else 0
-    return quote(lines, codes, rows, standing, points_wanted, balance, db.value("SELECT now()"))
+    return quote(lines, codes, rows, standing, points_wanted, points_balance, now)
 
 
 def lock_coupons(conn: Connection, codes: Sequence[str]):
