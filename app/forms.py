@@ -210,12 +210,6 @@ class CartQuantityForm(CartLineForm):
     quantity = cart_quantity_field("Enter a quantity.")
 
 
-class CheckoutForm(FlaskForm):
-    token = HiddenField(validators=[InputRequired(), UUID("This checkout form is not valid. Reload your cart.")])
-    expected_total = ShownTotalField()
-    submit = SubmitField("Place order")
-
-
 class ReviewForm(FlaskForm):
     rating = SelectField(
         "Rating",

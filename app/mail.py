@@ -39,6 +39,16 @@ SUBJECTS = {
     "password_reset": "Reset your {site_name} password",
     "password_changed": "Your {site_name} password was changed",
     "new_sign_in": "New sign-in to your {site_name} account",
+    # The order journey (app/order_mail.py).
+    "order_placed": "Your {site_name} order is placed",
+    "order_received": "New order to ship on {site_name}",
+    "order_shipped": "Your {site_name} order has shipped",
+    "order_delivered": "Your {site_name} order was delivered",
+    "return_requested": "A buyer asks to return an item",
+    "return_accepted": "Your return was accepted and refunded",
+    "return_refused": "Your return request was refused",
+    "order_refunded": "You were refunded for a cancelled item",
+    "order_cancelled": "A buyer cancelled an item: do not ship it",
 }
 
 

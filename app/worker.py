@@ -21,7 +21,16 @@ import psycopg2
 from app import create_app, jobs
 
 # Modules that register job handlers (@jobs.handler, @jobs.periodic). Add yours here.
-JOB_MODULES = ("app.mail", "app.models.email_code", "app.models.password_reset", "app.models.rate_limit")
+JOB_MODULES = (
+    "app.mail",
+    "app.models.email_code",
+    "app.models.password_reset",
+    "app.models.rate_limit",
+    "app.models.order",  # orders.deliver: lines shipped 14 days ago and not confirmed are delivered
+    "app.models.escrow",  # escrow.release: held money of lines past their return window
+    "app.models.points",  # points.expire: points that came in 12 months ago and were not used
+    "app.models.sale",  # sales.end: sales whose end has passed leave the catalog's prices
+)
 
 _log = logging.getLogger("app.worker")
 

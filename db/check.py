@@ -22,36 +22,125 @@ SESSION_SETTINGS = {"work_mem": "1GB", "max_parallel_workers_per_gather": "0"}
 
 INVARIANTS: list[tuple[str, str]] = [
     (
-        "users: balance = sum of their ledger amounts",
+        "users: balance (available) and pending_balance = the sums of their ledger rows on each account",
         """
         SELECT count(*)
         FROM users AS u
-        LEFT JOIN (SELECT user_id, sum(amount) AS total FROM balance_ledger GROUP BY user_id) AS ledger
-            ON ledger.user_id = u.id
-        WHERE u.balance <> coalesce(ledger.total, 0)
+        LEFT JOIN (
+            SELECT user_id,
+                   sum(amount) FILTER (WHERE account = 'available') AS available,
+                   sum(amount) FILTER (WHERE account = 'pending') AS pending
+            FROM balance_ledger
+            GROUP BY user_id
+        ) AS ledger ON ledger.user_id = u.id
+        WHERE u.balance <> coalesce(ledger.available, 0)
+           OR u.pending_balance <> coalesce(ledger.pending, 0)
         """,
     ),
     (
-        "users: no negative balance",
+        "users: no negative balance, available or pending",
         """
         SELECT count(*)
         FROM users
-        WHERE balance < 0
+        WHERE balance < 0 OR pending_balance < 0
         """,
     ),
     (
-        "ledger: balance_after = running sum per user (by id), never negative, time forward",
+        "ledger: balance_after = running sum per user and account (by id), never negative, time forward",
         """
         SELECT count(*)
         FROM (
             SELECT balance_after,
-                   sum(amount) OVER by_user AS running,
+                   sum(amount) OVER by_account AS running,
                    created_at,
-                   lag(created_at) OVER by_user AS previous
+                   lag(created_at) OVER by_account AS previous
             FROM balance_ledger
-            WINDOW by_user AS (PARTITION BY user_id ORDER BY id)
+            WINDOW by_account AS (PARTITION BY user_id, account ORDER BY id)
         ) AS ledger
         WHERE balance_after <> running OR balance_after < 0 OR created_at < previous
+        """,
+    ),
+    (
+        "escrow: each seller's pending balance = what their unsettled lines and shipping fees hold",
+        """
+        SELECT count(*)
+        FROM users AS u
+        LEFT JOIN (
+            SELECT seller_id, sum(held_amount) AS held
+            FROM orders
+            WHERE released_at IS NULL
+              AND status NOT IN ('cancelled', 'refunded')
+            GROUP BY seller_id
+        ) AS lines ON lines.seller_id = u.id
+        LEFT JOIN (
+            SELECT seller_id, sum(fee) AS held
+            FROM shipments
+            WHERE fee_settled_at IS NULL
+            GROUP BY seller_id
+        ) AS fees ON fees.seller_id = u.id
+        WHERE u.pending_balance <> coalesce(lines.held, 0) + coalesce(fees.held, 0)
+        """,
+    ),
+    (
+        "escrow: a line holds its proceeds (nothing for a line paid out before escrow began, none held since)",
+        """
+        SELECT count(*)
+        FROM orders
+        WHERE held_amount <> line_total - seller_discount
+          AND NOT (held_amount = 0 AND ordered_at < coalesce(
+              (SELECT min(created_at) FROM balance_ledger WHERE kind = 'hold'), '-infinity'))
+        """,
+    ),
+    (
+        "escrow: released only when delivered and the 30-day return window had closed",
+        """
+        SELECT count(*)
+        FROM orders
+        WHERE released_at IS NOT NULL
+          AND (status NOT IN ('delivered', 'return_refused') OR released_at < delivered_at + interval '30 days')
+        """,
+    ),
+    (
+        "escrow: release rows move, per purchase and seller, what released lines and fees held, pending to available",
+        """
+        SELECT count(*)
+        FROM (
+            SELECT purchase_id, seller_id, sum(amount) AS amount
+            FROM (
+                SELECT purchase_id, seller_id, held_amount AS amount
+                FROM orders
+                WHERE released_at IS NOT NULL
+                UNION ALL
+                SELECT purchase_id, seller_id, fee
+                FROM shipments
+                WHERE fee_settled_at IS NOT NULL AND NOT fee_refunded
+            ) AS parts
+            GROUP BY purchase_id, seller_id
+            HAVING sum(amount) <> 0
+        ) AS released
+        FULL JOIN (
+            SELECT purchase_id, user_id,
+                   sum(amount) FILTER (WHERE account = 'available') AS available,
+                   sum(amount) FILTER (WHERE account = 'pending') AS pending
+            FROM balance_ledger
+            WHERE kind = 'release'
+            GROUP BY purchase_id, user_id
+        ) AS ledger ON ledger.purchase_id = released.purchase_id AND ledger.user_id = released.seller_id
+        WHERE released.amount IS DISTINCT FROM ledger.available
+           OR ledger.available <> -ledger.pending
+        """,
+    ),
+    (
+        "escrow: holds (when escrow began) move money from available to pending, the same on both sides",
+        """
+        SELECT count(*)
+        FROM (
+            SELECT user_id
+            FROM balance_ledger
+            WHERE kind = 'hold'
+            GROUP BY user_id
+            HAVING sum(amount) FILTER (WHERE account = 'pending') <> -sum(amount) FILTER (WHERE account = 'available')
+        ) AS uneven
         """,
     ),
     (
@@ -71,14 +160,16 @@ INVARIANTS: list[tuple[str, str]] = [
         """,
     ),
     (
-        "ledger: one sale row per purchase and seller, for their proceeds (line totals less their coupons)",
+        "ledger: one sale row per purchase and seller, for their proceeds (line totals less their coupons) and fee",
         """
         SELECT count(*)
         FROM (
-            SELECT purchase_id, seller_id, sum(line_total - seller_discount) AS total
-            FROM orders
-            GROUP BY purchase_id, seller_id
-            HAVING sum(line_total - seller_discount) > 0
+            SELECT o.purchase_id, o.seller_id,
+                   sum(o.line_total - o.seller_discount) + coalesce(min(s.fee), 0) AS total
+            FROM orders AS o
+            LEFT JOIN shipments AS s ON s.purchase_id = o.purchase_id AND s.seller_id = o.seller_id
+            GROUP BY o.purchase_id, o.seller_id
+            HAVING sum(o.line_total - o.seller_discount) + coalesce(min(s.fee), 0) > 0
         ) AS sold
         FULL JOIN (
             SELECT purchase_id, user_id, amount
@@ -89,32 +180,42 @@ INVARIANTS: list[tuple[str, str]] = [
         """,
     ),
     (
-        "ledger: refunds = what cancelled lines were paid, sale refunds = their proceeds",
+        "ledger: refunds = what cancelled and returned lines were paid, and refunded fees; sale refunds = proceeds",
         """
         SELECT count(*)
         FROM (
-            SELECT purchase_id, buyer_id AS user_id, 'refund' AS kind, sum(paid) AS total
-            FROM orders
-            WHERE cancelled_at IS NOT NULL
-            GROUP BY purchase_id, buyer_id
-            HAVING sum(paid) > 0
-            UNION ALL
-            SELECT purchase_id, seller_id, 'sale_refund', -sum(line_total - seller_discount)
-            FROM orders
-            WHERE cancelled_at IS NOT NULL
-            GROUP BY purchase_id, seller_id
-            HAVING sum(line_total - seller_discount) > 0
-        ) AS cancelled
+            SELECT purchase_id, user_id, kind, sum(amount) AS total
+            FROM (
+                SELECT purchase_id, buyer_id AS user_id, 'refund' AS kind, refunded_amount AS amount
+                FROM orders
+                WHERE status IN ('cancelled', 'refunded')
+                UNION ALL
+                SELECT purchase_id, seller_id, 'sale_refund', -(line_total - seller_discount)
+                FROM orders
+                WHERE status IN ('cancelled', 'refunded')
+                UNION ALL
+                SELECT s.purchase_id, p.buyer_id, 'refund', s.fee
+                FROM shipments AS s
+                JOIN purchases AS p ON p.id = s.purchase_id
+                WHERE s.fee_refunded
+                UNION ALL
+                SELECT purchase_id, seller_id, 'sale_refund', -fee
+                FROM shipments
+                WHERE fee_refunded
+            ) AS owed
+            GROUP BY purchase_id, user_id, kind
+            HAVING sum(amount) <> 0
+        ) AS refunds
         FULL JOIN (
             SELECT purchase_id, user_id, kind, sum(amount) AS total
             FROM balance_ledger
             WHERE kind IN ('refund', 'sale_refund')
             GROUP BY purchase_id, user_id, kind
         ) AS refunded
-            ON refunded.purchase_id = cancelled.purchase_id
-           AND refunded.user_id = cancelled.user_id
-           AND refunded.kind = cancelled.kind
-        WHERE cancelled.total IS DISTINCT FROM refunded.total
+            ON refunded.purchase_id = refunds.purchase_id
+           AND refunded.user_id = refunds.user_id
+           AND refunded.kind = refunds.kind
+        WHERE refunds.total IS DISTINCT FROM refunded.total
         """,
     ),
     (
@@ -145,7 +246,7 @@ INVARIANTS: list[tuple[str, str]] = [
         """,
     ),
     (
-        "inventory: a sale event per order line, a cancellation per cancelled line",
+        "inventory: a sale event per order line, a cancellation per cancelled line, a return per restocked one",
         """
         SELECT count(*)
         FROM orders AS o
@@ -155,8 +256,10 @@ INVARIANTS: list[tuple[str, str]] = [
                    min(product_id) AS product_id,
                    count(*) FILTER (WHERE reason = 'sale') AS sales,
                    sum(delta) FILTER (WHERE reason = 'sale') AS sold,
-                   count(*) FILTER (WHERE reason = 'cancellation') AS returns,
-                   sum(delta) FILTER (WHERE reason = 'cancellation') AS returned
+                   count(*) FILTER (WHERE reason = 'cancellation') AS cancellations,
+                   sum(delta) FILTER (WHERE reason = 'cancellation') AS cancelled,
+                   count(*) FILTER (WHERE reason = 'return') AS restocks,
+                   sum(delta) FILTER (WHERE reason = 'return') AS restocked
             FROM inventory_events
             WHERE order_id IS NOT NULL
             GROUP BY order_id
@@ -167,18 +270,49 @@ INVARIANTS: list[tuple[str, str]] = [
            OR events.product_id <> o.product_id
            OR events.sales <> 1
            OR events.sold <> -o.quantity
-           OR events.returns <> (o.cancelled_at IS NOT NULL)::int
-           OR coalesce(events.returned, o.quantity) <> o.quantity
+           OR events.cancellations <> (o.cancelled_at IS NOT NULL)::int
+           OR coalesce(events.cancelled, o.quantity) <> o.quantity
+           OR events.restocks <> (o.returned_at IS NOT NULL)::int
+           OR coalesce(events.restocked, o.quantity) <> o.quantity
         """,
     ),
     (
-        "purchases: total = what its lines were paid in money, at least one line",
+        "purchases: total = what its lines were paid in money and its shipping fees, at least one line",
         """
         SELECT count(*)
         FROM purchases AS p
         LEFT JOIN (SELECT purchase_id, sum(paid) AS total FROM orders GROUP BY purchase_id) AS lines
             ON lines.purchase_id = p.id
-        WHERE lines.total IS NULL OR lines.total <> p.total
+        LEFT JOIN (SELECT purchase_id, sum(fee) AS total FROM shipments GROUP BY purchase_id) AS fees
+            ON fees.purchase_id = p.id
+        WHERE lines.total IS NULL OR lines.total + coalesce(fees.total, 0) <> p.total
+        """,
+    ),
+    (
+        "purchases: keep a copy of the address they were sent to, and one shipment per seller of their lines",
+        """
+        SELECT (SELECT count(*) FROM purchases WHERE ship_to IS NULL) + (
+            SELECT count(*)
+            FROM (SELECT DISTINCT purchase_id, seller_id FROM orders) AS sold
+            FULL JOIN shipments AS s ON s.purchase_id = sold.purchase_id AND s.seller_id = sold.seller_id
+            WHERE sold.purchase_id IS NULL OR s.purchase_id IS NULL
+        )
+        """,
+    ),
+    (
+        "shipments: the fee settles once every line of it is settled: back to the buyer only if none shipped",
+        """
+        SELECT count(*)
+        FROM shipments AS s
+        JOIN (
+            SELECT purchase_id, seller_id,
+                   count(*) FILTER (WHERE status NOT IN ('cancelled', 'refunded') AND released_at IS NULL) AS open,
+                   count(*) FILTER (WHERE shipped_at IS NOT NULL) AS shipped
+            FROM orders
+            GROUP BY purchase_id, seller_id
+        ) AS lines ON lines.purchase_id = s.purchase_id AND lines.seller_id = s.seller_id
+        WHERE (s.fee_settled_at IS NOT NULL) <> (lines.open = 0)
+           OR (s.fee_settled_at IS NOT NULL AND s.fee_refunded <> (lines.shipped = 0))
         """,
     ),
     (
@@ -199,13 +333,72 @@ INVARIANTS: list[tuple[str, str]] = [
         """,
     ),
     (
-        "orders: fulfilled or cancelled (not both) after ordered",
+        "orders: fulfilled or cancelled (not both) after ordered; fulfilled_at, the old name, = shipped_at",
         """
         SELECT count(*)
         FROM orders
         WHERE fulfilled_at < ordered_at
            OR cancelled_at < ordered_at
            OR (fulfilled_at IS NOT NULL AND cancelled_at IS NOT NULL)
+           OR fulfilled_at IS DISTINCT FROM shipped_at
+        """,
+    ),
+    (
+        # placed -> cancelled, or placed -> shipped -> delivered -> (return_requested -> (returned ->)
+        # refunded, or -> return_refused): each state's time needs the one before, no earlier, and
+        # status names the last. Migration 0014 makes the same rule a CHECK constraint.
+        "orders: every line's state history is a valid path, in time order, ending in its status",
+        """
+        SELECT count(*)
+        FROM orders
+        WHERE NOT coalesce(
+            (shipped_at IS NULL OR (cancelled_at IS NULL AND shipped_at >= ordered_at))
+            AND (delivered_at IS NULL OR (shipped_at IS NOT NULL AND delivered_at >= shipped_at))
+            AND (return_requested_at IS NULL OR (delivered_at IS NOT NULL AND return_requested_at >= delivered_at))
+            AND (return_refused_at IS NULL
+                 OR (return_requested_at IS NOT NULL AND return_refused_at >= return_requested_at
+                     AND refunded_at IS NULL))
+            AND (refunded_at IS NULL OR (return_requested_at IS NOT NULL AND refunded_at >= return_requested_at))
+            AND (returned_at IS NULL OR (refunded_at IS NOT NULL AND returned_at >= return_requested_at
+                                         AND returned_at <= refunded_at))
+            AND CASE status
+                WHEN 'placed' THEN shipped_at IS NULL AND cancelled_at IS NULL
+                WHEN 'cancelled' THEN cancelled_at IS NOT NULL
+                WHEN 'shipped' THEN shipped_at IS NOT NULL AND delivered_at IS NULL
+                WHEN 'delivered' THEN delivered_at IS NOT NULL AND return_requested_at IS NULL
+                WHEN 'return_requested' THEN return_requested_at IS NOT NULL AND return_refused_at IS NULL
+                                             AND refunded_at IS NULL
+                WHEN 'return_refused' THEN return_refused_at IS NOT NULL
+                WHEN 'refunded' THEN refunded_at IS NOT NULL
+                ELSE false
+            END,
+            false)
+           OR ordered_at > now()
+           OR greatest(shipped_at, delivered_at, return_requested_at, return_refused_at, refunded_at,
+                       cancelled_at, released_at) > now()
+           OR (return_requested_at IS NOT NULL AND return_requested_at > delivered_at + interval '30 days')
+           OR (auto_delivered AND delivered_at < shipped_at + interval '14 days')
+        """,
+    ),
+    (
+        "orders: refunded amount <= what was paid: all of it for cancelled and refunded lines, else nothing",
+        """
+        SELECT count(*)
+        FROM orders
+        WHERE refunded_amount > paid
+           OR refunded_amount <> CASE WHEN status IN ('cancelled', 'refunded') THEN paid ELSE 0 END
+        """,
+    ),
+    (
+        "addresses: a user with addresses has exactly one default",
+        """
+        SELECT count(*)
+        FROM (
+            SELECT user_id
+            FROM addresses
+            GROUP BY user_id
+            HAVING count(*) FILTER (WHERE is_default) <> 1
+        ) AS wrong
         """,
     ),
     (
@@ -740,11 +933,15 @@ INVARIANTS: list[tuple[str, str]] = [
         """,
     ),
     (
-        "money: top-ups - withdrawals + adjustments = users' balances + the platform's (the sum of its ledger)",
+        # Every other ledger row moves money between accounts (a buyer's, a seller's available or held
+        # money, the platform's), so they sum to nothing; with each balance equal to its ledger (the
+        # checks above), the users' balances and the platform's add up to what came in less what left.
+        "money: top-ups - withdrawals + adjustments = every account's ledger, the platform's included",
         """
         SELECT (
             (SELECT coalesce(sum(amount), 0) FROM balance_ledger WHERE kind IN ('top_up', 'withdrawal', 'adjustment'))
-            <> (SELECT coalesce(sum(balance), 0) FROM users) + (SELECT coalesce(sum(amount), 0) FROM platform_ledger)
+            <> (SELECT coalesce(sum(amount), 0) FROM balance_ledger)
+               + (SELECT coalesce(sum(amount), 0) FROM platform_ledger)
         )::int
         """,
     ),

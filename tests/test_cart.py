@@ -152,7 +152,7 @@ def test_a_sold_out_or_withdrawn_line_cannot_be_changed(app, actions, shop):
 def test_a_shown_total_that_is_not_an_amount_is_not_compared(app, client, actions, shop, shown):
     actions.signed_in_user(balance="100")
     add(actions, shop["mug"], shop["seller"], 1)
-    token = re.search(r'name="token" type="hidden" value="([^"]+)"', client.get("/cart").get_data(as_text=True))
+    token = re.search(r'name="token" type="hidden" value="([^"]+)"', client.get("/checkout").get_data(as_text=True))
     response = actions.post("/cart/checkout", {"token": token.group(1), "expected_total": shown})
     assert response.status_code == 302
 

@@ -31,8 +31,8 @@ def add(actions, product, seller, quantity=1):
 
 
 def checkout_form(client) -> dict:
-    """The hidden fields of the cart page's "Place order" form, as a browser would send them."""
-    page = client.get("/cart").get_data(as_text=True)
+    """The hidden fields of the review page's "Place order" form, as a browser would send them."""
+    page = client.get("/checkout").get_data(as_text=True)
     token = re.search(r'name="token" type="hidden" value="([^"]+)"', page).group(1)
     total = re.search(r'name="expected_total" type="hidden" value="([^"]+)"', page).group(1)
     return {"token": token, "expected_total": total}
@@ -40,6 +40,10 @@ def checkout_form(client) -> dict:
 
 def balance(app, user_id):
     return query_one(app, "SELECT balance FROM users WHERE id = :id", id=user_id)["balance"]
+
+
+def pending(app, user_id):
+    return query_one(app, "SELECT pending_balance FROM users WHERE id = :id", id=user_id)["pending_balance"]
 
 
 def stock(app, seller_id, product_id):
@@ -58,8 +62,10 @@ def test_place_order_moves_money_and_stock_and_empties_the_cart(app, client, act
     purchase_id = int(response.headers["Location"].rsplit("/", 1)[1])
 
     assert balance(app, shop["buyer"]["id"]) == Decimal("14.50")  # 100 - 50 - 8.50 - 27
-    assert balance(app, shop["alice"]["id"]) == Decimal("50.00")
-    assert balance(app, shop["bob"]["id"]) == Decimal("35.50")
+    # Sellers' money is held (pending) until delivery, not yet available.
+    assert balance(app, shop["alice"]["id"]) == Decimal("0.00")
+    assert pending(app, shop["alice"]["id"]) == Decimal("50.00")
+    assert pending(app, shop["bob"]["id"]) == Decimal("35.50")
     assert stock(app, shop["alice"]["id"], shop["lamp"]["id"]) == 8
     assert stock(app, shop["bob"]["id"], shop["mug"]["id"]) == 2
     purchase = query_one(app, "SELECT * FROM purchases WHERE id = :id", id=purchase_id)
@@ -209,6 +215,7 @@ def test_cancel_a_line_refunds_and_restocks(app, client, actions, shop):
     assert "Line cancelled: $50.00 is back in your balance." in response.get_data(as_text=True)
     assert balance(app, shop["buyer"]["id"]) == Decimal("91.50")
     assert balance(app, shop["alice"]["id"]) == Decimal("0.00")
+    assert pending(app, shop["alice"]["id"]) == Decimal("0.00")
     assert stock(app, shop["alice"]["id"], shop["lamp"]["id"]) == 10
     assert query_one(app, "SELECT units_sold FROM products WHERE id = :id", id=shop["lamp"]["id"])["units_sold"] == 0
     kinds = query_one(
@@ -258,7 +265,7 @@ def test_purchase_list_status_and_filters(app, client, actions, shop):
     )
     page = client.get("/purchases").get_data(as_text=True)
     assert page.index(f"Purchase #{second}") < page.index(f"Purchase #{first}")
-    assert "1 of 2 fulfilled" in page and "Pending" in page
+    assert "1 of 2 shipped" in page and "Placed" in page
 
     def listed(query):
         body = client.get(f"/purchases?{query}").get_data(as_text=True)

@@ -44,14 +44,31 @@ def in_cart(app, buyer_id, seller_id, product_id, quantity=1):
 
 
 def assert_books_balance(app):
-    """Every balance equals its ledger and is not negative; every stock equals its events."""
+    """Both balances of every user (available and pending) equal their ledger rows and are not
+    negative; each seller's pending money is what their unsettled lines and fees hold; every stock
+    equals its events."""
     wrong_balances = fetch(
         app,
         """
         SELECT u.id FROM users AS u
         LEFT JOIN balance_ledger AS l ON l.user_id = u.id
         GROUP BY u.id
-        HAVING u.balance <> coalesce(sum(l.amount), 0) OR u.balance < 0
+        HAVING u.balance <> coalesce(sum(l.amount) FILTER (WHERE l.account = 'available'), 0)
+            OR u.pending_balance <> coalesce(sum(l.amount) FILTER (WHERE l.account = 'pending'), 0)
+            OR u.balance < 0 OR u.pending_balance < 0
+        """,
+    )
+    wrong_escrow = fetch(
+        app,
+        """
+        SELECT u.id FROM users AS u
+        WHERE u.pending_balance <> (
+            SELECT coalesce(sum(o.held_amount), 0) FROM orders AS o
+            WHERE o.seller_id = u.id AND o.released_at IS NULL AND o.status NOT IN ('cancelled', 'refunded')
+        ) + (
+            SELECT coalesce(sum(s.fee), 0) FROM shipments AS s
+            WHERE s.seller_id = u.id AND s.fee_settled_at IS NULL
+        )
         """,
     )
     wrong_stock = fetch(
@@ -64,6 +81,7 @@ def assert_books_balance(app):
         """,
     )
     assert wrong_balances == []
+    assert wrong_escrow == []
     assert wrong_stock == []
 
 
@@ -138,7 +156,7 @@ def test_money_is_conserved_across_concurrent_checkouts_cancellations_and_top_up
         for step in range(3):  # overlapping carts, so buyers contend for the same offers
             product = products[(index + step) % len(products)]
             in_cart(app, buyer["id"], sellers[(index + step) % 3]["id"], product["id"], 1 + step % 2)
-    before = fetch(app, "SELECT sum(balance) AS total FROM users")[0]["total"]
+    before = fetch(app, "SELECT sum(balance + pending_balance) AS total FROM users")[0]["total"]
 
     jobs = [lambda buyer=buyer: checkout.place_order(buyer["id"], checkout.new_token()) for buyer in buyers]
     jobs += [lambda buyer=buyer: balance.top_up(buyer["id"], Decimal("7.00")) for buyer in buyers[:3]]
@@ -154,9 +172,9 @@ def test_money_is_conserved_across_concurrent_checkouts_cancellations_and_top_up
     # Two cancellations of the same line race each other too: only one may refund.
     cancels += [cancels[0]]
     outcomes = run_together(app, cancels)
-    assert sum(isinstance(outcome, Decimal) for outcome in outcomes[:1] + outcomes[-1:]) == 1
+    assert sum(isinstance(outcome, purchase.Cancelled) for outcome in outcomes[:1] + outcomes[-1:]) == 1
 
-    after = fetch(app, "SELECT sum(balance) AS total FROM users")[0]["total"]
+    after = fetch(app, "SELECT sum(balance + pending_balance) AS total FROM users")[0]["total"]
     assert after == before + Decimal("21.00") - withdrawn
     assert_books_balance(app)
     totals = fetch(

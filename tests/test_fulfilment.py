@@ -1,4 +1,4 @@
-"""The seller's order lines: the list, its filters, and "Mark fulfilled"."""
+"""The seller's order lines: the list, its states and filters, and "Mark shipped"."""
 
 import re
 from datetime import UTC, datetime, timedelta
@@ -61,11 +61,9 @@ def stock(app, seller, product) -> int:
     )["quantity"]
 
 
-def fulfil(actions, *order_ids, only=None):
-    data = {"order_ids": [str(order_id) for order_id in order_ids]}
-    if only is not None:
-        data["only"] = str(only)
-    return actions.post("/seller/orders/fulfil", data)
+def ship(actions, *order_ids, carrier="UPS", tracking_number="1Z 999 AA1"):
+    data = {"order_ids": [str(order_id) for order_id in order_ids], "carrier": carrier}
+    return actions.post("/seller/orders/ship", data | {"tracking_number": tracking_number})
 
 
 def test_the_list_shows_my_lines_with_buyer_and_address_only(client, sales):
@@ -75,35 +73,42 @@ def test_the_list_shows_my_lines_with_buyer_and_address_only(client, sales):
     assert "Desk Lamp" in page and "$50.00" in page and "$25.00" in page
     # Rita's line in Bea's purchase, and the purchase total, are not Sam's business.
     assert "Glass Vase" not in page and "Rita Rival" not in page and "$90.00" not in page
-    assert 'data-testid="line-count">2 lines<' in page
+    assert 'data-testid="line-count">2 lines, oldest first<' in page
     ids = re.findall(r'name="order_ids" value="(\d+)"', page)
-    assert ids == [str(sales["sam_second"]), str(sales["sam_first"])]  # newest first
+    assert ids == [str(sales["sam_first"]), str(sales["sam_second"])]  # to ship: the longest waiting first
+    every = client.get("/seller/orders?status=all").get_data(as_text=True)
+    assert re.findall(r'name="order_ids" value="(\d+)"', every) == ids[::-1]  # every line: newest first
 
 
 def test_the_navbar_counts_pending_lines(client, actions, sales):
     assert 'data-testid="pending-count">2<' in client.get("/").get_data(as_text=True)
-    fulfil(actions, sales["sam_first"])
+    ship(actions, sales["sam_first"])
     assert 'data-testid="pending-count">1<' in client.get("/").get_data(as_text=True)
 
 
 @pytest.mark.parametrize(
     ("query", "expected"),
     [
-        ("status=pending", []),
-        ("status=fulfilled", ["sam_first"]),
+        ("", []),  # the page opens on the lines to ship
+        ("status=to_ship", []),
+        ("status=pending", []),  # the old name of "to ship"
+        ("status=shipped", ["sam_first"]),
+        ("status=fulfilled", ["sam_first"]),  # the old name of "shipped"
+        ("status=delivered", []),
         ("status=cancelled", ["sam_second"]),
-        ("q=bea", ["sam_first"]),
-        ("q=CLIENT", ["sam_second"]),
-        ("q=desk+lamp", ["sam_second", "sam_first"]),
-        ("q=vase", []),  # Rita's product: no line of Sam's has it
-        ("q=%25", []),
-        ("date_from=2000-01-01&date_to=2000-12-31", []),
+        ("status=all", ["sam_second", "sam_first"]),
+        ("status=all&q=bea", ["sam_first"]),
+        ("status=all&q=CLIENT", ["sam_second"]),
+        ("status=all&q=desk+lamp", ["sam_second", "sam_first"]),
+        ("status=all&q=vase", []),  # Rita's product: no line of Sam's has it
+        ("status=all&q=%25", []),
+        ("status=all&date_from=2000-01-01&date_to=2000-12-31", []),
         ("status=bogus&date_from=yesterday", ["sam_second", "sam_first"]),
     ],
 )
 def test_filters(app, client, actions, sales, query, expected):
-    """Sam's first line is fulfilled, his second cancelled: none is pending."""
-    fulfil(actions, sales["sam_first"])
+    """Sam's first line is shipped, his second cancelled: none is left to ship."""
+    ship(actions, sales["sam_first"])
     with app.app_context():
         purchase.cancel_line(sales["sam_second"], sales["second"], sales["carl"]["id"])
     page = client.get(f"/seller/orders?{query}").get_data(as_text=True)
@@ -115,7 +120,7 @@ def test_filters(app, client, actions, sales, query, expected):
 def test_date_filters_include_the_whole_last_day(client, sales):
     today = datetime.now(UTC).date()
     page = client.get(f"/seller/orders?date_from={today}&date_to={today}").get_data(as_text=True)
-    assert 'data-testid="line-count">2 lines match<' in page
+    assert 'data-testid="line-count">2 lines match, oldest first<' in page
     tomorrow = today + timedelta(days=1)
     assert "No order lines match" in client.get(f"/seller/orders?date_from={tomorrow}").get_data(as_text=True)
 
@@ -167,10 +172,10 @@ def test_every_way_of_searching_finds_the_same_newest_lines(app, lamp_lines, mon
         assert fulfilment.list_matching_line_ids(seller_id, lamp, at_most=2) == matching[:2]
         assert fulfilment.list_matching_line_ids(seller_id, lamp, at_most=10) == matching
         assert fulfilment.list_matching_line_ids(seller_id, fulfilment.LineFilters(keyword="%"), 10) == []
-        order.mark_fulfilled(seller_id, [matching[1]])
-        pending = fulfilment.LineFilters(status="pending", keyword="lamp")
-        assert fulfilment.list_matching_line_ids(seller_id, pending, at_most=10) == [matching[0], matching[2]]
-        shipped = fulfilment.LineFilters(status="fulfilled", keyword="lamp")
+        order.mark_shipped(seller_id, [matching[1]], "DHL", None)
+        to_ship = fulfilment.LineFilters(status="to_ship", keyword="lamp")
+        assert fulfilment.list_matching_line_ids(seller_id, to_ship, at_most=10) == [matching[0], matching[2]]
+        shipped = fulfilment.LineFilters(status="shipped", keyword="lamp")
         assert fulfilment.list_matching_line_ids(seller_id, shipped, at_most=10) == [matching[1]]
 
 
@@ -188,106 +193,126 @@ def test_a_keyword_count_stops_past_the_cap_and_pages_go_on(client, lamp_lines, 
     assert len({purchase for shown in purchase_of_line.values() for purchase in shown}) == 3
 
 
-def test_mark_one_line_fulfilled(app, client, actions, sales):
+def test_the_ship_page_shows_the_lines_and_asks_for_the_carrier(client, sales):
+    page = client.get(f"/seller/orders/ship?order_ids={sales['sam_first']}&order_ids={sales['sam_second']}")
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert "Mark 2 lines shipped" in text and "12 Elm Street, Springfield" in text and "9 Oak Road" in text
+    assert 'name="carrier"' in text and 'name="tracking_number"' in text
+    # Someone else's line, or none at all, is not found.
+    assert client.get(f"/seller/orders/ship?order_ids={sales['rita_first']}").status_code == 404
+    assert client.get("/seller/orders/ship").status_code == 404
+    assert client.get("/seller/orders/ship?order_ids=abc&order_ids=" + "9" * 40).status_code == 404
+
+
+def test_mark_one_line_shipped(app, client, actions, sales):
     before = stock(app, sales["sam"], sales["lamp"])
-    response = fulfil(actions, sales["sam_second"], only=sales["sam_first"])  # the row button wins
+    response = ship(actions, sales["sam_first"])
     assert response.status_code == 302
-    assert line(app, sales["sam_first"])["fulfilled_at"] is not None
-    assert line(app, sales["sam_second"])["fulfilled_at"] is None
+    row = line(app, sales["sam_first"])
+    assert row["status"] == "shipped" and row["carrier"] == "UPS" and row["tracking_number"] == "1Z 999 AA1"
+    assert row["shipped_at"] is not None and row["fulfilled_at"] == row["shipped_at"]  # the old name kept equal
+    assert line(app, sales["sam_second"])["status"] == "placed"
     assert stock(app, sales["sam"], sales["lamp"]) == before  # stock left at checkout
     page = client.get("/seller/orders").get_data(as_text=True)
-    assert "Marked 1 line fulfilled." in page and "Fulfilled" in page
+    assert "Marked 1 line shipped" in page
 
 
-def test_mark_a_selection_fulfilled_and_the_buyer_sees_it(app, client, actions, sales):
-    response = fulfil(actions, sales["sam_first"], sales["sam_second"])
+def test_mark_a_selection_shipped_and_the_buyer_sees_it(app, client, actions, sales):
+    response = ship(actions, sales["sam_first"], sales["sam_second"], tracking_number="")
     assert response.status_code == 302
-    assert line(app, sales["sam_first"])["fulfilled_at"] is not None
-    assert line(app, sales["sam_second"])["fulfilled_at"] is not None
-    assert "Marked 2 lines fulfilled." in client.get("/seller/orders").get_data(as_text=True)
-    # Carl's purchase has only Sam's line: it is fulfilled. Bea's waits for Rita's line.
+    assert line(app, sales["sam_first"])["status"] == "shipped"
+    assert line(app, sales["sam_second"])["tracking_number"] is None
+    assert "Marked 2 lines shipped" in client.get("/seller/orders").get_data(as_text=True)
+    # Carl's purchase has only Sam's line: it is shipped. Bea's waits for Rita's line.
     actions.logout()
     actions.login(sales["carl"]["email"])
-    assert "Fulfilled" in client.get(f"/purchases/{sales['second']}").get_data(as_text=True)
-    assert "Fulfilled" in client.get("/purchases?status=fulfilled").get_data(as_text=True)
+    page = client.get(f"/purchases/{sales['second']}").get_data(as_text=True)
+    assert "Shipped" in page and "by UPS" in page and "Confirm receipt" in page
+    assert "1 of 1 shipped" in client.get("/purchases").get_data(as_text=True)
     actions.logout()
     actions.login(sales["bea"]["email"])
     page = client.get(f"/purchases/{sales['first']}").get_data(as_text=True)
-    assert "Fulfilled" in page and "Pending" in page
-    assert f"Purchase #{sales['first']}" not in client.get("/purchases?status=fulfilled").get_data(as_text=True)
+    assert "Shipped" in page and "Placed" in page
 
 
-def test_a_fulfilled_line_cannot_be_cancelled(app, actions, sales):
-    fulfil(actions, sales["sam_first"])
+def test_a_shipped_line_cannot_be_cancelled(app, actions, sales):
+    ship(actions, sales["sam_first"])
     with app.app_context(), pytest.raises(purchase.CancelFailed, match="already shipped"):
         purchase.cancel_line(sales["sam_first"], sales["first"], sales["bea"]["id"])
 
 
-def test_a_cancelled_line_cannot_be_fulfilled(app, client, actions, sales):
+def test_a_cancelled_line_cannot_be_shipped(app, client, actions, sales):
     with app.app_context():
         purchase.cancel_line(sales["sam_second"], sales["second"], sales["carl"]["id"])
-    response = fulfil(actions, only=sales["sam_second"])
+    response = ship(actions, sales["sam_second"])
     assert response.status_code == 409
     assert "Nothing was marked" in response.get_data(as_text=True)
     row = line(app, sales["sam_second"])
-    assert row["fulfilled_at"] is None and row["cancelled_at"] is not None
+    assert row["shipped_at"] is None and row["cancelled_at"] is not None
     # In a selection, the open line is marked and the cancelled one is reported.
-    response = fulfil(actions, sales["sam_first"], sales["sam_second"])
+    response = ship(actions, sales["sam_first"], sales["sam_second"])
     assert response.status_code == 302
     page = client.get("/seller/orders").get_data(as_text=True)
-    assert "Marked 1 line fulfilled." in page and "1 line not marked" in page
+    assert "Marked 1 line shipped" in page and "1 line not marked" in page
 
 
 def test_marking_twice_marks_once(app, actions, sales):
-    fulfil(actions, sales["sam_first"])
-    first_time = line(app, sales["sam_first"])["fulfilled_at"]
-    assert fulfil(actions, sales["sam_first"]).status_code == 409
-    assert line(app, sales["sam_first"])["fulfilled_at"] == first_time
+    ship(actions, sales["sam_first"])
+    first_time = line(app, sales["sam_first"])["shipped_at"]
+    assert ship(actions, sales["sam_first"], carrier="DHL").status_code == 409
+    row = line(app, sales["sam_first"])
+    assert row["shipped_at"] == first_time and row["carrier"] == "UPS"
 
 
 def test_another_sellers_lines_are_not_found_and_unchanged(app, actions, sales):
-    assert fulfil(actions, sales["rita_first"]).status_code == 404
-    assert fulfil(actions, only=sales["rita_first"]).status_code == 404
+    assert ship(actions, sales["rita_first"]).status_code == 404
     # Mixed with one of mine: the whole request is refused, nothing is marked.
-    assert fulfil(actions, sales["sam_first"], sales["rita_first"]).status_code == 404
-    assert line(app, sales["rita_first"])["fulfilled_at"] is None
-    assert line(app, sales["sam_first"])["fulfilled_at"] is None
-    assert fulfil(actions, 99999999).status_code == 404
+    assert ship(actions, sales["sam_first"], sales["rita_first"]).status_code == 404
+    assert line(app, sales["rita_first"])["shipped_at"] is None
+    assert line(app, sales["sam_first"])["shipped_at"] is None
+    assert ship(actions, 99999999).status_code == 404
 
 
 @pytest.mark.parametrize(
     "data",
     [
         {},
-        {"order_ids": ["abc"]},
-        {"order_ids": ["-1"]},
-        {"order_ids": ["9" * 30]},
-        {"only": "x"},
-        {"order_ids": [str(number) for number in range(1, 102)]},
+        {"order_ids": ["abc"], "carrier": "UPS"},
+        {"order_ids": ["-1"], "carrier": "UPS"},
+        {"order_ids": ["9" * 30], "carrier": "UPS"},
+        {"order_ids": [str(number) for number in range(1, 102)], "carrier": "UPS"},
+        {"order_ids": ["1"]},
+        {"order_ids": ["1"], "carrier": "x" * 61},
+        {"order_ids": ["1"], "carrier": "UPS", "tracking_number": "<script>"},
+        {"order_ids": ["1"], "carrier": "UPS\x07"},
     ],
 )
 def test_bad_selections_are_refused(app, actions, sales, data):
-    response = actions.post("/seller/orders/fulfil", data)
+    if data.get("order_ids") == ["1"]:
+        data = data | {"order_ids": [str(sales["sam_first"])]}
+    response = actions.post("/seller/orders/ship", data)
     assert response.status_code == 400
-    assert query_one(app, "SELECT count(*) AS n FROM orders WHERE fulfilled_at IS NOT NULL")["n"] == 0
+    assert query_one(app, "SELECT count(*) AS n FROM orders WHERE shipped_at IS NOT NULL")["n"] == 0
 
 
 def test_a_seller_without_orders_sees_an_empty_list(client, actions, sales):
     actions.logout()
     actions.signed_in_user(full_name="New Seller")
     page = client.get("/seller/orders").get_data(as_text=True)
-    assert "No orders yet" in page and "Bea Buyer" not in page
+    assert "Nothing to ship" in page and "Bea Buyer" not in page
+    assert "No orders yet" in client.get("/seller/orders?status=all").get_data(as_text=True)
 
 
 def test_the_orders_page_runs_a_fixed_number_of_queries(app, client, sales, count_queries):
     with count_queries() as few:
-        client.get("/seller/orders?q=lamp&status=pending")
+        client.get("/seller/orders?q=lamp&status=to_ship")
     buyers = [Actions(app, app.test_client()).create_user(balance="100") for _ in range(15)]
     factories.offer(app, sales["sam"]["id"], sales["vase"]["id"], quantity=50)
     for buyer in buyers:
         buy(app, buyer, [(sales["sam"], sales["vase"], 1)])
     with count_queries() as many:
-        response = client.get("/seller/orders?q=lamp&status=pending")
+        response = client.get("/seller/orders?q=lamp&status=to_ship")
     assert response.status_code == 200
     assert len(many) == len(few)
     with count_queries() as unfiltered:

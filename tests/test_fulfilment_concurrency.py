@@ -1,4 +1,4 @@
-"""Fulfilling and cancelling the same lines at the same moment: exactly one wins per line.
+"""Shipping and cancelling the same lines at the same moment: exactly one wins per line.
 
 Runs outside the per-test transaction (marker `concurrency`); the tables are emptied after.
 """
@@ -39,7 +39,7 @@ def race(app, first, second):
         return list(pool.map(call, [first, second]))
 
 
-def test_cancel_and_fulfil_race_on_the_same_lines(app, actions):
+def test_cancel_and_ship_race_on_the_same_lines(app, actions):
     seller = actions.create_user(full_name="Racing Seller")
     product = factories.product(app, seller["id"], name="Contended Widget")
     other = factories.product(app, seller["id"], name="Second Widget")
@@ -60,7 +60,7 @@ def test_cancel_and_fulfil_race_on_the_same_lines(app, actions):
         # The seller marks both lines of the purchase while the buyer cancels one of them.
         marked, cancelled = race(
             app,
-            lambda lines=lines: order.mark_fulfilled(seller["id"], [row["id"] for row in lines]),
+            lambda lines=lines: order.mark_shipped(seller["id"], [row["id"] for row in lines], "UPS", "1Z999"),
             lambda line=contended, purchase_id=purchase_id: purchase.cancel_line(line, purchase_id, buyer["id"]),
         )
         cancel_won = not isinstance(cancelled, purchase.CancelFailed)
@@ -81,8 +81,8 @@ def test_cancel_and_fulfil_race_on_the_same_lines(app, actions):
     assert offer["quantity"] == 2 * cancelled
     summary = fetch(app, "SELECT units_sold, total_stock FROM products WHERE id = :p", p=product["id"])[0]
     assert summary["units_sold"] == 2 * (ROUNDS - cancelled)
-    # Money: the buyer paid for what was not cancelled; the seller holds exactly that.
+    # Money: the buyer paid for what was not cancelled; the seller holds exactly that, pending delivery.
     paid = fetch(app, "SELECT coalesce(sum(line_total), 0) AS total FROM orders WHERE cancelled_at IS NULL")[0]["total"]
-    balance = fetch(app, "SELECT balance FROM users WHERE id = :id", id=seller["id"])[0]["balance"]
-    assert balance == paid
+    held = fetch(app, "SELECT balance, pending_balance FROM users WHERE id = :id", id=seller["id"])[0]
+    assert held["pending_balance"] == paid and held["balance"] == 0
     assert_books_balance(app)

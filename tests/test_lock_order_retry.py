@@ -88,7 +88,7 @@ def test_a_checkout_that_keeps_losing_says_try_again_and_charges_nothing(app, cl
     factories.offer(app, seller_row["id"], product["id"], price="20.00", quantity=4)
     buyer = actions.signed_in_user(balance="50.00")
     actions.post("/cart/add", {"product_id": product["id"], "seller_id": seller_row["id"], "quantity": "1"})
-    token = client.get("/cart").get_data(as_text=True).split('name="token" type="hidden" value="')[1].split('"')[0]
+    token = client.get("/checkout").get_data(as_text=True).split('name="token" type="hidden" value="')[1].split('"')[0]
 
     def deadlocked(conn, orders):
         raise conflict()

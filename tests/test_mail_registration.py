@@ -195,7 +195,7 @@ def test_an_unverified_user_can_sign_in_browse_and_fill_a_cart_but_not_order(app
     added = actions.post("/cart/add", {"product_id": product["id"], "seller_id": seller["id"], "quantity": 1})
     assert added.status_code == 302
 
-    page = client.get("/cart").get_data(as_text=True)
+    page = client.get("/checkout").get_data(as_text=True)
     token = page.split('name="token" type="hidden" value="')[1].split('"')[0]
     response = actions.post("/cart/checkout", {"token": token, "expected_total": "5.00"})
     assert response.status_code == 403
@@ -210,7 +210,7 @@ def test_an_unverified_user_can_sign_in_browse_and_fill_a_cart_but_not_order(app
     response = actions.post("/account/verify-email", {"code": code})
     assert response.status_code == 302 and response.headers["Location"] == "/cart"
     assert "Confirm your e-mail address to place orders." not in client.get("/").get_data(as_text=True)
-    page = client.get("/cart").get_data(as_text=True)
+    page = client.get("/checkout").get_data(as_text=True)
     token = page.split('name="token" type="hidden" value="')[1].split('"')[0]
     response = actions.post("/cart/checkout", {"token": token, "expected_total": "5.00"})
     assert response.status_code == 302, response.get_data(as_text=True)

@@ -1,6 +1,8 @@
 """Account balances and their ledger. Each change is one statement that updates the
 balance only if the rule holds and writes the ledger row from the same result, so the
-balance can never go negative and the ledger always sums to it. A top-up or withdrawal
+balance can never go negative and the ledger always sums to it. users.balance is the
+*available* account (ledger rows with account 'available'): what a user may spend or
+withdraw. Sellers' *pending* money, held until delivery, is escrow.py's. A top-up or withdrawal
 locks one user row only; checkout and cancellation lock theirs first (locks.py)."""
 
 from dataclasses import dataclass
@@ -177,10 +179,10 @@ def count_ledger_entries(user_id: int) -> int:
 
 
 def list_ledger_entries(user_id: int, limit: int, offset: int):
-    """One page of the user's ledger, newest first."""
+    """One page of the user's ledger (available and pending accounts), newest first."""
     return db.all(
         """
-        SELECT id, kind, amount, balance_after, purchase_id, note, created_at
+        SELECT id, kind, account, amount, balance_after, purchase_id, note, created_at
         FROM balance_ledger
         WHERE user_id = :user_id
         ORDER BY id DESC

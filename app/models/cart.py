@@ -17,7 +17,8 @@ def get_offer_for_cart(seller_id: int, product_id: int):
     """The offer as the cart needs it (price, stock, whether it is sold), or None."""
     return db.one(
         """
-        SELECT o.seller_id, o.product_id, o.price, o.quantity AS stock, o.is_active, p.name AS product_name
+        SELECT o.seller_id, o.product_id, offer_price_now(o.price, o.sale_price, o.sale_ends_at) AS price,
+               o.quantity AS stock, o.is_active, p.name AS product_name
         FROM offers AS o
         JOIN products AS p ON p.id = o.product_id
         WHERE o.seller_id = :seller_id
@@ -73,7 +74,7 @@ def set_line(user_id: int, seller_id: int, product_id: int, quantity: int) -> No
     db.run(
         """
         INSERT INTO cart_lines (user_id, seller_id, product_id, quantity, price_when_added)
-        SELECT :user_id, seller_id, product_id, :quantity, price
+        SELECT :user_id, seller_id, product_id, :quantity, offer_price_now(price, sale_price, sale_ends_at)
         FROM offers
         WHERE seller_id = :seller_id
           AND product_id = :product_id
@@ -98,7 +99,8 @@ def merge_lines(user_id: int, lines: list[tuple[int, int, int]]) -> int:
     return db.run(
         """
         INSERT INTO cart_lines AS line (user_id, seller_id, product_id, quantity, price_when_added)
-        SELECT :user_id, o.seller_id, o.product_id, least(g.quantity, o.quantity, :max_quantity), o.price
+        SELECT :user_id, o.seller_id, o.product_id, least(g.quantity, o.quantity, :max_quantity),
+               offer_price_now(o.price, o.sale_price, o.sale_ends_at)
         FROM unnest(CAST(:sellers AS bigint[]), CAST(:products AS bigint[]), CAST(:quantities AS int[]))
              AS g(seller_id, product_id, quantity)
         JOIN offers AS o ON o.seller_id = g.seller_id AND o.product_id = g.product_id
@@ -120,13 +122,15 @@ def merge_lines(user_id: int, lines: list[tuple[int, int, int]]) -> int:
     )
 
 
-# What a cart line shows; a constant shared by the two listing queries below.
+# What a cart line shows; a constant shared by the two listing queries below. `price` is the price
+# charged now (a sale's, until it ends), `usual_price` the offer's own.
 _LINE_COLUMNS = """
-        p.id AS product_id, p.name AS product_name, p.image_id,
+        p.id AS product_id, p.name AS product_name, p.image_id, p.category_id,
         s.id AS seller_id, s.full_name AS seller_name,
-        o.price, o.quantity AS stock, o.is_active,
+        offer_price_now(o.price, o.sale_price, o.sale_ends_at) AS price, o.price AS usual_price, o.sale_ends_at,
+        o.quantity AS stock, o.is_active,
         g.quantity, g.price_when_added, g.saved_for_later,
-        o.price * g.quantity AS line_total
+        offer_price_now(o.price, o.sale_price, o.sale_ends_at) * g.quantity AS line_total
 """
 
 

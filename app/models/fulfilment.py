@@ -1,10 +1,12 @@
-"""The order lines a seller must ship, as /seller/orders lists them: filters, keyword search.
+"""The order lines a seller ships and answers returns of, as /seller/orders lists them:
+filters by state and date, keyword search, the CSV export.
 
-Marking lines fulfilled changes them, so it lives with the other order-line writes in
-order.py.
+Marking lines shipped and answering returns change them, so they live with the other order-line
+writes in order.py.
 
-A seller sees only their own lines of a purchase (every query filters on seller_id), with
-the buyer's name and shipping address, never the purchase's other sellers or its total.
+A seller sees only their own lines of a purchase (every query filters on seller_id), with the
+buyer's name, the address the purchase is sent to and the buyer's note, never the purchase's
+other sellers or its total.
 """
 
 from dataclasses import dataclass, field
@@ -14,17 +16,32 @@ from app import db
 from app.inputs import text_arg
 from app.query_args import local_day_bounds, read_dates
 
-# Status of one line; fixed SQL fragments chosen by name.
+# Status of one line; fixed SQL fragments chosen by name, in the order the filter lists them.
 STATUS_CONDITIONS = {
-    "pending": "o.fulfilled_at IS NULL AND o.cancelled_at IS NULL",
-    "fulfilled": "o.fulfilled_at IS NOT NULL",
-    "cancelled": "o.cancelled_at IS NOT NULL",
+    "to_ship": "o.status = 'placed'",
+    "shipped": "o.status = 'shipped'",
+    "delivered": "o.status IN ('delivered', 'return_refused')",
+    "return_requested": "o.status = 'return_requested'",
+    "refunded": "o.status = 'refunded'",
+    "cancelled": "o.status = 'cancelled'",
 }
+STATUS_LABELS = {
+    "to_ship": "To ship",
+    "shipped": "Shipped",
+    "delivered": "Delivered",
+    "return_requested": "Returns to answer",
+    "refunded": "Refunded",
+    "cancelled": "Cancelled",
+    "all": "All orders",
+}
+DEFAULT_STATUS = "to_ship"  # the page opens on what is left to ship, oldest first
+STATUS_ALIASES = {"pending": "to_ship", "fulfilled": "shipped"}  # the filter's names before shipping and delivery
+EXPORT_LIMIT = 50_000  # lines in one /seller/orders.csv
 
 
 @dataclass(frozen=True)
 class LineFilters:
-    status: str = ""
+    status: str = ""  # a key of STATUS_CONDITIONS, or "" for every line
     date_from: date | None = None
     date_to: date | None = None
     keyword: str = ""
@@ -32,15 +49,31 @@ class LineFilters:
 
     @property
     def active(self) -> bool:
-        return bool(self.status or self.date_from or self.date_to or self.keyword)
+        return bool(self.date_from or self.date_to or self.keyword)
+
+    @property
+    def oldest_first(self) -> bool:
+        """Lines to ship are listed oldest first: the longest-waiting buyer comes first."""
+        return self.status == "to_ship"
+
+    @property
+    def status_arg(self) -> str:
+        """The status as the query string names it ("all" for every line)."""
+        return self.status or "all"
 
 
 def parse_filters(args) -> LineFilters:
-    """Read the /seller/orders filters from query arguments; bad ones are dropped with a note."""
+    """Read the /seller/orders filters from query arguments; bad ones are dropped with a note.
+
+    No status at all means DEFAULT_STATUS; "all" means every line.
+    """
     dates, problems = read_dates(args)
-    status = args.get("status") or ""
-    if status and status not in STATUS_CONDITIONS:
-        problems.append("Ignored the status filter: choose pending, fulfilled or cancelled.")
+    status = args.get("status", DEFAULT_STATUS) or "all"
+    status = STATUS_ALIASES.get(status, status)
+    if status == "all":
+        status = ""
+    elif status not in STATUS_CONDITIONS:
+        problems.append("Ignored the status filter: choose one of the listed states.")
         status = ""
     keyword = text_arg(args, "q")
     return LineFilters(status, dates.get("date_from"), dates.get("date_to"), keyword, problems)
@@ -96,19 +129,34 @@ def _where(seller_id: int, filters: LineFilters) -> tuple[str, dict]:
     return " AND ".join(conditions), params
 
 
-# What the orders page shows of a line (orders AS o, products AS p, users AS buyer).
-_LINE_COLUMNS = """o.id, o.purchase_id, o.ordered_at, o.quantity, o.unit_price, o.line_total,
-               o.fulfilled_at, o.cancelled_at, o.product_id, p.name AS product_name,
-               o.buyer_id, buyer.full_name AS buyer_name, buyer.address AS buyer_address"""
+# What the orders page shows of a line (orders AS o, products AS p, users AS buyer, purchases AS pu).
+# ship_to is the purchase's copy of its delivery address (the buyer's profile for purchases made
+# by a server before addresses were kept).
+_LINE_COLUMNS = """o.id, o.purchase_id, o.ordered_at, o.quantity, o.unit_price, o.line_total, o.paid, o.held_amount,
+               o.status, o.shipped_at, o.carrier, o.tracking_number, o.delivered_at, o.auto_delivered,
+               o.return_requested_at, o.return_reason, o.return_refused_at, o.refuse_reason, o.returned_at,
+               o.refunded_at, o.refunded_amount, o.cancelled_at, o.released_at,
+               o.product_id, p.name AS product_name, o.buyer_id, buyer.full_name AS buyer_name,
+               coalesce(pu.ship_to, buyer.full_name || E'\\n' || buyer.address) AS ship_to, pu.note"""
+
+# The tables _LINE_COLUMNS reads, from a line (orders AS o) on.
+_LINE_FROM = """FROM orders AS o
+        JOIN products AS p ON p.id = o.product_id
+        JOIN users AS buyer ON buyer.id = o.buyer_id
+        JOIN purchases AS pu ON pu.id = o.purchase_id"""
+
+# Newest first, or oldest first for the lines to ship (the index serves both directions).
+_ORDERS = {False: "o.ordered_at DESC, o.id DESC", True: "o.ordered_at, o.id"}
 
 
 def list_lines(seller_id: int, filters: LineFilters, limit: int, offset: int):
-    """One page of the seller's order lines, newest first, with product and buyer (no keyword).
+    """One page of the seller's order lines, newest first (to ship: oldest first), with product and buyer.
 
     The page's ids are chosen first, from the seller's index on (ordered_at, id) alone
     where the filters allow, and only those lines are read and joined.
     """
     where, params = _where(seller_id, filters)
+    order_by = _ORDERS[filters.oldest_first]
     return db.all(
         f"""
         SELECT {_LINE_COLUMNS}
@@ -116,13 +164,14 @@ def list_lines(seller_id: int, filters: LineFilters, limit: int, offset: int):
             SELECT o.id
             FROM orders AS o
             WHERE {where}
-            ORDER BY o.ordered_at DESC, o.id DESC
+            ORDER BY {order_by}
             LIMIT :limit OFFSET :offset
         ) AS page
         JOIN orders AS o ON o.id = page.id
         JOIN products AS p ON p.id = o.product_id
         JOIN users AS buyer ON buyer.id = o.buyer_id
-        ORDER BY o.ordered_at DESC, o.id DESC
+        JOIN purchases AS pu ON pu.id = o.purchase_id
+        ORDER BY {order_by}
         """,  # noqa: S608 - filters are fixed fragments with bound values
         **params,
         limit=limit,
@@ -207,19 +256,66 @@ def list_matching_line_ids(seller_id: int, filters: LineFilters, at_most: int) -
     return [row["id"] for row in rows]
 
 
-def list_lines_by_id(seller_id: int, order_ids: list[int]):
-    """The seller's order lines among `order_ids`, newest first, with product and buyer."""
+def list_lines_by_id(seller_id: int, order_ids: list[int], oldest_first: bool = False):
+    """The seller's order lines among `order_ids`, newest (or oldest) first, with product and buyer."""
     return db.all(
         f"""
         SELECT {_LINE_COLUMNS}
-        FROM orders AS o
-        JOIN products AS p ON p.id = o.product_id
-        JOIN users AS buyer ON buyer.id = o.buyer_id
+        {_LINE_FROM}
         WHERE o.id = ANY(:order_ids)
           AND o.seller_id = :seller_id
-        ORDER BY o.ordered_at DESC, o.id DESC
-        """,  # noqa: S608 - filters are fixed fragments with bound values
+        ORDER BY {_ORDERS[oldest_first]}
+        """,  # noqa: S608 - a fixed column list and an allow-listed order
         order_ids=order_ids,
+        seller_id=seller_id,
+    )
+
+
+def get_line(seller_id: int, order_id: int):
+    """One of the seller's order lines with product and buyer, or None if it is not theirs."""
+    return db.one(
+        f"""
+        SELECT {_LINE_COLUMNS}
+        {_LINE_FROM}
+        WHERE o.id = :order_id
+          AND o.seller_id = :seller_id
+        """,  # noqa: S608 - a fixed column list
+        order_id=order_id,
+        seller_id=seller_id,
+    )
+
+
+def list_export_lines(seller_id: int, filters: LineFilters):
+    """The seller's lines matching the status and dates (for /seller/orders.csv), in the page's order.
+
+    A keyword narrows them through list_matching_line_ids, as on the page.
+    """
+    where, params = _where(seller_id, filters)
+    if filters.keyword:
+        where += " AND o.id = ANY(:matching)"
+        params["matching"] = list_matching_line_ids(seller_id, filters, EXPORT_LIMIT)
+    order_by = _ORDERS[filters.oldest_first]
+    return db.all(
+        f"""
+        SELECT {_LINE_COLUMNS}
+        {_LINE_FROM}
+        WHERE {where}
+        ORDER BY {order_by}
+        LIMIT :limit
+        """,  # noqa: S608 - filters are fixed fragments with bound values
+        **params,
+        limit=EXPORT_LIMIT,
+    )
+
+
+def count_waiting(seller_id: int):
+    """What waits for the seller: lines to ship and returns to answer."""
+    return db.one(
+        """
+        SELECT (SELECT count(*) FROM orders WHERE seller_id = :seller_id AND status = 'placed') AS to_ship,
+               (SELECT count(*) FROM orders WHERE seller_id = :seller_id AND status = 'return_requested')
+               AS return_requested
+        """,
         seller_id=seller_id,
     )
 

@@ -62,8 +62,9 @@ def take_stock(conn: Connection, orders) -> int:
     return len(taken)
 
 
-def return_stock(conn: Connection, line) -> None:
-    """Put a cancelled order line's quantity back on its offer, with a 'cancellation' event."""
+def return_stock(conn: Connection, line, reason: str = "cancellation") -> None:
+    """Put an order line's quantity back on its offer, with its event: 'cancellation', or 'return'
+    for the units of an accepted return that came back sellable."""
     db.execute(
         conn,
         """
@@ -76,9 +77,10 @@ def return_stock(conn: Connection, line) -> None:
             RETURNING seller_id, product_id, quantity
         )
         INSERT INTO inventory_events (seller_id, product_id, delta, quantity_after, reason, order_id)
-        SELECT seller_id, product_id, :quantity, quantity, 'cancellation', :order_id
+        SELECT seller_id, product_id, :quantity, quantity, :reason, :order_id
         FROM returned
         """,
+        reason=reason,
         quantity=line["quantity"],
         seller_id=line["seller_id"],
         product_id=line["product_id"],

@@ -1,22 +1,38 @@
 """Row locks in the one order every writer of stock, money, orders or summaries follows.
 
     1. cart lines    the buyer's own, by (product, seller)     checkout.place_order
-    2. order lines   by id                                     purchase.cancel_line, order.mark_fulfilled
-    3. offers        by (product_id, seller_id)                checkout, cancellation, offer.update_offer,
+    2. order lines   by id                                     every line transition (order.py,
+                                                               purchase.cancel_line); the release job
+                                                               takes them SKIP LOCKED (never waits)
+    3. shipments     by (purchase_id, seller_id)               cancellation, accepted return, the
+                                                               escrow release job (their fee settles)
+    4. offers        by (product_id, seller_id)                checkout, cancellation, restocking
+                                                               return, offer.update_offer,
                                                                offer.remove_offer, offer.add_offer
-    4. products      by id                                     the same writers, review.save_review and
-                                                               review.delete_review (product reviews)
-    5. reviews       the one written, deleted or voted on      review writes, helpful votes
-    6. users         by id                                     checkout, cancellation, balance.top_up,
-                                                               balance.withdraw, seller reviews' trigger
+    5. products      by id                                     the same writers, review.save_review and
+                                                               review.delete_review (product reviews),
+                                                               sale.start_sale/end_sale and the sales job
+    6. coupons       by id                                     checkout (the codes it applies: their
+                                                               limits are read under this lock),
+                                                               cancellation (the purchase's, whose uses
+                                                               it may restore); alone: pause, resume
+    7. reviews       the one written, deleted or voted on      review writes, helpful votes
+    8. users         by id (available and pending balances,    checkout, cancellation, accepted return,
+                     and member points)                        escrow release, balance.top_up,
+                                                               balance.withdraw, seller reviews' trigger,
+                                                               points earned on delivery and their expiry
+                                                               job; alone: the address book (address.py)
 
 A transaction takes every lock it needs, in this order, before its first write, because
 triggers lock rows too (db/functions.sql), at the moment of the write:
-- offers_summary (insert, or update of an offer's price, quantity or is_active) locks the
-  offer's product;
+- offers_summary (insert, or update of an offer's price, quantity, is_active or sale) locks
+  the offer's product;
+- offers_end_undercut_sale (0012) and orders_paid_default (0015) change only the row being
+  written, and lock nothing;
 - orders_units_sold (insert of an order line, or cancelling one) locks the line's product;
 - product_reviews_rating locks the reviewed product, which review.py has locked before the
-  review row; seller_reviews_rating locks the seller's users row, after the review row (5, 6);
+  review row; seller_reviews_rating locks the seller's users row, after the review row (7, 8);
+- orders_legacy_states (0014) changes only the row being written, and locks nothing;
 - the helpful-vote triggers lock the review voted on, and nothing else.
 With every lock already held, each trigger's lock is a no-op. Cancelling a line used to let
 the orders trigger take the product first and lock the offer after: it deadlocked with
@@ -43,18 +59,37 @@ from app import db
 
 
 def lock_order_lines(conn: Connection, order_ids: Iterable[int]):
-    """Lock order lines (about to be cancelled or fulfilled), in id order; return them."""
+    """Lock order lines (about to change state), in id order; return them with their state."""
     return db.fetch_all(
         conn,
         """
-        SELECT id, purchase_id, buyer_id, seller_id, product_id, quantity, line_total,
-               fulfilled_at, cancelled_at
+        SELECT id, purchase_id, buyer_id, seller_id, product_id, quantity, line_total, paid, held_amount,
+               seller_discount, platform_discount, points_spent, points_discount,
+               status, shipped_at, delivered_at, released_at, fulfilled_at, cancelled_at
         FROM orders
         WHERE id = ANY(:ids)
         ORDER BY id
         FOR NO KEY UPDATE
         """,
         ids=sorted(set(order_ids)),
+    )
+
+
+def lock_shipments(conn: Connection, keys: Iterable[tuple[int, int]]) -> None:
+    """Lock shipments given as (purchase_id, seller_id), in that order (their fee may settle)."""
+    ordered = sorted(set(keys))
+    db.execute(
+        conn,
+        """
+        SELECT 1
+        FROM shipments AS s
+        JOIN unnest(CAST(:purchases AS bigint[]), CAST(:sellers AS bigint[])) AS wanted(purchase_id, seller_id)
+          ON wanted.purchase_id = s.purchase_id AND wanted.seller_id = s.seller_id
+        ORDER BY s.purchase_id, s.seller_id
+        FOR NO KEY UPDATE OF s
+        """,
+        purchases=[purchase_id for purchase_id, _ in ordered],
+        sellers=[seller_id for _, seller_id in ordered],
     )
 
 
@@ -67,7 +102,8 @@ def lock_offers(conn: Connection, keys: Iterable[tuple[int, int]]) -> dict:
     rows = db.fetch_all(
         conn,
         """
-        SELECT o.seller_id, o.product_id, o.price, o.quantity, o.is_active, p.name AS product_name
+        SELECT o.seller_id, o.product_id, o.price, o.quantity, o.is_active, p.name AS product_name,
+               p.category_id, o.sale_price, offer_price_now(o.price, o.sale_price, o.sale_ends_at) AS price_now
         FROM offers AS o
         JOIN products AS p ON p.id = o.product_id
         JOIN unnest(CAST(:sellers AS bigint[]), CAST(:products AS bigint[])) AS wanted(seller_id, product_id)

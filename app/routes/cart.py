@@ -1,14 +1,13 @@
-"""The cart: add, change, save for later, and place the order."""
+"""The cart: add, change, save for later; "Proceed to checkout" leads to the review (routes/checkout.py)."""
 
 from decimal import Decimal
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from markupsafe import Markup
 
 from app import guest_cart
-from app.forms import AddToCartForm, CartLineForm, CartQuantityForm, CheckoutForm
-from app.models import cart, checkout, recommendation
+from app.forms import AddToCartForm, CartLineForm, CartQuantityForm
+from app.models import cart, recommendation
 from app.urls import safe_next
 
 bp = Blueprint("cart", __name__, url_prefix="/cart")
@@ -69,13 +68,11 @@ def _render_cart(status: int = 200):
     active = [line for line in lines if not line["saved_for_later"]]
     saved = [line for line in lines if line["saved_for_later"]]
     total = sum((line["line_total"] for line in active), Decimal("0.00"))
-    checkout_form = CheckoutForm(data={"token": checkout.new_token(), "expected_total": f"{total:.2f}"})
     return render_template(
         "cart/show.html",
         active=active,
         saved=saved,
         total=total,
-        checkout_form=checkout_form,
         can_check_out=bool(active) and all(_line_ok(line) for line in active),
         recommendations=recommendation.recommended_for_you(
             current_user.id if current_user.is_authenticated else None, [line["product_id"] for line in lines]
@@ -158,28 +155,3 @@ def move_to_cart():
         lambda user_id, seller_id, product_id: cart.set_saved_for_later(user_id, seller_id, product_id, False),
         "Moved to your cart.",
     )
-
-
-@bp.post("/checkout")
-@login_required
-def place_order():
-    form = CheckoutForm()
-    if not form.validate_on_submit():
-        flash(_form_problem(form), "danger")
-        return _render_cart(400)
-    if not current_user.email_verified_at:
-        # Orders only from proven addresses (issue 13): browsing and the cart stay open to everyone.
-        link = Markup('<a class="alert-link" href="{}">Confirm it now</a>').format(url_for("account.verify_email"))
-        flash(Markup("Confirm your e-mail address before you place an order. {}.").format(link), "warning")
-        return _render_cart(403)
-    try:
-        placed = checkout.place_order(current_user.id, form.token.data, form.expected_total.data)
-    except checkout.CheckoutFailed as failure:
-        for problem in failure.problems:
-            flash(problem, "danger")
-        return _render_cart(409)
-    if placed.already_placed:
-        flash("This order was already placed; you were charged once.", "info")
-    else:
-        flash("Thank you! Your order is placed.", "success")
-    return redirect(url_for("purchases.show", purchase_id=placed.purchase_id))

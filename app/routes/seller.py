@@ -1,23 +1,28 @@
-"""The seller center: dashboard, inventory, stock history, products and fulfilment.
+"""The seller center: dashboard, inventory, stock history, products, orders (shipping and
+returns) and shipping settings.
 
 Every page belongs to the signed-in seller; every model call passes current_user.id and
 filters on it in SQL, so another seller's ids find nothing (404) and change nothing.
 """
 
+import csv
+import io
 from datetime import UTC, datetime
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from app import images
+from app.charts import safe_cell
 from app.forms import EmptyForm
-from app.forms_seller import FulfilForm, NewProductForm, OfferEditForm, OfferForm, ProductForm, ThresholdForm
-from app.inputs import int_arg, text_arg
-from app.models import fulfilment, order, seller, seller_product
+from app.forms_orders import AcceptReturnForm, RefuseReturnForm, ShipForm, ShippingMethodForm
+from app.forms_seller import NewProductForm, OfferEditForm, OfferForm, ProductForm, ThresholdForm
+from app.inputs import int_arg, text_arg, whole_number
+from app.models import fulfilment, order, seller, seller_product, shipping
 from app.models import inventory as inventory_model
 from app.models import offer as offer_model
 from app.pagination import Page, requested_page
-from app.templating import money, user_time_zone
+from app.templating import local_time, money, user_time_zone
 from app.urls import safe_next
 
 bp = Blueprint("seller", __name__, url_prefix="/seller")
@@ -314,7 +319,7 @@ def update_product(product_id: int):
     return render_template("seller/product_form.html", form=form, product=product), 400
 
 
-# Fulfilment
+# Orders: shipping and returns
 
 
 @bp.get("/orders")
@@ -339,7 +344,9 @@ def _render_orders(status: int = 200):
         lines=lines,
         more_lines=more,
         filters=filters,
-        fulfil_form=FulfilForm(formdata=None),
+        waiting=fulfilment.count_waiting(current_user.id),
+        status_labels=fulfilment.STATUS_LABELS,
+        status_names=order.STATUS_NAMES,
     ), status
 
 
@@ -355,25 +362,219 @@ def _lines_matching_keyword(filters, page_number: int, offset: int) -> tuple[Pag
     return Page(rows, page_number, ORDERS_PAGE_SIZE, len(matching)), len(matching) == at_most
 
 
-@bp.post("/orders/fulfil")
-def fulfil():
-    form = FulfilForm()
+@bp.get("/orders.csv")
+def orders_csv():
+    """The lines the page's filters match, one row each, for a spreadsheet or a shipping tool."""
+    filters = fulfilment.parse_filters(request.args)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(
+        ["Line", "Purchase", "Ordered", "Buyer", "Ship to", "Buyer's note", "Product", "Quantity", "Unit price",
+         "Line total", "Your proceeds", "Status", "Shipped", "Carrier", "Tracking number", "Delivered",
+         "Return reason", "Refunded", "Released to you"]
+    )  # fmt: skip
+    for line in fulfilment.list_export_lines(current_user.id, filters):
+        writer.writerow(
+            [line["id"], line["purchase_id"], local_time(line["ordered_at"]), safe_cell(line["buyer_name"]),
+             safe_cell(line["ship_to"]), safe_cell(line["note"] or ""), safe_cell(line["product_name"]),
+             line["quantity"], line["unit_price"], line["line_total"], line["held_amount"],
+             order.STATUS_NAMES[line["status"]], local_time(line["shipped_at"]),
+             safe_cell(line["carrier"] or ""), safe_cell(line["tracking_number"] or ""),
+             local_time(line["delivered_at"]), safe_cell(line["return_reason"] or ""), line["refunded_amount"],
+             local_time(line["released_at"])]
+        )  # fmt: skip
+    return Response(
+        buffer.getvalue(),
+        mimetype="text/csv",
+        headers={"Content-Disposition": 'attachment; filename="orders.csv"', "Cache-Control": "private, no-store"},
+    )
+
+
+def _requested_line_ids() -> list[int]:
+    """The order ids the ship page was opened with (?order_ids=…), readable ones only, at most a form's worth."""
+    numbers = (whole_number(raw, 1, MAX_ID) for raw in request.args.getlist("order_ids")[: ShipForm.MAX_LINES])
+    return sorted({number for number in numbers if number is not None})
+
+
+def _render_ship(form: ShipForm, order_ids: list[int], status: int = 200):
+    lines = fulfilment.list_lines_by_id(current_user.id, order_ids, oldest_first=True) if order_ids else []
+    if not lines:
+        abort(404)
+    return render_template("seller/ship.html", form=form, lines=lines), status
+
+
+@bp.get("/orders/ship")
+def ship_form():
+    """The selected lines and the carrier and tracking number they leave with."""
+    return _render_ship(ShipForm(formdata=None), _requested_line_ids())
+
+
+@bp.post("/orders/ship")
+def ship():
+    form = ShipForm()
     if not form.validate_on_submit():
-        flash(_problem(form), "danger")
-        return _render_orders(400)
-    order_ids = form.selected_ids()
+        if form.order_ids.errors or not form.order_ids.data:
+            flash(_problem(form), "danger")
+            return _render_orders(400)
+        return _render_ship(form, form.order_ids.data, 400)
+    order_ids = sorted(set(form.order_ids.data))
     if order.count_own_lines(current_user.id, order_ids) != len(order_ids):
         abort(404)
-    marked = order.mark_fulfilled(current_user.id, order_ids)
+    marked = order.mark_shipped(current_user.id, order_ids, form.carrier.data, form.tracking_number.data)
     skipped = len(order_ids) - len(marked)
     if not marked:
-        flash("Nothing was marked: these lines were cancelled or already fulfilled.", "danger")
+        flash("Nothing was marked: these lines were cancelled or already shipped.", "danger")
         return _render_orders(409)
-    flash(f"Marked {_lines(len(marked))} fulfilled.", "success")
+    flash(f"Marked {_lines(len(marked))} shipped; the buyer is told, with the tracking number.", "success")
     if skipped:
-        flash(f"{_lines(skipped)} not marked: cancelled or already fulfilled.", "warning")
+        flash(f"{_lines(skipped)} not marked: cancelled or already shipped.", "warning")
     return redirect(safe_next(request.form.get("next")) or url_for("seller.orders"))
 
 
 def _lines(count: int) -> str:
     return f"{count} line" if count == 1 else f"{count} lines"
+
+
+def get_line_or_404(order_id: int):
+    """The seller's own order line; anyone else's is a 404."""
+    row = fulfilment.get_line(current_user.id, order_id) if order_id <= MAX_ID else None
+    if row is None:
+        abort(404)
+    return row
+
+
+def _render_return(line, accept_form=None, refuse_form=None, status: int = 200):
+    return render_template(
+        "seller/return.html",
+        line=line,
+        accept_form=accept_form or AcceptReturnForm(formdata=None),
+        refuse_form=refuse_form or RefuseReturnForm(formdata=None),
+    ), status
+
+
+@bp.get("/orders/<int:order_id>/return")
+def answer_return(order_id: int):
+    """The buyer's reason, and the two answers: accept (refund, restock or not) or refuse (why)."""
+    line = get_line_or_404(order_id)
+    if line["status"] != "return_requested":
+        flash("No return of this line is waiting for your answer.", "info")
+        return redirect(url_for("seller.orders", status="all"))
+    return _render_return(line)
+
+
+def _return_refused(line, message: str):
+    flash(message, "danger")
+    return _render_return(line, status=409)
+
+
+@bp.post("/orders/<int:order_id>/return/accept")
+def accept_return(order_id: int):
+    line = get_line_or_404(order_id)
+    form = AcceptReturnForm()
+    if not form.validate_on_submit():
+        return _render_return(line, accept_form=form, status=400)
+    try:
+        refunded = order.accept_return(order_id, current_user.id, restock=form.restock.data == "yes")
+    except order.NoSuchLine:
+        abort(404)
+    except order.TransitionRefused as refused:
+        return _return_refused(line, str(refused))
+    restocked = f" and {line['quantity']} back in stock" if form.restock.data == "yes" else ""
+    flash(f"Return accepted: {money(refunded)} refunded to the buyer{restocked}.", "success")
+    return redirect(url_for("seller.orders", status="return_requested"))
+
+
+@bp.post("/orders/<int:order_id>/return/refuse")
+def refuse_return(order_id: int):
+    line = get_line_or_404(order_id)
+    form = RefuseReturnForm()
+    if not form.validate_on_submit():
+        return _render_return(line, refuse_form=form, status=400)
+    try:
+        order.refuse_return(order_id, current_user.id, form.reason.data)
+    except order.NoSuchLine:
+        abort(404)
+    except order.TransitionRefused as refused:
+        return _return_refused(line, str(refused))
+    flash("Return refused; the buyer is told your reason.", "success")
+    return redirect(url_for("seller.orders", status="return_requested"))
+
+
+# Shipping settings
+
+
+def get_method_or_404(method_id: int):
+    """The seller's own active shipping method; anyone else's is a 404."""
+    row = shipping.get_method(method_id, current_user.id) if method_id <= MAX_ID else None
+    if row is None:
+        abort(404)
+    return row
+
+
+def _render_shipping(form: ShippingMethodForm, status: int = 200):
+    return render_template(
+        "seller/shipping.html",
+        methods=shipping.list_methods(current_user.id),
+        form=form,
+        retire_form=EmptyForm(),
+        standard=shipping.STANDARD,
+        most=shipping.MAX_METHODS,
+    ), status
+
+
+@bp.get("/shipping")
+def shipping_settings():
+    return _render_shipping(ShippingMethodForm(formdata=None))
+
+
+@bp.post("/shipping")
+def add_shipping_method():
+    form = ShippingMethodForm()
+    if not form.validate_on_submit():
+        return _render_shipping(form, 400)
+    try:
+        shipping.add_method(current_user.id, form.values())
+    except shipping.NameTaken:
+        form.name.errors.append("You already have a method with this name.")
+        return _render_shipping(form, 409)
+    except shipping.TooManyMethods:
+        form.name.errors.append(f"You have {shipping.MAX_METHODS} methods: retire one to add another.")
+        return _render_shipping(form, 409)
+    flash(f"Buyers can now choose {form.name.data}.", "success")
+    return redirect(url_for("seller.shipping_settings"))
+
+
+def _render_method_form(method, form: ShippingMethodForm, status: int = 200):
+    return render_template("seller/shipping_method.html", method=method, form=form), status
+
+
+@bp.get("/shipping/<int:method_id>/edit")
+def edit_shipping_method(method_id: int):
+    method = get_method_or_404(method_id)
+    return _render_method_form(method, ShippingMethodForm(formdata=None, data=dict(method)))
+
+
+@bp.post("/shipping/<int:method_id>/edit")
+def update_shipping_method(method_id: int):
+    method = get_method_or_404(method_id)
+    form = ShippingMethodForm()
+    if not form.validate_on_submit():
+        return _render_method_form(method, form, 400)
+    try:
+        if not shipping.update_method(method_id, current_user.id, form.values()):
+            abort(404)
+    except shipping.NameTaken:
+        form.name.errors.append("You already have a method with this name.")
+        return _render_method_form(method, form, 409)
+    flash(f"Saved {form.name.data}. Orders placed before keep the fee they were charged.", "success")
+    return redirect(url_for("seller.shipping_settings"))
+
+
+@bp.post("/shipping/<int:method_id>/retire")
+def retire_shipping_method(method_id: int):
+    method = get_method_or_404(method_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    shipping.retire_method(method_id, current_user.id)
+    flash(f"Buyers can no longer choose {method['name']}.", "success")
+    return redirect(url_for("seller.shipping_settings"))

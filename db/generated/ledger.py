@@ -1,8 +1,12 @@
 """The balance ledger: every change to every balance, in time order, never below zero.
 
-Purchases, sales and refunds come from the orders. Top-ups are then added where a user's running
-balance would otherwise go short (rounded up to $50, just before the spend), and a few sellers
-withdraw part of what they earned, never more than their lowest later balance.
+Each user has two accounts: available (users.balance) and pending (users.pending_balance, the
+sellers' money held in escrow until delivery). Purchases debit available; sales credit pending;
+refunds of cancelled and returned lines go from the seller's pending to the buyer's available;
+releases move a delivered line's money, past its return window, from pending to available; a
+shipment's fee follows its last line (journey.py). Top-ups are then added where a user's running
+available balance would otherwise go short (rounded up to $50, just before the spend), and a few
+sellers withdraw part of what is available, never more than their lowest later balance.
 """
 
 from dataclasses import dataclass
@@ -11,12 +15,15 @@ import numpy as np
 
 from .arrays import group_numbers, grouped_cummin, grouped_cumsum, grouped_suffix_min, is_group_last
 from .commerce import Orders
+from .journey import CANCELLED, REFUNDED, Journey
 from .people import BUYER_ID, People
 from .promotions import Promotions
-from .timeline import DAY, HOUR, MINUTE, Timeline
+from .timeline import DAY, HOUR, MINUTE, NO_TIME, Timeline
 
-KINDS = ("top_up", "sale", "refund", "purchase", "sale_refund", "withdrawal")
-TOP_UP, SALE, REFUND, PURCHASE, SALE_REFUND, WITHDRAWAL = range(len(KINDS))  # also the order within a second
+KINDS = ("top_up", "sale", "refund", "purchase", "sale_refund", "withdrawal", "release")
+TOP_UP, SALE, REFUND, PURCHASE, SALE_REFUND, WITHDRAWAL, RELEASE = range(len(KINDS))  # also the order within a second
+ACCOUNTS = ("available", "pending")
+AVAILABLE, PENDING = range(len(ACCOUNTS))
 NO_PURCHASE = -1
 TOP_UP_STEP = 5_000  # top-ups are whole multiples of $50
 WELCOME_AMOUNTS = np.array([2_000, 5_000, 10_000, 20_000, 50_000])
@@ -31,16 +38,22 @@ class Ledger:
 
     user: np.ndarray
     kind: np.ndarray  # index into KINDS
+    account: np.ndarray  # index into ACCOUNTS
     amount: np.ndarray  # cents
-    balance_after: np.ndarray
+    balance_after: np.ndarray  # of the row's account
     purchase: np.ndarray  # purchase id or NO_PURCHASE
     created: np.ndarray
-    balances: np.ndarray  # per user, indexed by id - 1
+    balances: np.ndarray  # available, per user, indexed by id - 1
+    pending_balances: np.ndarray  # pending, per user
 
 
 def _events(**columns: np.ndarray) -> dict[str, np.ndarray]:
-    """A column dict with every column as int64."""
-    return {name: np.asarray(values, dtype=np.int64) for name, values in columns.items()}
+    """A column dict with every column as int64, on the available account unless it says otherwise;
+    `wallet` (user and account) is what running balances group by."""
+    events = {name: np.asarray(values, dtype=np.int64) for name, values in columns.items()}
+    events.setdefault("account", np.full(len(events["user"]), AVAILABLE, dtype=np.int64))
+    events["wallet"] = events["user"] * len(ACCOUNTS) + events["account"]
+    return events
 
 
 def _concat(*parts: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
@@ -53,48 +66,71 @@ def _take(events: dict[str, np.ndarray], index: np.ndarray) -> dict[str, np.ndar
     return {name: values[index] for name, values in events.items()}
 
 
-def _order_events(orders: Orders, promotions: Promotions) -> dict[str, np.ndarray]:
-    """Purchase debits (what was paid in money), one sale credit per (purchase, seller) for the sellers'
-    proceeds, and both sides of each cancellation; none for nothing (a ledger amount is never zero)."""
+def _order_events(orders: Orders, promotions: Promotions, journey: Journey) -> dict[str, np.ndarray]:
+    """Purchase debits (what was paid in money, fees included), one sale credit per (purchase, seller)
+    to the seller's pending account for their proceeds and fee, both sides of each refund, each
+    release, and each settled fee; none for nothing (a ledger amount is never zero)."""
     purchase_ids = np.arange(1, len(orders.purchase_buyer) + 1)
     proceeds, paid = promotions.line_proceeds, promotions.line_paid
-    # Lines are sorted by purchase then seller, so each (purchase, seller) is one run.
+    # Lines are sorted by purchase then seller, so each (purchase, seller) is one run: a shipment.
     runs = group_numbers(orders.line_purchase * (int(orders.line_seller.max(initial=0)) + 1) + orders.line_seller)
     last = is_group_last(runs)
-    sale_amounts = grouped_cumsum(proceeds, runs)[last]
-    cancelled = orders.line_is_cancelled
-    count, sales, refunds = len(purchase_ids), int(last.sum()), int(cancelled.sum())
-    events = _concat(
+    sale_amounts = grouped_cumsum(proceeds, runs)[last] + journey.shipment_fee
+    status = journey.line_status
+    refunded = (status == CANCELLED) | (status == REFUNDED)
+    refunded_at = np.where(status == CANCELLED, orders.line_cancelled, journey.line_refunded)[refunded]
+    released = (journey.line_released != NO_TIME) & (journey.line_held > 0)
+    fee_settled = (journey.shipment_settled != NO_TIME) & (journey.shipment_fee > 0)
+    fee_back, fee_kept = fee_settled & journey.shipment_refunded, fee_settled & ~journey.shipment_refunded
+    fee_buyer = orders.purchase_buyer[journey.shipment_purchase - 1]
+    count, sales = len(purchase_ids), int(last.sum())
+    parts = [
         _events(
             user=orders.purchase_buyer,
             kind=np.full(count, PURCHASE),
-            amount=-promotions.purchase_paid,
+            amount=-(promotions.purchase_paid + journey.purchase_fees),
             purchase=purchase_ids,
             created=orders.purchase_created,
         ),
         _events(
             user=orders.line_seller[last],
             kind=np.full(sales, SALE),
+            account=np.full(sales, PENDING),
             amount=sale_amounts,
             purchase=orders.line_purchase[last],
             created=orders.line_ordered[last],
         ),
-        _events(
-            user=orders.line_buyer[cancelled],
-            kind=np.full(refunds, REFUND),
-            amount=paid[cancelled],
-            purchase=orders.line_purchase[cancelled],
-            created=orders.line_cancelled[cancelled],
-        ),
-        _events(
-            user=orders.line_seller[cancelled],
-            kind=np.full(refunds, SALE_REFUND),
-            amount=-proceeds[cancelled],
-            purchase=orders.line_purchase[cancelled],
-            created=orders.line_cancelled[cancelled],
-        ),
-    )
+        _moves(orders.line_seller[refunded], orders.line_buyer[refunded], proceeds[refunded], paid[refunded],
+               orders.line_purchase[refunded], refunded_at, SALE_REFUND, REFUND),
+        _moves(orders.line_seller[released], orders.line_seller[released], journey.line_held[released],
+               journey.line_held[released], orders.line_purchase[released], journey.line_released[released],
+               RELEASE, RELEASE),
+        _moves(journey.shipment_seller[fee_back], fee_buyer[fee_back], journey.shipment_fee[fee_back],
+               journey.shipment_fee[fee_back], journey.shipment_purchase[fee_back], journey.shipment_settled[fee_back],
+               SALE_REFUND, REFUND),
+        _moves(journey.shipment_seller[fee_kept], journey.shipment_seller[fee_kept], journey.shipment_fee[fee_kept],
+               journey.shipment_fee[fee_kept], journey.shipment_purchase[fee_kept], journey.shipment_settled[fee_kept],
+               RELEASE, RELEASE),
+    ]  # fmt: skip
+    events = _concat(*parts)
     return _take(events, np.flatnonzero(events["amount"] != 0))
+
+
+def _moves(sellers, receivers, taken, given, purchases, times, taken_kind: int, given_kind: int) -> dict:
+    """Money leaving sellers' pending accounts (`taken`) for an available account (`given`): a
+    buyer's refund, or the seller's own release."""
+    count = len(sellers)
+    return _concat(
+        _events(
+            user=sellers,
+            kind=np.full(count, taken_kind),
+            account=np.full(count, PENDING),
+            amount=-taken,
+            purchase=purchases,
+            created=times,
+        ),
+        _events(user=receivers, kind=np.full(count, given_kind), amount=given, purchase=purchases, created=times),
+    )
 
 
 def _welcome_top_ups(people: People, rng: np.random.Generator) -> dict[str, np.ndarray]:
@@ -112,16 +148,18 @@ def _welcome_top_ups(people: People, rng: np.random.Generator) -> dict[str, np.n
 
 def _sorted_with_steps(events: dict[str, np.ndarray], step_size: int) -> dict[str, np.ndarray]:
     """Events sorted per user by time and kind, with a per-user position spaced `step_size` apart."""
-    order = np.lexsort((events["purchase"], events["kind"], events["created"], events["user"]))
+    order = np.lexsort((events["purchase"], events["kind"], events["created"], events["wallet"]))
     events = _take(events, order)
     events["step"] = np.arange(len(order), dtype=np.int64) * step_size + 1
     return events
 
 
 def _needed_top_ups(events: dict[str, np.ndarray], people: People, rng) -> dict[str, np.ndarray]:
-    """Top-ups just before each spend that would take a balance below zero."""
-    groups = group_numbers(events["user"])
+    """Top-ups just before each spend that would take an available balance below zero (a pending one
+    never goes short: its credits come first)."""
+    groups = group_numbers(events["wallet"])
     deficit = np.maximum(-grouped_cummin(grouped_cumsum(events["amount"], groups), groups), 0)
+    deficit = np.where(events["account"] == AVAILABLE, deficit, 0)
     cushion = rng.choice(np.array([0, 2_000, 5_000, 10_000]), size=people.count)[events["user"] - 1]
     # Cumulative top-ups needed by each event, rounded up to $50 with a per-user cushion; rising.
     needed = np.where(deficit > 0, -(-(deficit + cushion) // TOP_UP_STEP) * TOP_UP_STEP, 0)
@@ -145,17 +183,19 @@ def _needed_top_ups(events: dict[str, np.ndarray], people: People, rng) -> dict[
 def _merge(events: dict[str, np.ndarray], extra: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     """Both sets of events in per-user step order, with running balances."""
     merged = _concat({name: values for name, values in events.items() if name != "balance"}, extra)
-    merged = _take(merged, np.lexsort((merged["step"], merged["user"])))
-    merged["balance"] = grouped_cumsum(merged["amount"], group_numbers(merged["user"]))
+    merged = _take(merged, np.lexsort((merged["step"], merged["wallet"])))
+    merged["balance"] = grouped_cumsum(merged["amount"], group_numbers(merged["wallet"]))
     return merged
 
 
 def _withdrawals(events: dict[str, np.ndarray], people: People, timeline: Timeline, rng) -> dict[str, np.ndarray]:
-    """One withdrawal for some sellers, after a random non-top-up event, never more than their lowest later balance."""
-    groups = group_numbers(events["user"])
+    """One withdrawal for some sellers, from available money after a random non-top-up event, never more
+    than their lowest later balance."""
+    groups = group_numbers(events["wallet"])
     headroom = grouped_suffix_min(events["balance"], groups)
     withdrawing = people.is_seller & (rng.random(people.count) < WITHDRAWING_SHARE)
     candidates = withdrawing[events["user"] - 1] & (events["kind"] != TOP_UP) & (headroom >= 2_000)
+    candidates &= events["account"] == AVAILABLE
     # A random candidate per user: the largest random key wins within each user's run.
     keys = np.where(candidates, rng.random(len(groups)), -1.0)
     order = np.lexsort((keys, groups))
@@ -179,7 +219,7 @@ def _withdrawals(events: dict[str, np.ndarray], people: People, timeline: Timeli
 
 def _demo_buyer_top_up(events: dict[str, np.ndarray], timeline: Timeline) -> dict[str, np.ndarray]:
     """A last top-up so the demo buyer has money to try checkout with."""
-    mine = events["user"] == BUYER_ID
+    mine = (events["user"] == BUYER_ID) & (events["account"] == AVAILABLE)
     balance = int(events["balance"][mine][-1]) if mine.any() else 0
     amount = max(0, -(-(DEMO_BUYER_BALANCE - balance) // TOP_UP_STEP) * TOP_UP_STEP)
     count = 1 if amount > 0 else 0
@@ -194,25 +234,33 @@ def _demo_buyer_top_up(events: dict[str, np.ndarray], timeline: Timeline) -> dic
 
 
 def make_ledger(
-    people: People, orders: Orders, promotions: Promotions, timeline: Timeline, rng: np.random.Generator
+    people: People,
+    orders: Orders,
+    promotions: Promotions,
+    journey: Journey,
+    timeline: Timeline,
+    rng: np.random.Generator,
 ) -> Ledger:
-    """Write every user's ledger and work out their balances."""
-    events = _sorted_with_steps(_concat(_order_events(orders, promotions), _welcome_top_ups(people, rng)), step_size=4)
+    """Write every user's ledger and work out their balances, available and pending."""
+    events = _concat(_order_events(orders, promotions, journey), _welcome_top_ups(people, rng))
+    events = _sorted_with_steps(events, step_size=4)
     events = _merge(events, _needed_top_ups(events, people, rng))
     events = _merge(events, _withdrawals(events, people, timeline, rng))
     events = _merge(events, _demo_buyer_top_up(events, timeline))
-    balances = np.zeros(people.count, dtype=np.int64)
-    last = is_group_last(group_numbers(events["user"]))
-    balances[events["user"][last] - 1] = events["balance"][last]
-    # Ids follow time; a user's rows keep their step order within one second.
-    order = np.lexsort((events["step"], events["user"], events["created"]))
+    balances = np.zeros((people.count, len(ACCOUNTS)), dtype=np.int64)
+    last = is_group_last(group_numbers(events["wallet"]))
+    balances[events["user"][last] - 1, events["account"][last]] = events["balance"][last]
+    # Ids follow time; an account's rows keep their step order within one second.
+    order = np.lexsort((events["step"], events["wallet"], events["created"]))
     events = _take(events, order)
     return Ledger(
         user=events["user"],
         kind=events["kind"],
+        account=events["account"],
         amount=events["amount"],
         balance_after=events["balance"],
         purchase=events["purchase"],
         created=events["created"],
-        balances=balances,
+        balances=balances[:, AVAILABLE],
+        pending_balances=balances[:, PENDING],
     )

@@ -1,8 +1,9 @@
 """Offer stock and the inventory events that add up to it.
 
 Each offer gets an 'initial' event, 'restock' events if it sells a lot, a 'sale' per order line,
-a 'cancellation' per cancelled line, and an 'adjustment' (a stock-count correction) only when the
-others cannot land exactly on the chosen final stock. The initial stock is the smallest that keeps
+a 'cancellation' per cancelled line, a 'return' per accepted return put back in stock, and an
+'adjustment' (a stock-count correction) only when the others cannot land exactly on the chosen
+final stock. The initial stock is the smallest that keeps
 the running stock from ever going negative.
 """
 
@@ -17,8 +18,8 @@ from .timeline import NO_TIME, Timeline
 
 SOLD_OUT_SHARE = 0.08
 MAX_STOCK = 200
-REASONS = ("initial", "restock", "adjustment", "sale", "cancellation")
-INITIAL, RESTOCK, ADJUSTMENT, SALE, CANCELLATION = range(len(REASONS))
+REASONS = ("initial", "restock", "adjustment", "sale", "cancellation", "return")
+INITIAL, RESTOCK, ADJUSTMENT, SALE, CANCELLATION, RETURN = range(len(REASONS))
 NO_ORDER = -1
 
 
@@ -49,10 +50,12 @@ def _final_quantities(sold: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return np.where(sold_out, 0, np.maximum(stock, 1))
 
 
-def _movements(catalog: Catalog, orders: Orders, timeline: Timeline, rng) -> dict[str, np.ndarray]:
-    """Sales, cancellations and restocks, sorted by offer and then time."""
+def _movements(catalog: Catalog, orders: Orders, returned: np.ndarray, timeline: Timeline, rng) -> dict:
+    """Sales, cancellations, returns back in stock (at `returned`, NO_TIME for none) and restocks,
+    sorted by offer and then time."""
     line_ids = np.arange(1, len(orders.line_offer) + 1)
     cancelled = orders.line_is_cancelled
+    back = returned != NO_TIME
     sold = np.bincount(orders.line_offer, weights=orders.line_quantity, minlength=len(catalog.offer_seller))
     restock_counts = np.minimum(3, sold.astype(np.int64) // 12)
     restocked = np.repeat(np.arange(len(sold)), restock_counts)
@@ -60,19 +63,21 @@ def _movements(catalog: Catalog, orders: Orders, timeline: Timeline, rng) -> dic
     room = np.maximum(timeline.now - created - 1, 1)
     amounts = 5 * np.ceil(sold[restocked] / (restock_counts[restocked] + 1) / 5).astype(np.int64)
     columns = {
-        "offer": (orders.line_offer, orders.line_offer[cancelled], restocked),
+        "offer": (orders.line_offer, orders.line_offer[cancelled], orders.line_offer[back], restocked),
         "created": (
             orders.line_ordered,
             orders.line_cancelled[cancelled],
+            returned[back],
             created + 1 + (rng.random(len(restocked)) * room).astype(np.int64),
         ),
-        "delta": (-orders.line_quantity, orders.line_quantity[cancelled], amounts),
+        "delta": (-orders.line_quantity, orders.line_quantity[cancelled], orders.line_quantity[back], amounts),
         "reason": (
             np.full(len(line_ids), SALE),
             np.full(int(cancelled.sum()), CANCELLATION),
+            np.full(int(back.sum()), RETURN),
             np.full(len(restocked), RESTOCK),
         ),
-        "order": (line_ids, line_ids[cancelled], np.full(len(restocked), NO_ORDER)),
+        "order": (line_ids, line_ids[cancelled], line_ids[back], np.full(len(restocked), NO_ORDER)),
     }
     merged = {name: np.concatenate(parts).astype(np.int64) for name, parts in columns.items()}
     order = np.lexsort((merged["order"], merged["reason"], merged["created"], merged["offer"]))
@@ -124,10 +129,13 @@ def _event_rows(catalog: Catalog, moves, running, initial, final, adjustment, ad
     return {name: values[order] for name, values in events.items()}
 
 
-def make_stock(catalog: Catalog, orders: Orders, timeline: Timeline, rng: np.random.Generator) -> Stock:
-    """Choose each offer's stock and write the inventory events that lead to it."""
+def make_stock(
+    catalog: Catalog, orders: Orders, returned: np.ndarray, timeline: Timeline, rng: np.random.Generator
+) -> Stock:
+    """Choose each offer's stock and write the inventory events that lead to it (`returned`: when
+    each line's accepted return went back in stock, NO_TIME for none)."""
     offer_count = len(catalog.offer_seller)
-    moves = _movements(catalog, orders, timeline, rng)
+    moves = _movements(catalog, orders, returned, timeline, rng)
     running = grouped_cumsum(moves["delta"], group_numbers(moves["offer"]))
     sold = np.bincount(orders.line_offer, weights=orders.line_quantity, minlength=offer_count)
     final = _final_quantities(sold, rng)

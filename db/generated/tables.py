@@ -2,9 +2,9 @@
 
 import numpy as np
 
-from . import promotion_tables
+from . import journey_tables, promotion_tables
 from .copyload import NULL, TableSource, booleans, integers, money, or_null, timestamps
-from .ledger import KINDS, NO_PURCHASE
+from .ledger import ACCOUNTS, KINDS, NO_PURCHASE
 from .moderation import Moderation
 from .people import ADMIN_ID, DEMO_LOGINS, STAFF_ROLES, TIME_ZONES
 from .promotions import NO_VALUE
@@ -73,11 +73,12 @@ def _users(world: World) -> TableSource:
             created,  # every generated user confirmed their e-mail with the code at registration
             roles,
             integers(world.promotions.user_points[window]),
+            money(world.ledger.pending_balances[window]),
         ]
 
     columns = ("id", "email", "full_name", "address", "password_hash", "balance", "time_zone")
     columns += ("low_stock_threshold", "is_admin", "seller_rating_count", "seller_rating_sum", "created_at")
-    columns += ("email_verified_at", "role", "points_balance")
+    columns += ("email_verified_at", "role", "points_balance", "pending_balance")
     return TableSource("users", columns, people.count, rows)
 
 
@@ -175,17 +176,18 @@ def _purchases(world: World) -> TableSource:
     def rows(start: int, stop: int):
         """Purchases start..stop (0-based)."""
         window = slice(start, stop)
+        buyers = orders.purchase_buyer[window]
         return [
             integers(np.arange(start + 1, stop + 1)),
-            integers(orders.purchase_buyer[window]),
+            integers(buyers),
             orders.purchase_token[window],
-            money(world.promotions.purchase_paid[window]),
+            money(world.promotions.purchase_paid[window] + world.journey.purchase_fees[window]),
             timestamps(orders.purchase_created[window]),
+            *journey_tables.purchase_columns(world.journey, buyers, window),
         ]
 
-    return TableSource(
-        "purchases", ("id", "buyer_id", "checkout_token", "total", "created_at"), len(orders.purchase_buyer), rows
-    )
+    columns = ("id", "buyer_id", "checkout_token", "total", "created_at", *journey_tables.PURCHASE_COLUMNS)
+    return TableSource("purchases", columns, len(orders.purchase_buyer), rows)
 
 
 def _optional_times(seconds: np.ndarray) -> np.ndarray:
@@ -213,17 +215,18 @@ def _orders(world: World) -> TableSource:
             _optional_times(orders.line_fulfilled[window]),
             _optional_times(orders.line_cancelled[window]),
             *promotion_tables.line_columns(promotions, window),
+            *journey_tables.line_columns(world.journey, window),
         ]
 
     columns = ("id", "purchase_id", "buyer_id", "seller_id", "product_id", "quantity", "unit_price", "ordered_at")
-    columns += ("fulfilled_at", "cancelled_at", *promotion_tables.LINE_COLUMNS)
+    columns += ("fulfilled_at", "cancelled_at", *promotion_tables.LINE_COLUMNS, *journey_tables.LINE_COLUMNS)
     return TableSource("orders", columns, len(orders.line_purchase), rows)
 
 
 def _balance_ledger(world: World) -> TableSource:
     """Ledger rows in id (time) order."""
     ledger = world.ledger
-    kinds = np.array(KINDS, dtype=object)
+    kinds, accounts = np.array(KINDS, dtype=object), np.array(ACCOUNTS, dtype=object)
 
     def rows(start: int, stop: int):
         """Rows start..stop (0-based)."""
@@ -233,13 +236,14 @@ def _balance_ledger(world: World) -> TableSource:
             integers(np.arange(start + 1, stop + 1)),
             integers(ledger.user[window]),
             kinds[ledger.kind[window]],
+            accounts[ledger.account[window]],
             money(ledger.amount[window]),
             money(ledger.balance_after[window]),
             or_null(integers(purchase), purchase == NO_PURCHASE),
             timestamps(ledger.created[window]),
         ]
 
-    columns = ("id", "user_id", "kind", "amount", "balance_after", "purchase_id", "created_at")
+    columns = ("id", "user_id", "kind", "account", "amount", "balance_after", "purchase_id", "created_at")
     return TableSource("balance_ledger", columns, len(ledger.user), rows)
 
 
@@ -429,10 +433,13 @@ def table_sources(world: World) -> list[TableSource]:
         _departments(world),
         _categories(world),
         _users(world),
+        journey_tables.addresses(world.journey),
+        journey_tables.shipping_methods(world.journey),
         _products(world),
         promotion_tables.coupons(world.promotions),
         _offers(world),
         _purchases(world),
+        journey_tables.shipments(world.journey),
         _orders(world),
         _inventory_events(world),
         _balance_ledger(world),

@@ -14,6 +14,7 @@ from . import texts
 from .carts import Carts, make_carts
 from .catalog import Catalog, make_catalog
 from .commerce import Orders, make_orders
+from .journey import Journey, make_journey
 from .ledger import Ledger, make_ledger
 from .messages import Messages, make_messages
 from .moderation import Moderation, make_moderation
@@ -37,6 +38,7 @@ STAGES = (
     "carts",
     "moderation",
     "promotions",
+    "journey",
 )
 
 
@@ -69,6 +71,7 @@ class World:
     carts: Carts
     moderation: Moderation
     promotions: Promotions
+    journey: Journey
     summaries: Summaries
 
 
@@ -93,10 +96,13 @@ def make_world(counts: Counts, seed: int, now: dt.date, report=lambda stage: Non
     # Promotions decide what each line was paid, which the ledger charges: they run before it.
     report("promotions")
     promotions = make_promotions(people, catalog, orders, timeline, streams["promotions"])
+    # After checkout: shipping, deliveries, returns and escrow; stock and the ledger follow them.
+    report("journey")
+    journey = make_journey(people, catalog, orders, promotions, timeline, streams["journey"])
     report("stock")
-    stock = make_stock(catalog, orders, timeline, streams["stock"])
+    stock = make_stock(catalog, orders, journey.line_returned, timeline, streams["stock"])
     report("ledger")
-    ledger = make_ledger(people, orders, promotions, timeline, streams["ledger"])
+    ledger = make_ledger(people, orders, promotions, journey, timeline, streams["ledger"])
     report("reviews")
     reviews = make_reviews(counts.reviews, people, catalog, orders, review_text, timeline, streams["reviews"])
     report("messages")
@@ -120,6 +126,7 @@ def make_world(counts: Counts, seed: int, now: dt.date, report=lambda stage: Non
         carts=carts,
         moderation=moderation,
         promotions=promotions,
+        journey=journey,
         summaries=make_summaries(
             catalog, stock.offer_quantity, orders, reviews, people.count, moderation, promotions.offer_sale_price
         ),

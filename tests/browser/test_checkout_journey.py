@@ -53,6 +53,10 @@ def test_guest_cart_to_purchase_and_cancellation(page, app, actions, mailbox):
     expect(page).to_have_url(re.compile(r"/cart$"))
     expect(page.get_by_role("alert")).to_contain_text("Your balance is $100.00.")
 
+    # The review: the profile's address (no address book yet), each seller's shipping, the total.
+    page.get_by_role("link", name="Proceed to checkout").click()
+    expect(page.get_by_role("main")).to_contain_text("7 Checkout Lane")
+    expect(page.get_by_test_id("checkout-total")).to_have_text("$72.50")
     page.get_by_role("button", name="Place order").click()
     expect(page.get_by_role("alert")).to_contain_text("Your order is placed.")
     expect(page.get_by_role("heading", level=1)).to_contain_text("Purchase #")
@@ -65,9 +69,9 @@ def test_guest_cart_to_purchase_and_cancellation(page, app, actions, mailbox):
     expect(page.get_by_role("main")).to_contain_text("it becomes $40.00")
     page.get_by_role("button", name="Cancel the line and refund $12.50").click()
     expect(page.get_by_role("alert")).to_contain_text("Line cancelled: $12.50 is back in your balance.")
-    teapot_row = page.get_by_role("row").filter(has_text=f"Glass Teapot {tag}")
+    teapot_row = page.get_by_role("listitem").filter(has_text=f"Glass Teapot {tag}")
     expect(teapot_row).to_contain_text("Cancelled")
     expect(page.get_by_role("navigation", name="Main")).to_contain_text("$40.00")
 
     page.get_by_role("navigation", name="Breadcrumb").get_by_role("link", name="Your purchases").click()
-    expect(page.get_by_role("table")).to_contain_text("Pending")
+    expect(page.get_by_role("table")).to_contain_text("Placed")

@@ -77,12 +77,13 @@ def test_create_sell_buy_and_fulfil(page, browser, live_server, app):
     buyer_page.get_by_role("link", name=product_name).click()
     buyer_page.get_by_role("button", name="Add to cart").click()
     buyer_page.goto("/cart")
+    buyer_page.get_by_role("link", name="Proceed to checkout").click()
     buyer_page.get_by_role("button", name="Place order").click()
     expect(buyer_page.get_by_role("alert")).to_contain_text("Your order is placed.")
     purchase_url = buyer_page.url
-    expect(buyer_page.get_by_role("row", name=re.compile(product_name))).to_contain_text("Pending")
+    expect(buyer_page.get_by_role("listitem").filter(has_text=product_name)).to_contain_text("Placed")
 
-    # The seller sees the line to ship, with the buyer's address, and marks it fulfilled.
+    # The seller sees the line to ship, with the buyer's address, and marks it shipped.
     page.goto("/seller")
     expect(page.get_by_test_id("pending-count")).to_have_text("1 orders to fulfil")
     page.get_by_role("button", name=re.compile(r"^Sell")).click()
@@ -90,9 +91,12 @@ def test_create_sell_buy_and_fulfil(page, browser, live_server, app):
     line = page.get_by_role("row", name=re.compile(product_name))
     expect(line).to_contain_text("Journey Buyer")
     expect(line).to_contain_text("77 Buyer Lane")
-    line.get_by_role("button", name=re.compile("Mark fulfilled")).click()
-    expect(page.get_by_role("alert")).to_contain_text("Marked 1 line fulfilled.")
-    expect(page.get_by_role("row", name=re.compile(product_name))).to_contain_text("Fulfilled")
+    line.get_by_role("link", name=re.compile("Mark shipped")).click()
+    page.get_by_label("Carrier").fill("Parcel Post")
+    page.get_by_role("button", name="Mark shipped").click()
+    expect(page.get_by_role("alert")).to_contain_text("Marked 1 line shipped")
+    page.goto("/seller/orders?status=shipped")
+    expect(page.get_by_role("row", name=re.compile(product_name))).to_contain_text("Parcel Post")
     expect(page.get_by_test_id("pending-count")).to_have_count(0)
 
     # The stock history shows the sale, and its chart draws without a console error.
@@ -101,8 +105,8 @@ def test_create_sell_buy_and_fulfil(page, browser, live_server, app):
     expect(page.get_by_role("cell", name=re.compile("^Sale"))).to_be_visible()
     expect(page.get_by_role("img", name=re.compile("Line chart of stock"))).to_be_visible()
 
-    # The buyer's purchase page shows the line fulfilled.
+    # The buyer's purchase page shows the line shipped.
     buyer_page.goto(purchase_url)
-    expect(buyer_page.get_by_role("row", name=re.compile(product_name))).to_contain_text("Fulfilled")
+    expect(buyer_page.get_by_role("listitem").filter(has_text=product_name).first).to_contain_text("Shipped")
     buyer_context.close()
     assert buyer_errors == []
