@@ -6,7 +6,7 @@ from pathlib import Path
 from flask import Flask
 from sqlalchemy import text
 
-from app import config, errors, guest_cart, http_cache, inputs, login, page_cache, security, templating, timing
+from app import config, errors, guest_cart, http_cache, inputs, login, page_cache, security, templating, timing, warmup
 from app.db import Database
 from app.routes import (
     account,
@@ -83,7 +83,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     http_cache.init_app(app)
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
-    templating.precompile(app)
+    warmup.init_app(app)
     return app
 
 
