@@ -40,7 +40,7 @@ def lamp(app, actions):
 
 def seller_rows(page: str) -> list[str]:
     """The rows of the Sellers table, in order."""
-    table = page[page.index('<table class="table align-middle sellers-table">') :]
+    table = page[page.index('<table class="table align-middle sellers-table') :]
     table = table[: table.index("</table>")]
     return re.findall(r"<tr>(.*?)</tr>", table, re.S)[1:]
 
