@@ -160,7 +160,7 @@ def get_offer(seller_id: int, product_id: int):
     return db.one(
         """
         SELECT o.seller_id, o.product_id, p.name AS product_name, p.image_id, p.creator_id,
-               o.price, o.quantity, o.is_active, o.created_at, o.updated_at,
+               o.price, o.quantity, o.is_active, o.created_at, o.updated_at, o.sale_price, o.sale_ends_at,
                (SELECT coalesce(sum(line.quantity), 0)
                 FROM orders AS line
                 WHERE line.seller_id = o.seller_id

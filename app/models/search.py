@@ -24,7 +24,7 @@ ORDER_BY = {
 }
 
 CARD_COLUMNS = """
-    p.id, p.name, p.category_id, p.min_price, p.offer_count, p.total_stock,
+    p.id, p.name, p.category_id, p.min_price, p.min_price_before_sale, p.offer_count, p.total_stock,
     p.rating_avg, p.rating_count, p.units_sold, p.created_at
 """
 

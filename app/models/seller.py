@@ -57,8 +57,8 @@ def update_low_stock_threshold(seller_id: int, threshold: int) -> None:
 # The storefront's sorts (an allow-list: the ORDER BY is built from these fixed fragments only).
 STOREFRONT_SORTS = {
     "newest": ("Newest", "o.created_at DESC, o.product_id DESC"),
-    "price_asc": ("Price: low to high", "o.price, o.product_id"),
-    "price_desc": ("Price: high to low", "o.price DESC, o.product_id"),
+    "price_asc": ("Price: low to high", "offer_price_now(o.price, o.sale_price, o.sale_ends_at), o.product_id"),
+    "price_desc": ("Price: high to low", "offer_price_now(o.price, o.sale_price, o.sale_ends_at) DESC, o.product_id"),
     "rating": ("Customer rating", "p.rating_avg DESC NULLS LAST, p.rating_count DESC, o.product_id"),
     "name": ("Name", "p.name, o.product_id"),
 }
@@ -86,7 +86,10 @@ def list_storefront_offers(seller_id: int, keyword: str | None, sort: str, limit
     order_by = STOREFRONT_SORTS.get(sort, STOREFRONT_SORTS["newest"])[1]
     return db.all(
         f"""
-        SELECT p.id, p.name, p.category_id, o.price AS min_price, 1 AS offer_count,
+        SELECT p.id, p.name, p.category_id, offer_price_now(o.price, o.sale_price, o.sale_ends_at) AS min_price,
+               CASE WHEN offer_price_now(o.price, o.sale_price, o.sale_ends_at) < o.price THEN o.price END
+                   AS min_price_before_sale,
+               1 AS offer_count,
                o.quantity AS total_stock, p.rating_avg, p.rating_count, true AS seller_offer
         FROM offers AS o
         JOIN products AS p ON p.id = o.product_id
