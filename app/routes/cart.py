@@ -5,9 +5,11 @@ from decimal import Decimal
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from app import guest_cart
+from app import cart_promotions, guest_cart
 from app.forms import AddToCartForm, CartLineForm, CartQuantityForm
+from app.forms_promotions import ApplyCouponForm, RemoveCouponForm, UsePointsForm
 from app.models import cart, recommendation
+from app.templating import money
 from app.urls import safe_next
 
 bp = Blueprint("cart", __name__, url_prefix="/cart")
@@ -59,8 +61,9 @@ def show():
     return _render_cart()
 
 
-def _render_cart(status: int = 200):
-    """The cart page; flashed problems of a failed action show on it too."""
+def _render_cart(status: int = 200, **forms):
+    """The cart page; flashed problems of a failed action show on it too, and `forms` (apply_form,
+    points_form) with their errors."""
     if current_user.is_authenticated:
         lines = cart.list_lines(current_user.id)
     else:
@@ -74,6 +77,7 @@ def _render_cart(status: int = 200):
         saved=saved,
         total=total,
         can_check_out=bool(active) and all(_line_ok(line) for line in active),
+        **_promotion_context(active, **forms),
         recommendations=recommendation.recommended_for_you(
             current_user.id if current_user.is_authenticated else None, [line["product_id"] for line in lines]
         ),
@@ -82,6 +86,20 @@ def _render_cart(status: int = 200):
 
 def _line_ok(line) -> bool:
     return line["is_active"] and line["stock"] >= line["quantity"]
+
+
+def _promotion_context(active, apply_form=None, points_form=None) -> dict:
+    """A signed-in buyer's coupons and points priced on the active lines now, and their forms."""
+    if not current_user.is_authenticated or not active:
+        return {"promotions": None}
+    quote = cart_promotions.quote(current_user.id, active)
+    return {
+        "promotions": quote,
+        "line_promotions": {(line.seller_id, line.product_id): line for line in quote.lines},
+        "apply_form": apply_form or ApplyCouponForm(formdata=None),
+        "points_form": points_form or UsePointsForm(formdata=None, data={"points": quote.points}),
+        "remove_coupon_form": RemoveCouponForm(formdata=None),
+    }
 
 
 def _line_action(change, success: str):
@@ -155,3 +173,55 @@ def move_to_cart():
         lambda user_id, seller_id, product_id: cart.set_saved_for_later(user_id, seller_id, product_id, False),
         "Moved to your cart.",
     )
+
+
+def _active_lines():
+    return [line for line in cart.list_lines(current_user.id) if not line["saved_for_later"]]
+
+
+@bp.post("/coupon")
+@login_required
+def apply_coupon():
+    form = ApplyCouponForm()
+    if not form.validate_on_submit():
+        return _render_cart(400, apply_form=form)
+    code, active = form.code.data, _active_lines()
+    if not active:
+        form.code.errors.append("Your cart is empty: add what you want to buy first.")
+        return _render_cart(409, apply_form=form)
+    quote = cart_promotions.quote(current_user.id, active, extra_code=code)
+    refusal = next((why for refused, why in quote.refused if refused == code), None)
+    if refusal:
+        form.code.errors.append(refusal)
+        return _render_cart(409, apply_form=form)
+    cart_promotions.add(code)
+    applied = next(applied for applied in quote.applied if applied.coupon["code"] == code)
+    flash(f"{code} applied: {money(applied.discount)} off.", "success")
+    return redirect(url_for("cart.show"))
+
+
+@bp.post("/coupon/remove")
+@login_required
+def remove_coupon():
+    form = RemoveCouponForm()
+    if not form.validate_on_submit():
+        abort(400, _form_problem(form))
+    if cart_promotions.remove(form.code.data):
+        flash(f"{form.code.data} removed.", "success")
+    return redirect(url_for("cart.show"))
+
+
+@bp.post("/points")
+@login_required
+def use_points():
+    form = UsePointsForm()
+    if not form.validate_on_submit():
+        return _render_cart(400, points_form=form)
+    quote = cart_promotions.quote(current_user.id, _active_lines(), wanted_points=form.points.data)
+    if quote.points_problem:
+        form.points.errors.append(quote.points_problem)
+        return _render_cart(409, points_form=form)
+    cart_promotions.set_points(quote.points)
+    used = f"{quote.points:,} points will pay {money(quote.totals.points_discount)}." if quote.points else ""
+    flash(used or "No points used.", "success")
+    return redirect(url_for("cart.show"))
