@@ -8,6 +8,7 @@
 #   ./setup.sh migrate [--status]            bring the database to the newest schema revision (or list them)
 #   ./setup.sh check                         check the data's invariants
 #   ./setup.sh admin EMAIL [--role R]        make an account administrator (or moderator, or user again)
+#   ./setup.sh coupon CODE --percent P ...   create a platform coupon (--list, --pause CODE, --resume CODE; --help)
 #   ./setup.sh stop                          stop the embedded PostgreSQL
 #
 # With DATABASE_URL set, every command uses that PostgreSQL and starts none of its own.
@@ -141,6 +142,11 @@ case "$command" in
         install_packages
         start_database
         "$VENV/bin/python" -m app.admin_cli "$@" ;;
+    coupon)
+        shift
+        install_packages
+        start_database
+        "$VENV/bin/python" -m app.coupon_cli "$@" ;;
     stop)
         if [[ -n "${DATABASE_URL:-}" ]]; then
             echo "DATABASE_URL is set: there is no embedded PostgreSQL to stop."
@@ -148,7 +154,7 @@ case "$command" in
             "$VENV/bin/python" -m db.embedded stop
         fi ;;
     help|-h|--help)
-        sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//' ;;
+        sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//' ;;
     *)
         die "unknown command '$command' (try: ./setup.sh help)" ;;
 esac
