@@ -83,7 +83,7 @@ def open_context(browser, live_server, viewport: dict):
     """A context whose pages carry axe-core (bypass_csp: the site's CSP blocks an injected script)
     and record script errors and CSP violations in `context.errors`."""
     context = browser.new_context(base_url=live_server, viewport=viewport, bypass_csp=True)
-    context.set_default_timeout(10_000)
+    context.set_default_timeout(20_000)  # a tour of many pages on a busy 2-core machine
     context.add_init_script(path=str(AXE))
     context.errors = []
 

@@ -37,6 +37,8 @@ def guest_pages(shop):
         ("/cart", lambda page: page.get_by_role("link", name="Browse the catalog")),
         ("/login", lambda page: page.get_by_role("button", name="Sign in", exact=True)),
         ("/register", lambda page: page.get_by_role("button", name="Create account")),
+        ("/forgot-password", lambda page: page.get_by_role("main").get_by_role("button")),
+        ("/feedback", lambda page: page.get_by_role("main").get_by_role("button").last),
         ("/no-such-page", lambda page: page.get_by_role("link", name="Go to the home page")),
     ]
 
@@ -63,6 +65,12 @@ def buyer_pages(shop):
         (f"/messages/{purchase}/{shop.seller['id']}", lambda page: page.get_by_role("button", name="Send")),
         ("/account/insights", lambda page: page.get_by_role("button", name="Show")),
         ("/account/security", lambda page: page.get_by_role("heading", level=1)),
+        ("/account/security/sign-out-everywhere", lambda page: page.get_by_role("heading", level=1)),
+        ("/account/email", lambda page: page.get_by_role("main").get_by_role("button").last),
+        ("/account/coupons", lambda page: page.get_by_role("heading", level=1)),
+        ("/account/points", lambda page: page.get_by_role("heading", level=1)),
+        (f"/users/{shop.seller['id']}/review", lambda page: page.get_by_role("button", name="Publish review")),
+        (f"/seller/offers/new?product_id={first['id']}", lambda page: page.get_by_role("main").get_by_role("button")),
         (f"/products/{first['id']}", lambda page: page.get_by_role("button", name="Add to cart")),
     ]
 
@@ -82,6 +90,7 @@ def seller_pages(shop):
         ("/seller/products/new", lambda page: page.get_by_role("button", name="Create product")),
         (f"/seller/products/{low['id']}/edit", lambda page: page.get_by_role("button", name="Save product")),
         ("/seller/analytics", lambda page: page.get_by_role("button", name="Show")),
+        ("/seller/coupons", lambda page: page.get_by_role("heading", level=1)),
     ]
 
 
