@@ -1,7 +1,8 @@
 """The order journey in Chromium at a laptop's and a phone's width: the buyer adds an address,
-reviews the order (shipping, address, note) and places it; the seller marks it shipped with a
-tracking number; the buyer confirms receipt and asks for a return; the seller accepts it with a
-refund; the buyer sees the refund in the purchase's header. No page scrolls sideways."""
+reviews the order (another shipping method reprices it at once; the address; a note) and places it;
+the seller marks it shipped with a tracking number; the buyer confirms receipt and asks for a
+return; the seller accepts it with a refund; the buyer sees the refund in the purchase's header.
+No page scrolls sideways."""
 
 import re
 import uuid
@@ -29,9 +30,10 @@ def test_address_review_place_ship_confirm_return_refund(browser, live_server, a
     lamp = factories.product(app, seller["id"], name=f"Brass Reading Lamp {tag}")
     factories.offer(app, seller["id"], lamp["id"], price="40.00", quantity=5)
     with app.test_request_context():
-        shipping.add_method(
-            seller["id"], {"name": "Courier", "fee": "6.50", "free_over": None, "min_days": 1, "max_days": 3}
-        )
+        for name, fee, days in (("Courier", "6.50", 1), ("Economy", "2.00", 5)):
+            shipping.add_method(
+                seller["id"], {"name": name, "fee": fee, "free_over": None, "min_days": days, "max_days": days + 2}
+            )
     buyer_context = open_context(browser, live_server, viewport)
     seller_context = open_context(browser, live_server, viewport)
     page, shop = buyer_context.new_page(), seller_context.new_page()
@@ -57,7 +59,9 @@ def test_address_review_place_ship_confirm_return_refund(browser, live_server, a
     page.get_by_role("link", name="Proceed to checkout").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Review your order")
     expect(page.get_by_label(re.compile("221 Baker Street"))).to_be_checked()
-    expect(page.get_by_test_id("checkout-total")).to_have_text("$46.50")
+    expect(page.get_by_test_id("checkout-total")).to_have_text("$42.00")  # the cheapest method first
+    page.get_by_label(f"Shipping from Lamp Works {tag}").select_option(label="Courier, 1–3 days: $6.50")
+    expect(page.get_by_test_id("checkout-total")).to_have_text("$46.50")  # repriced at once, nothing placed
     fits(page)
     page.get_by_label("Note to the sellers (optional)").fill("Ring twice, please.")
     page.get_by_role("button", name="Place order").click()
