@@ -10,6 +10,11 @@ from playwright.sync_api import expect
 from tests.browser.site import LAPTOP, PHONE, axe_violations, build_shop, off_screen, open_context, overflow, sign_in
 
 
+def form_button(page):
+    """The last button of the main content: the submit button of a page that is one form."""
+    return page.get_by_role("main").get_by_role("button").last
+
+
 def guest_pages(shop):
     """(path, the page's main action) for someone not signed in."""
     first = shop.products[0]
@@ -38,7 +43,7 @@ def guest_pages(shop):
         ("/login", lambda page: page.get_by_role("button", name="Sign in", exact=True)),
         ("/register", lambda page: page.get_by_role("button", name="Create account")),
         ("/forgot-password", lambda page: page.get_by_role("main").get_by_role("button")),
-        ("/feedback", lambda page: page.get_by_role("main").get_by_role("button").last),
+        ("/feedback", form_button),
         ("/no-such-page", lambda page: page.get_by_role("link", name="Go to the home page")),
     ]
 
@@ -66,12 +71,16 @@ def buyer_pages(shop):
         ("/account/insights", lambda page: page.get_by_role("button", name="Show")),
         ("/account/security", lambda page: page.get_by_role("heading", level=1)),
         ("/account/security/sign-out-everywhere", lambda page: page.get_by_role("heading", level=1)),
-        ("/account/email", lambda page: page.get_by_role("main").get_by_role("button").last),
+        ("/account/email", form_button),
         ("/account/coupons", lambda page: page.get_by_role("heading", level=1)),
         ("/account/points", lambda page: page.get_by_role("heading", level=1)),
         (f"/users/{shop.seller['id']}/review", lambda page: page.get_by_role("button", name="Publish review")),
         (f"/seller/offers/new?product_id={first['id']}", lambda page: page.get_by_role("main").get_by_role("button")),
         (f"/products/{first['id']}", lambda page: page.get_by_role("button", name="Add to cart")),
+        ("/checkout", form_button),
+        (f"/purchases/{purchase}/invoice", lambda page: page.get_by_role("heading", level=1)),
+        ("/account/addresses", lambda page: page.get_by_role("heading", level=1)),
+        ("/account/addresses/new", form_button),
     ]
 
 
@@ -91,6 +100,9 @@ def seller_pages(shop):
         (f"/seller/products/{low['id']}/edit", lambda page: page.get_by_role("button", name="Save product")),
         ("/seller/analytics", lambda page: page.get_by_role("button", name="Show")),
         ("/seller/coupons", lambda page: page.get_by_role("heading", level=1)),
+        (f"/seller/orders/ship?order_ids={shop.pending_line_id}", form_button),
+        ("/seller/shipping", lambda page: page.get_by_role("heading", level=1)),
+        (f"/seller/inventory/{low['id']}/sale", form_button),
     ]
 
 
