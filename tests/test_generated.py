@@ -36,9 +36,6 @@ EMPTY_BY_DESIGN |= {
 }
 # The guest page cache's versions start at 0 (no row) and are bumped by triggers, off during the load.
 EMPTY_BY_DESIGN |= {"page_cache_versions"}
-# Short-lived state the app prunes itself: e-mail codes (15 minutes), reset links (an hour), limit counts (a
-# day), the job queue and the outbox (days); a worker adds the periodic_jobs rows when it starts.
-EMPTY_BY_DESIGN |= {"jobs", "periodic_jobs", "mail_outbox", "email_codes", "password_resets", "rate_limit_hits"}
 # Made by people using the site and by the worker: sessions, codes, limits, the queue and the outbox.
 EMPTY_BY_DESIGN |= {
     "user_sessions",
