@@ -1,6 +1,8 @@
 """The e-mail outbox: written in the caller's transaction, delivered over real SMTP by the worker,
 retried after a temporary refusal, given up on a permanent one."""
 
+from decimal import Decimal
+
 import pytest
 from sqlalchemy import text
 
@@ -169,6 +171,40 @@ def test_every_template_renders_both_parts_escaped(app):
         "name": "<script>",
         "link": "http://x/l",
         "lifetime": "1 hour",
+    }
+    # The order journey's messages (app/order_mail.py), with user text where users write it.
+    line = {
+        "purchase_id": 7,
+        "quantity": 2,
+        "product_name": "<i>Mug</i>",
+        "seller_name": "<b>Shop</b>",
+        "buyer_name": "<script>",
+        "paid": Decimal("9.50"),
+        "line_total": Decimal("10.00"),
+        "refunded_amount": Decimal("9.50"),
+        "fee": Decimal("4.99"),
+        "method_name": "Courier",
+        "min_days": 1,
+        "max_days": 3,
+        "carrier": "<b>Post</b>",
+        "tracking_number": "<b>TR1</b>",
+        "return_reason": "<script>broken</script>",
+        "refuse_reason": "<script>used</script>",
+    }
+    context |= {
+        "purchase_id": 7,
+        "line": line,
+        "lines": [line],
+        "fees": [line],
+        "shipping": line,
+        "total": Decimal("23.99"),
+        "ship_to": "<b>Ada</b>\n1 Main St",
+        "note": "<script>ring twice</script>",
+        "buyer_name": "<script>",
+        "return_days": 14,
+        "return_until": "14 December 2026",
+        "fee_refunded": Decimal("4.99"),
+        "automatically": False,
     }
     with app.test_request_context(), db.transaction() as conn:
         for template in mail.SUBJECTS:
