@@ -208,7 +208,7 @@ def test_inventory_shows_units_sold_and_pages(app, client, store):
     sell(app, store["seller"]["id"], store["mug"]["id"], 2)
     page = client.get("/seller/inventory?sort=sold&dir=desc").get_data(as_text=True)
     mug_row = page[page.index("Coffee Mug") :].split("</tr>")[0]
-    assert '<td class="text-end">2</td>' in mug_row
+    assert '<td class="text-end" data-label="Units sold">2</td>' in mug_row
     for number in range(55):
         product = factories.product(app, store["seller"]["id"], store["category"]["id"], name=f"Bulk {number:02}")
         factories.offer(app, store["seller"]["id"], product["id"])
