@@ -695,16 +695,17 @@ INVARIANTS: list[tuple[str, str]] = [
         """,
     ),
     (
-        "product reviews: never by the product's creator, nor by a seller who offered it before writing",
+        "product reviews: none by the product's creator, nor by a seller who offered it before writing, counts",
         """
         SELECT count(*)
         FROM product_reviews AS r
         JOIN products AS p ON p.id = r.product_id
-        WHERE p.creator_id = r.author_id
+        WHERE r.hidden_at IS NULL
+          AND (p.creator_id = r.author_id
            OR EXISTS (
                SELECT 1 FROM offers AS o
                WHERE o.seller_id = r.author_id AND o.product_id = r.product_id AND o.created_at <= r.updated_at
-           )
+           ))
         """,
     ),
     (
