@@ -10,10 +10,12 @@ The versions are read in the same REPEATABLE READ snapshot as the page's data, s
 never stored as current for a change it did not see. What the versions do not cover (a new
 product entering a list, a seller renaming themselves) shows within PAGE_CACHE_SECONDS.
 
-A cached page carries no CSRF token, flash message or user data: it renders with an empty
-token (its add-to-cart forms post to a confirmation page that has a fresh one, see
-catalog.confirm_add) and is stored only if the render touched no session. Signed-in visitors
-never get one. Why per process and not Redis: docs/PERFORMANCE.md.
+A cached page carries no flash message or user data, and no visitor's CSRF token: it renders
+with TOKEN_PLACEHOLDER where the token goes, and each hit writes in that visitor's own token (a
+bytes replace), so a guest adds to the cart in one click. Such a page is sent uncompressed and
+without an ETag, as every page with a token is (app/http_cache.py: BREACH). A page is stored only
+if the render touched no session. Signed-in visitors never get one. Why per process and not
+Redis: docs/PERFORMANCE.md.
 """
 
 import functools
@@ -29,11 +31,13 @@ from urllib.parse import urlencode
 
 from cachetools import TTLCache
 from flask import Flask, Response, current_app, g, request, session
+from flask_wtf.csrf import generate_csrf
 
 from app import db
 from app.models import page_cache as versions
 
 ALLOWED_SESSION_KEYS = frozenset({"csrf_token"})  # a CSRF secret alone is not personal state
+TOKEN_PLACEHOLDER = "__bazaar_csrf_token__"  # noqa: S105 - a marker, not a secret: each hit writes its own token
 GZIP_LEVEL = 6
 
 
@@ -49,6 +53,7 @@ class Entry:
     product_ids: tuple[int, ...]
     version: int
     actions: tuple = ()  # (function, args) run again on every hit: see on_every_request
+    has_token: bool = False  # holds TOKEN_PLACEHOLDER: each hit writes in its visitor's token
 
     @property
     def size(self) -> int:
@@ -189,20 +194,30 @@ def render_for_guests(view: Callable, args, kwargs) -> Entry | Response:
     token_field = current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
     if any(secret and str(secret).encode() in body for secret in (g.get(token_field), session.get(token_field))):
         return response  # a template printed this visitor's CSRF token after all
+    has_token = TOKEN_PLACEHOLDER.encode() in body
     return Entry(
         body=body,
-        gzipped=gzip.compress(body, GZIP_LEVEL, mtime=0),
+        gzipped=b"" if has_token else gzip.compress(body, GZIP_LEVEL, mtime=0),
         content_type=response.content_type,
         etag=hashlib.sha256(body).hexdigest()[:24],
         last_modified=datetime.now(UTC).replace(microsecond=0),
         product_ids=product_ids,
         version=version,
         actions=tuple(g.guest_actions),
+        has_token=has_token,
     )
 
 
 def respond(entry: Entry) -> Response:
-    """The cached page (gzipped if the client takes it), or 304 if the client's copy is current."""
+    """The cached page (gzipped if the client takes it), or 304 if the client's copy is current; a
+    page with forms gets this visitor's CSRF token, uncompressed and always whole."""
+    if entry.has_token:
+        body = entry.body.replace(TOKEN_PLACEHOLDER.encode(), generate_csrf().encode())
+        response = Response(body, content_type=entry.content_type)
+        response.vary.add("Cookie")
+        response.cache_control.private = True
+        response.cache_control.no_store = True  # a copy kept by the browser would hold an old token
+        return response
     compressed = accepts_gzip()
     response = Response(entry.gzipped if compressed else entry.body, content_type=entry.content_type)
     response.set_etag(entry.etag + ("-gz" if compressed else ""))
@@ -221,10 +236,11 @@ def accepts_gzip() -> bool:
 
 
 def _guest_template_context() -> dict:
-    """While rendering for the cache: no CSRF token (it would be this visitor's), and a flag."""
+    """While rendering for the cache: a placeholder for the CSRF token (each hit writes in its own),
+    and a flag for base.html, whose token in <meta> (for scripts) a guest page does without."""
     if is_guest_render():
-        return {"csrf_token": lambda: "", "guest_page": True}
-    return {"guest_page": False}
+        return {"csrf_token": lambda: TOKEN_PLACEHOLDER, "guest_render": True}
+    return {"guest_render": False}
 
 
 def init_app(app: Flask) -> None:

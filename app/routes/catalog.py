@@ -7,11 +7,10 @@ from flask import Blueprint, Response, abort, current_app, render_template, requ
 from flask_login import current_user
 
 from app import page_cache
-from app.models import cart, catalog, catalog_page, product, recommendation
+from app.models import catalog, catalog_page, product, recommendation
 from app.models.search_miss import record_miss
 from app.pagination import requested_page
 from app.routes.reviews import review_section
-from app.security import csrf
 
 bp = Blueprint("catalog", __name__, url_prefix="/products")
 
@@ -96,25 +95,6 @@ def _product_parts(product_id: int) -> tuple[dict, list[int]]:
     shown = [product_id, *(row["id"] for row in recommendations["products"])]
     offers = product.list_offers_for_product(product_id)
     return {"product": item, "offers": offers, "recommendations": recommendations, "shown": shown}, shown
-
-
-@bp.post("/<int:product_id>/add-to-cart")
-@csrf.exempt  # it changes nothing: it only shows a form, with this visitor's own token, to confirm
-def confirm_add(product_id: int):
-    """ "Add to cart" from a cached guest page (which carries no CSRF token): confirm it with a fresh one."""
-    seller_id = request.form.get("seller_id", type=int)
-    offer = cart.get_offer_for_cart(seller_id, product_id) if seller_id and 0 < product_id < 2**63 else None
-    if offer is None or not offer["is_active"]:
-        abort(404, "That offer is no longer available.")
-    quantity = min(max(request.form.get("quantity", 1, type=int) or 1, 1), 999)
-    return render_template("catalog/confirm_add.html", offer=offer, quantity=quantity)
-
-
-def _may_see_unlisted(item) -> bool:
-    """A product taken down or awaiting approval shows to its creator (with the reason) and to moderators."""
-    return current_user.is_authenticated and (
-        current_user.id == item["creator_id"] or current_user.role in ("moderator", "administrator")
-    )
 
 
 def _may_see_unlisted(item) -> bool:
