@@ -2,7 +2,8 @@
 
 Platform coupons are funded by the platform (its ledger pays them) and may cover everything, one
 seller's offers, a category or listed products. `--list` shows them with their uses and the
-discount given; `--pause CODE` and `--resume CODE` stop and restart one. Times are UTC.
+discount given; `--pause CODE` and `--resume CODE` stop and restart one. Times are UTC. Each
+change is in the audit log, like the console's (/admin/coupons), its actor "the command line".
 """
 
 import argparse
@@ -13,8 +14,10 @@ from decimal import Decimal
 
 from app import create_app
 from app.inputs import MAX_ID, whole_number
-from app.models import coupon
+from app.models import admin_coupons, audit, coupon
+from app.models.admin_query import AdminRefused
 
+COMMAND_LINE = audit.Actor(None, audit.COMMAND_LINE, "command line")
 _AMOUNT = re.compile(r"^[0-9]{1,9}(\.[0-9]{1,2})?$")
 
 
@@ -97,23 +100,22 @@ def _create(args) -> int:
     if problem:
         print(problem, file=sys.stderr)
         return 2
+    fields = {
+        "description": args.description,
+        "percent_off": args.percent,
+        "amount_off": args.amount,
+        "min_spend": args.min_spend,
+        "scope_seller_id": args.seller,
+        "scope_category_id": args.category,
+        "scope_product_ids": args.products,
+        "starts_at": args.starts,
+        "ends_at": args.ends,
+        "max_uses": args.max_uses,
+        "per_buyer_limit": args.per_buyer,
+        "for_thanks": args.thanks,
+    }
     try:
-        coupon.create_coupon(
-            None,
-            args.code,
-            description=args.description,
-            percent_off=args.percent,
-            amount_off=args.amount,
-            min_spend=args.min_spend,
-            scope_seller_id=args.seller,
-            scope_category_id=args.category,
-            scope_product_ids=args.products,
-            starts_at=args.starts,
-            ends_at=args.ends,
-            max_uses=args.max_uses,
-            per_buyer_limit=args.per_buyer,
-            for_thanks=args.thanks,
-        )
+        admin_coupons.create_platform_coupon(args.code, fields, COMMAND_LINE)
     except coupon.CodeTaken:
         print(f"The code {coupon.normalize_code(args.code)} is taken.", file=sys.stderr)
         return 1
@@ -134,12 +136,16 @@ def _list() -> int:
 
 
 def _set_paused(code: str | None, paused: bool) -> int:
-    row = next((row for row in coupon.list_issued(None) if row["code"] == coupon.normalize_code(code)), None)
-    if row is None:
+    coupon_id = admin_coupons.get_platform_coupon_id(code or "")
+    if coupon_id is None:
         print(f"The platform has no coupon {code!r}.", file=sys.stderr)
         return 1
-    coupon.set_paused(row["id"], None, paused)
-    print(f"{row['code']} is {'paused' if paused else 'running'}.")
+    word = "paused" if paused else "running"
+    try:
+        found = admin_coupons.set_paused(coupon_id, paused, f"{word} with ./setup.sh coupon", COMMAND_LINE)
+    except AdminRefused:
+        found = coupon.normalize_code(code)
+    print(f"{found} is {word}.")
     return 0
 
 

@@ -11,7 +11,7 @@ from wtforms.validators import InputRequired, Length, Optional
 from app.forms import MoneyField, amount_between
 from app.inputs import EARLIEST_DATE, LATEST_DATE, MAX_ID, WholeNumberField, no_control_characters, whole_number
 from app.inputs import strip as _strip
-from app.models import coupon
+from app.models import coupon, seller_product
 from app.templating import user_time_zone
 
 MAX_PRICE = Decimal("1000000.00")
@@ -145,6 +145,41 @@ class CouponForm(FlaskForm):
             "per_buyer_limit": self.per_buyer_limit.data,
             "for_thanks": self.for_thanks.data,
         }
+
+
+class PlatformCouponForm(CouponForm):
+    """The platform's new coupon, in the console: it may also cover everything, or one seller's offers."""
+
+    SCOPES = [
+        SelectChoice("all", "Everything"),
+        SelectChoice("seller", "One seller's offers"),
+        SelectChoice("category", "One category"),
+        SelectChoice("products", "Listed products"),
+    ]
+
+    scope = SelectField("Covers", choices=SCOPES)
+    # No Optional(): it would stop validate_seller_id, which asks for it when the scope is a seller.
+    seller_id = WholeNumberField("Seller (user id)", minimum=1, maximum=MAX_ID, description="When it covers a seller.")
+    for_thanks = BooleanField("Thank-you coupon: give it to each buyer after any purchase; only they can use it")
+    submit = SubmitField("Create platform coupon")
+
+    def validate_seller_id(self, field) -> None:
+        if self.scope.data == "seller" and not field.data:
+            raise ValidationError("Enter the user id of the seller whose offers it covers.")
+
+    def coupon_fields(self) -> dict:
+        seller_id = self.seller_id.data if self.scope.data == "seller" else None
+        return super().coupon_fields() | {"scope_seller_id": seller_id}
+
+
+def new_coupon_form(form_class: type[CouponForm] = CouponForm, **kwargs) -> CouponForm:
+    """A coupon form with its category choices (every category, by department)."""
+    form = form_class(**kwargs)
+    form.category_id.choices = [SelectChoice(0, "Choose a category")] + [
+        SelectChoice(row["id"], f"{row['department_name']}: {row['name']}")
+        for row in seller_product.list_category_choices()
+    ]
+    return form
 
 
 class ApplyCouponForm(FlaskForm):

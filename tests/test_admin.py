@@ -43,6 +43,10 @@ ACCESS = {
     "admin.reopen_feedback": "moderator",
     "admin.reports_index": "administrator",
     "admin.report": "administrator",
+    "admin.coupons": "administrator",
+    "admin.create_coupon": "administrator",
+    "admin.coupon": "administrator",
+    "admin.pause_coupon": "administrator",
 }
 ROLES = ("guest", "user", "moderator", "administrator")
 ALLOWED = {"moderator": {"moderator", "administrator"}, "administrator": {"administrator"}}
@@ -71,7 +75,8 @@ def factories_set_role(app, user_id: int, role: str) -> None:
 
 @pytest.fixture
 def world(app, actions):
-    """A seller with a sold product, a buyer's review of it with an open report, and feedback."""
+    """A seller with a sold product, a buyer's review of it with an open report, feedback and a
+    platform coupon."""
     seller = actions.create_user(full_name="Sam Seller")
     buyer = actions.create_user(full_name="Bea Buyer", balance="500")
     department = factories.department(app)
@@ -91,6 +96,9 @@ def world(app, actions):
 
         review_report.report_review("product", review["id"], seller["id"], "offensive", "Rude.")
         feedback_id = feedback.send_feedback(buyer["id"], "problem", "Search is slow", "Very slow.", "/products")
+        from app.models import coupon
+
+        coupon_id = coupon.create_coupon(None, "WELCOME5", percent_off=5)
     return {
         "seller": seller,
         "buyer": buyer,
@@ -101,6 +109,7 @@ def world(app, actions):
         "review": review,
         "seller_review": seller_review,
         "feedback_id": feedback_id,
+        "coupon_id": coupon_id,
     }
 
 
@@ -111,6 +120,7 @@ def _path(app, rule, world) -> list[str]:
         "product_id": world["product"]["id"],
         "review_id": world["review"]["id"],
         "feedback_id": world["feedback_id"],
+        "coupon_id": world["coupon_id"],
     }
     choices = [[]]
     for name, converter in rule._converters.items():
@@ -170,6 +180,7 @@ def test_a_moderator_sees_only_their_part_of_the_navigation(app, world):
     navigation = re.search(r'<nav class="mb-4" aria-label="Console">(.*?)</nav>', page, re.S).group(1)
     assert "Reviews" in navigation and "Products" in navigation and "Feedback" in navigation
     assert "Users" not in navigation and "Audit log" not in navigation and "Dashboard" not in navigation
+    assert "Coupons" not in navigation
     assert 'href="/admin/reviews"' in people.client.get("/").get_data(as_text=True)  # the one Console link
 
 

@@ -75,7 +75,7 @@ FILTERS = {
     "target_type": {
         name: f"a.target_type = '{name}'"
         for name in ("user", "product", "department", "category", "product_review", "seller_review")
-        + ("feedback", "review_report", "setting")
+        + ("feedback", "review_report", "setting", "coupon")
     },
     "role": {
         "administrator": "a.actor_role = 'administrator'",

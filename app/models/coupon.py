@@ -34,13 +34,13 @@ def is_well_formed(code: str) -> bool:
 
 
 # What the cart, checkout and the pages need of a coupon, with the names its messages use.
-_COLUMNS = """
+COLUMNS = """
     c.id, c.code, c.seller_id, issuer.full_name AS seller_name, c.description,
     c.percent_off, c.amount_off, c.min_spend, c.scope_seller_id, scope_seller.full_name AS scope_seller_name,
     c.scope_category_id, category.name AS scope_category_name, c.scope_product_ids,
     c.starts_at, c.ends_at, c.max_uses, c.per_buyer_limit, c.uses, c.for_thanks, c.paused_at, c.created_at
 """
-_JOINS = """
+JOINS = """
     LEFT JOIN users AS issuer ON issuer.id = c.seller_id
     LEFT JOIN users AS scope_seller ON scope_seller.id = c.scope_seller_id
     LEFT JOIN categories AS category ON category.id = c.scope_category_id
@@ -51,8 +51,8 @@ def list_by_codes(codes: list[str]):
     """The coupons with these (normalized) codes, unlocked: what the cart page shows."""
     return db.all(
         f"""
-        SELECT {_COLUMNS}
-        FROM coupons AS c {_JOINS}
+        SELECT {COLUMNS}
+        FROM coupons AS c {JOINS}
         WHERE c.code = ANY(:codes)
         ORDER BY c.id
         """,  # noqa: S608 - fixed column and join lists
@@ -65,8 +65,8 @@ def lock_by_codes(conn: Connection, codes: list[str]):
     return db.fetch_all(
         conn,
         f"""
-        SELECT {_COLUMNS}
-        FROM coupons AS c {_JOINS}
+        SELECT {COLUMNS}
+        FROM coupons AS c {JOINS}
         WHERE c.code = ANY(:codes)
         ORDER BY c.id
         FOR NO KEY UPDATE OF c
@@ -129,6 +129,19 @@ def why_not_usable(coupon, standing: dict | None, now: datetime) -> str | None:
             return f"You have already used {code}: it is once per buyer."
         return f"You have already used {code} {coupon['per_buyer_limit']} times, as often as it allows."
     return None
+
+
+def status_now(coupon, now: datetime) -> str:
+    """One word for a coupon's state at `now`: paused, scheduled, expired, used up or running."""
+    if coupon["paused_at"] is not None:
+        return "paused"
+    if now < coupon["starts_at"]:
+        return "scheduled"
+    if coupon["ends_at"] is not None and now >= coupon["ends_at"]:
+        return "expired"
+    if coupon["max_uses"] is not None and coupon["uses"] >= coupon["max_uses"]:
+        return "used up"
+    return "running"
 
 
 def why_not_applicable(coupon, reason: str, short: Decimal) -> str:
@@ -243,11 +256,11 @@ def list_given_to_buyer(buyer_id: int):
     """The thank-you coupons given to the buyer, newest first, with their uses by the buyer."""
     return db.all(
         f"""
-        SELECT {_COLUMNS}, g.granted_at, g.purchase_id AS granted_for,
+        SELECT {COLUMNS}, g.granted_at, g.purchase_id AS granted_for,
                (SELECT count(*) FROM coupon_uses AS u
                 WHERE u.coupon_id = c.id AND u.buyer_id = :buyer_id AND u.restored_at IS NULL) AS my_uses
         FROM coupon_grants AS g
-        JOIN coupons AS c ON c.id = g.coupon_id {_JOINS}
+        JOIN coupons AS c ON c.id = g.coupon_id {JOINS}
         WHERE g.buyer_id = :buyer_id
         ORDER BY g.granted_at DESC, c.id DESC
         """,  # noqa: S608 - fixed column and join lists
@@ -277,7 +290,14 @@ class CodeTaken(Exception):
     """Another coupon has this code (codes are unique, ignoring case)."""
 
 
-def create_coupon(
+def create_coupon(seller_id: int | None, code: str, **fields) -> int:
+    """Create a coupon of a seller (or of the platform, seller_id None); return its id or raise CodeTaken."""
+    with db.transaction() as conn:
+        return insert_coupon(conn, seller_id, code, **fields)
+
+
+def insert_coupon(
+    conn: Connection,
     seller_id: int | None,
     code: str,
     *,
@@ -294,9 +314,10 @@ def create_coupon(
     per_buyer_limit: int = 1,
     for_thanks: bool = False,
 ) -> int:
-    """Create a coupon of a seller (or of the platform, seller_id None); return its id or raise CodeTaken."""
+    """Write a coupon in the caller's transaction; return its id or raise CodeTaken (the code is in use)."""
     try:
-        return db.run_returning(
+        return db.fetch_one(
+            conn,
             """
             INSERT INTO coupons (code, seller_id, description, percent_off, amount_off, min_spend,
                                  scope_seller_id, scope_category_id, scope_product_ids, starts_at, ends_at,
@@ -331,8 +352,8 @@ def get_coupon(coupon_id: int, seller_id: int | None):
     """The coupon if it is this seller's (None: the platform's), else None."""
     return db.one(
         f"""
-        SELECT {_COLUMNS}
-        FROM coupons AS c {_JOINS}
+        SELECT {COLUMNS}
+        FROM coupons AS c {JOINS}
         WHERE c.id = :coupon_id
           AND c.seller_id IS NOT DISTINCT FROM :seller_id
         """,  # noqa: S608 - fixed column and join lists
@@ -372,8 +393,8 @@ def list_issued(seller_id: int | None):
     """The issuer's coupons (a seller's, or the platform's), newest first, with the discount given."""
     return db.all(
         f"""
-        SELECT {_COLUMNS}, ({_GIVEN}) AS discount_given
-        FROM coupons AS c {_JOINS}
+        SELECT {COLUMNS}, ({_GIVEN}) AS discount_given
+        FROM coupons AS c {JOINS}
         WHERE c.seller_id IS NOT DISTINCT FROM :seller_id
         ORDER BY c.id DESC
         """,  # noqa: S608 - fixed column, join and subquery text

@@ -1,6 +1,7 @@
 """The administration console (/admin): its one guard, re-authentication, the dashboard, the
 audit log and the site switches. Users, catalog, moderation and reports add their views to this
-blueprint from admin_users.py, admin_catalog.py, admin_moderation.py and admin_reports.py.
+blueprint from admin_users.py, admin_catalog.py, admin_moderation.py, admin_reports.py and
+admin_coupons.py.
 
 The guard runs before every /admin view: anyone but an administrator gets a 404 (as if there
 were nothing here), except that moderators reach the views marked `moderators_too`. A POST also
@@ -92,6 +93,7 @@ NAVIGATION = (
     ("admin.products", "Products", "box-seam"),
     ("admin.reviews", "Reviews", "chat-square-text"),
     ("admin.feedback_list", "Feedback", "envelope-paper"),
+    ("admin.coupons", "Coupons", "ticket-perforated"),
     ("admin.reports_index", "Reports", "table"),
     ("admin.audit_log", "Audit log", "journal-text"),
 )
@@ -224,4 +226,4 @@ def audit_log():
 
 
 # The other areas' views join the blueprint (and its guard) when their modules load.
-from app.routes import admin_catalog, admin_moderation, admin_reports, admin_users  # noqa: E402, F401
+from app.routes import admin_catalog, admin_coupons, admin_moderation, admin_reports, admin_users  # noqa: E402, F401

@@ -5,12 +5,11 @@ from datetime import UTC, datetime
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
-from wtforms.fields.choices import SelectChoice
 
 from app.forms import EmptyForm
-from app.forms_promotions import CouponForm
+from app.forms_promotions import CouponForm, new_coupon_form
 from app.inputs import MAX_ID
-from app.models import coupon, seller_product
+from app.models import coupon
 from app.pagination import Page, requested_page
 
 bp = Blueprint("coupons", __name__)
@@ -40,16 +39,7 @@ def ends_in(moment: datetime | None) -> str:
 @bp.app_template_global("coupon_status")
 def coupon_status(row) -> str:
     """One word for a coupon's state now: paused, scheduled, expired, used up or running."""
-    now = datetime.now(UTC)
-    if row["paused_at"] is not None:
-        return "paused"
-    if now < row["starts_at"]:
-        return "scheduled"
-    if row["ends_at"] is not None and now >= row["ends_at"]:
-        return "expired"
-    if row["max_uses"] is not None and row["uses"] >= row["max_uses"]:
-        return "used up"
-    return "running"
+    return coupon.status_now(row, datetime.now(UTC))
 
 
 @bp.app_template_global("coupon_words")
@@ -58,19 +48,23 @@ def coupon_words(row) -> dict:
     return {"discount": coupon.describe_discount(row), "scope": coupon.describe_scope(row)}
 
 
+def uses_page(coupon_id: int) -> Page:
+    """The requested page of a coupon's uses (coupons/_uses.html shows it)."""
+    number = requested_page()
+    return Page(
+        coupon.list_uses(coupon_id, USES_PAGE_SIZE, (number - 1) * USES_PAGE_SIZE),
+        number,
+        USES_PAGE_SIZE,
+        coupon.count_uses(coupon_id),
+    )
+
+
 def get_own_coupon_or_404(coupon_id: int):
     """The signed-in seller's coupon; anyone else's is a 404, never a hint it exists."""
     row = coupon.get_coupon(coupon_id, current_user.id) if coupon_id <= MAX_ID else None
     if row is None:
         abort(404)
     return row
-
-
-def _category_choices() -> list[SelectChoice]:
-    return [SelectChoice(0, "Choose a category")] + [
-        SelectChoice(row["id"], f"{row['department_name']}: {row['name']}")
-        for row in seller_product.list_category_choices()
-    ]
 
 
 def _render_seller_list(form: CouponForm, status: int = 200):
@@ -84,9 +78,7 @@ def _render_seller_list(form: CouponForm, status: int = 200):
 
 
 def _new_form(**kwargs) -> CouponForm:
-    form = CouponForm(**kwargs)
-    form.category_id.choices = _category_choices()
-    return form
+    return new_coupon_form(CouponForm, **kwargs)
 
 
 @bp.get("/seller/coupons")
@@ -120,17 +112,10 @@ def create():
 @bp.get("/seller/coupons/<int:coupon_id>")
 def seller_show(coupon_id: int):
     row = get_own_coupon_or_404(coupon_id)
-    number = requested_page()
-    uses = Page(
-        coupon.list_uses(coupon_id, USES_PAGE_SIZE, (number - 1) * USES_PAGE_SIZE),
-        number,
-        USES_PAGE_SIZE,
-        coupon.count_uses(coupon_id),
-    )
     return render_template(
         "coupons/seller_show.html",
         coupon=row,
-        uses=uses,
+        uses=uses_page(coupon_id),
         discount_given=coupon.get_discount_given(coupon_id),
         toggle_form=EmptyForm(),
         active="coupons.seller_index",
