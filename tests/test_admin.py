@@ -248,3 +248,20 @@ def test_the_confirmation_page_sends_only_to_this_site(app, world):
     people, _ = make_staff(app, "moderator")
     response = people.post("/admin/reauthenticate?next=https://evil.example/", {"password": TEST_PASSWORD})
     assert response.status_code == 302 and response.headers["Location"] == "/admin/reviews"
+
+
+def test_console_filters_apply_when_chosen_and_fold_away_on_a_phone(app, world):
+    people, _ = make_staff(app, "administrator")
+    pages = ["/admin/users?role=user", "/admin/products?status=listed", "/admin/reviews", "/admin/feedback"]
+    pages += [
+        "/admin/audit?role=administrator",
+        "/admin/coupons?status=running",
+        "/admin/reports/product-ratings?reviews=5",
+    ]
+    for path in pages:
+        page = people.client.get(path).get_data(as_text=True)
+        panel = re.search(r'<div class="offcanvas-md[^"]*" tabindex="-1" id="console-filters".*?</form>', page, re.S)
+        assert panel, path
+        selects = re.findall(r"<select [^>]*>", panel.group(0))
+        assert selects and all("data-auto-submit" in select for select in selects), path
+        assert re.search(r"Filters \(\d+\)", page), path  # the phone's button counts what narrows the table
