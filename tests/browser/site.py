@@ -96,7 +96,12 @@ def open_context(browser, live_server, viewport: dict):
 
 
 def axe_violations(page) -> list[str]:
-    """Every axe-core violation on the page as it is now, of any impact, one line each."""
+    """Every axe-core violation on the page as it is now, of any impact, one line each, once any
+    transition under way has ended (a panel fading in has colours between its two states)."""
+    page.wait_for_function(
+        """() => document.getAnimations().every(a =>
+            a.playState !== "running" || a.effect.getComputedTiming().endTime === Infinity)"""
+    )
     found = page.evaluate(
         """async () => {
             const result = await axe.run(document, {resultTypes: ["violations"]});
