@@ -843,22 +843,26 @@ INVARIANTS: list[tuple[str, str]] = [
         """,
     ),
     (
-        "points ledger: balance_after = running sum per user (by id), below zero only by a reversal, time forward",
+        "points ledger: balance_after = running sum per user (by id), taken below zero by a reversal only, "
+        "time forward",
         """
         SELECT count(*)
         FROM (
-            SELECT kind, balance_after,
+            SELECT kind, points, balance_after,
                    sum(points) OVER by_user AS running,
                    created_at,
                    lag(created_at) OVER by_user AS previous
             FROM points_ledger
             WINDOW by_user AS (PARTITION BY user_id ORDER BY id)
         ) AS ledger
-        WHERE balance_after <> running OR (balance_after < 0 AND kind <> 'reverse') OR created_at < previous
+        WHERE balance_after <> running
+           OR (balance_after < 0 AND kind <> 'reverse' AND points < 0)
+           OR created_at < previous
         """,
     ),
     (
-        "points: spent = the lines' points; refunded = a cancelled line's; earned = units paid; reversed = earned",
+        "points: spent = the lines' points; refunded = a cancelled or refunded line's; earned = units paid; "
+        "reversed = earned",
         """
         SELECT (
             SELECT count(*)
@@ -887,10 +891,35 @@ INVARIANTS: list[tuple[str, str]] = [
         ) + (
             SELECT count(*)
             FROM orders AS o
-            WHERE o.cancelled_at IS NOT NULL
+            WHERE o.status IN ('cancelled', 'refunded')
               AND o.points_spent > 0
               AND NOT EXISTS (SELECT FROM points_ledger AS l WHERE l.order_id = o.id AND l.kind = 'refund')
         )
+        """,
+    ),
+    (
+        "points: earned on delivery: only by a delivered line, at or after its delivery",
+        """
+        SELECT count(*)
+        FROM points_ledger AS l
+        JOIN orders AS o ON o.id = l.order_id
+        WHERE l.kind = 'earn'
+          AND (o.delivered_at IS NULL OR l.created_at < o.delivered_at)
+        """,
+    ),
+    (
+        "points: a refunded line that earned has all of it reversed, at or after its refund; no other line",
+        """
+        SELECT count(*)
+        FROM (
+            SELECT o.id
+            FROM orders AS o
+            JOIN points_ledger AS l ON l.order_id = o.id AND l.kind IN ('earn', 'reverse')
+            GROUP BY o.id
+            HAVING (o.status = 'refunded') <> (sum(l.points) = 0)
+                OR count(*) FILTER (WHERE l.kind = 'reverse' AND l.created_at >= o.refunded_at)
+                   <> count(*) FILTER (WHERE l.kind = 'reverse')
+        ) AS wrong
         """,
     ),
     (
@@ -926,7 +955,7 @@ INVARIANTS: list[tuple[str, str]] = [
         ) + (
             SELECT count(*)
             FROM orders AS o
-            WHERE o.cancelled_at IS NOT NULL
+            WHERE o.status IN ('cancelled', 'refunded')
               AND (o.platform_discount > 0 OR o.points_discount > 0)
               AND (SELECT coalesce(sum(l.amount), 0) FROM platform_ledger AS l WHERE l.order_id = o.id)
                   <> o.platform_discount + o.points_discount

@@ -95,3 +95,33 @@ def test_twenty_spends_at_once_never_take_more_points_than_there_are(app, action
         ).one()
     assert row.points_balance == row.ledger == 100
     assert Decimal(row.points_balance) >= 0
+
+
+def test_points_earned_while_below_zero_fill_the_balance(app, actions):
+    """A refund takes back points already spent (the balance goes below zero); the next delivery
+    earns fewer points than are owed, and its row leaves the balance below zero, still filling it."""
+    seller = actions.create_user()
+    buyer = actions.create_user(balance="500.00")
+    first = earn(app, buyer["id"], seller["id"], "49.00")  # 49 points
+    product = factories.product(app, seller["id"])
+    factories.offer(app, seller["id"], product["id"], price="10.00", quantity=1)
+    with app.test_request_context():
+        cart.set_line(buyer["id"], seller["id"], product["id"], 1)
+        second = checkout.place_order(buyer["id"], checkout.new_token(), points_to_spend=49).purchase_id
+        line_id = query_one(app, "SELECT id FROM orders WHERE purchase_id = :p", p=first)["id"]
+        order.request_return(line_id, first, buyer["id"], "Broken.")
+        order.accept_return(line_id, seller["id"], restock=False)
+    assert points_balance(app, buyer["id"]) == -49
+    with app.test_request_context():
+        line_id = query_one(app, "SELECT id FROM orders WHERE purchase_id = :p", p=second)["id"]
+        order.mark_shipped(seller["id"], [line_id], "Post", None)
+        order.confirm_receipt(line_id, second, buyer["id"])  # $9.51 paid: 9 points
+    assert points_balance(app, buyer["id"]) == -40
+    kinds = query_one(
+        app, "SELECT array_agg(kind ORDER BY id) AS kinds FROM points_ledger WHERE user_id = :id", id=buyer["id"]
+    )["kinds"]
+    assert kinds == ["earn", "spend", "reverse", "earn"]
+
+
+def points_balance(app, user_id: int) -> int:
+    return query_one(app, "SELECT points_balance FROM users WHERE id = :id", id=user_id)["points_balance"]

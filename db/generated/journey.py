@@ -2,12 +2,14 @@
 shipments and fees, and every line's way from placed to shipped, delivered, returned or refunded,
 with the times escrow released each seller's money.
 
-Runs after promotions (a line refunded by a return gives the buyer back what they paid, so only
-lines the platform paid nothing of are returned here: the platform's share of a return is issue
-14's to record) and before stock (restocked returns) and the ledger (fees, refunds, releases).
-The app's rules, in the same numbers: lines not confirmed are delivered 14 days after shipping,
-returns are asked within 30 days of delivery, and a line's money is released once delivered and
-30 days have passed (a few minutes later: the job runs every ten).
+Each line's way (plan_lines) is planned first: promotions replay it (points are earned on
+delivery and taken back with a refunded return, which also gives back the points spent and the
+platform's share, as app/models/promotion.refund_line does), so any line may be returned, a
+platform-funded one too. The rest (addresses, shipping, fees, what each line holds) follows
+promotions (make_journey), and stock (restocked returns) and the ledger (fees, refunds, releases)
+follow it. The app's rules, in the same numbers: lines not confirmed are delivered 14 days after
+shipping, returns are asked within 30 days of delivery, and a line's money is released once
+delivered and 30 days have passed (a few minutes later: the job runs every ten).
 """
 
 import re
@@ -86,6 +88,23 @@ class Addresses:
 
 
 @dataclass(frozen=True)
+class LinePlan:
+    """Each order line's states after checkout and their times (NO_TIME: not reached)."""
+
+    status: np.ndarray  # index into STATUSES
+    shipped: np.ndarray
+    delivered: np.ndarray
+    auto_delivered: np.ndarray
+    return_requested: np.ndarray
+    return_reason: np.ndarray  # index into RETURN_REASONS
+    return_refused: np.ndarray
+    refuse_reason: np.ndarray
+    returned: np.ndarray  # back in stock
+    refunded: np.ndarray  # an accepted return (a cancellation's time is the line's cancelled time)
+    released: np.ndarray
+
+
+@dataclass(frozen=True)
 class Journey:
     """Everything that happens to purchases after checkout."""
 
@@ -105,21 +124,11 @@ class Journey:
     shipment_refunded: np.ndarray
     purchase_fees: np.ndarray  # per purchase
     purchase_note: np.ndarray  # index into NOTES, NO_VALUE for none
-    line_status: np.ndarray  # index into STATUSES
-    line_shipped: np.ndarray
+    lines: LinePlan
     line_carrier: np.ndarray  # index into CARRIERS, NO_VALUE when not shipped
     line_tracking: np.ndarray  # text, "" for none
-    line_delivered: np.ndarray
-    line_auto_delivered: np.ndarray
-    line_return_requested: np.ndarray
-    line_return_reason: np.ndarray  # index into RETURN_REASONS
-    line_return_refused: np.ndarray
-    line_refuse_reason: np.ndarray
-    line_returned: np.ndarray  # back in stock
-    line_refunded: np.ndarray
     line_refunded_amount: np.ndarray
     line_held: np.ndarray
-    line_released: np.ndarray
 
 
 def _parsed(address: str) -> tuple[str, str, str]:
@@ -256,30 +265,21 @@ def _deliveries(orders: Orders, timeline: Timeline, rng) -> tuple[np.ndarray, np
     return delivered, is_shipped & ~confirms & (delivered != NO_TIME)
 
 
-def make_journey(
-    people: People, catalog: Catalog, orders: Orders, promotions: Promotions, timeline: Timeline, rng
-) -> Journey:
-    """Plan addresses, shipping and each line's states and times."""
-    addresses = make_addresses(people, timeline, rng)
-    methods = _methods(people, catalog, rng)
-    shipments = _shipments(orders, methods, people.count, rng)
+def plan_lines(orders: Orders, timeline: Timeline, rng) -> LinePlan:
+    """Plan each line's deliveries, returns, refunds and releases (no money: promotions follow them)."""
     count = len(orders.line_purchase)
     now = timeline.now
     shipped, cancelled = orders.line_fulfilled, orders.line_cancelled
     delivered, auto = _deliveries(orders, timeline, rng)
-    # Returns: asked within the window, answered within days; never of a line the platform paid part of.
-    returnable = (delivered != NO_TIME) & (promotions.line_paid == promotions.line_proceeds)
+    # Returns: asked within the window, answered within days.
     asked = delivered + (HOUR * 12 + rng.random(count) * 25 * DAY).astype(np.int64)
-    asks = returnable & (rng.random(count) < RETURN_SHARE) & (asked < now)
+    asks = (delivered != NO_TIME) & (rng.random(count) < RETURN_SHARE) & (asked < now)
     answered = asked + (2 * HOUR + rng.random(count) * 3 * DAY).astype(np.int64)
     answers = asks & (answered < now)
     accepts = answers & (rng.random(count) < ACCEPT_SHARE)
     restocks = accepts & (rng.random(count) < RESTOCK_SHARE)
-    story = _story(orders, timeline, returnable)
-    for age, outcome in STORY_OUTCOMES.items():
-        line = story.get(age)
-        if line is None:
-            continue
+    for age, line in _story(orders, timeline).items():
+        outcome = STORY_OUTCOMES[age]
         delivered[line] = NO_TIME if outcome == SHIPPED else shipped[line] + DAY
         auto[line] = False
         asks[line] = outcome in (RETURN_REQUESTED, RETURN_REFUSED, REFUNDED)
@@ -298,9 +298,34 @@ def make_journey(
         [CANCELLED, REFUNDED, RETURN_REFUSED, RETURN_REQUESTED, DELIVERED, SHIPPED],
         PLACED,
     )
-    refunded_at = np.where(accepts, answered, NO_TIME)
-    released = np.where(releasable, due, NO_TIME)
-    settled = np.where(status == CANCELLED, cancelled, np.where(accepts, answered, released))
+    return LinePlan(
+        status=status,
+        shipped=shipped,
+        delivered=delivered,
+        auto_delivered=auto & (delivered != NO_TIME),
+        return_requested=np.where(asks, asked, NO_TIME),
+        return_reason=np.where(asks, rng.integers(0, len(RETURN_REASONS), count), NO_VALUE),
+        return_refused=np.where(refused, answered, NO_TIME),
+        refuse_reason=np.where(refused, rng.integers(0, len(REFUSE_REASONS), count), NO_VALUE),
+        returned=np.where(restocks, answered, NO_TIME),
+        refunded=np.where(accepts, answered, NO_TIME),
+        released=np.where(releasable, due, NO_TIME),
+    )
+
+
+def make_journey(
+    people: People, catalog: Catalog, orders: Orders, lines: LinePlan, promotions: Promotions, timeline: Timeline, rng
+) -> Journey:
+    """Addresses, shipping and fees around the planned lines, and what each line holds and refunds."""
+    addresses = make_addresses(people, timeline, rng)
+    methods = _methods(people, catalog, rng)
+    shipments = _shipments(orders, methods, people.count, rng)
+    count = len(orders.line_purchase)
+    status, shipped = lines.status, lines.shipped
+    # A line is settled when cancelled, refunded or released; its shipment's fee with its last line.
+    settled = np.select(
+        [status == CANCELLED, status == REFUNDED], [orders.line_cancelled, lines.refunded], lines.released
+    )
     shipment_settled, shipment_refunded = _fee_settlements(shipments, settled, shipped, len(shipments["purchase"]))
     carriers = np.where(shipped != NO_TIME, rng.integers(0, len(CARRIERS), count), NO_VALUE)
     fees = np.bincount(shipments["purchase"] - 1, weights=shipments["fee"], minlength=len(orders.purchase_buyer))
@@ -326,25 +351,15 @@ def make_journey(
         shipment_refunded=shipment_refunded,
         purchase_fees=fees.round().astype(np.int64),
         purchase_note=notes,
-        line_status=status,
-        line_shipped=shipped,
+        lines=lines,
         line_carrier=carriers,
         line_tracking=_tracking(carriers, rng),
-        line_delivered=delivered,
-        line_auto_delivered=auto & (delivered != NO_TIME),
-        line_return_requested=np.where(asks, asked, NO_TIME),
-        line_return_reason=np.where(asks, rng.integers(0, len(RETURN_REASONS), count), NO_VALUE),
-        line_return_refused=np.where(refused, answered, NO_TIME),
-        line_refuse_reason=np.where(refused, rng.integers(0, len(REFUSE_REASONS), count), NO_VALUE),
-        line_returned=np.where(restocks, answered, NO_TIME),
-        line_refunded=refunded_at,
-        line_refunded_amount=np.where((status == CANCELLED) | accepts, promotions.line_paid, 0),
+        line_refunded_amount=np.where((status == CANCELLED) | (status == REFUNDED), promotions.line_paid, 0),
         line_held=promotions.line_proceeds,
-        line_released=released,
     )
 
 
-def _story(orders: Orders, timeline: Timeline, returnable: np.ndarray) -> dict[int, int]:
+def _story(orders: Orders, timeline: Timeline) -> dict[int, int]:
     """The demo buyer's lines from the demo seller by age in days, for the fixed outcomes of STORY_OUTCOMES."""
     mine = np.flatnonzero(
         (orders.line_buyer == BUYER_ID) & (orders.line_seller == SELLER_ID) & (orders.line_fulfilled != NO_TIME)
@@ -352,11 +367,7 @@ def _story(orders: Orders, timeline: Timeline, returnable: np.ndarray) -> dict[i
     story = {}
     for line in mine.tolist():
         age = round((timeline.now - orders.line_ordered[line]) / DAY)
-        # A return asked (not answered) moves no money: any line will do; an accepted or refused one
-        # must be a line the platform paid nothing of.
-        if age in STORY_OUTCOMES and (
-            STORY_OUTCOMES[age] in (SHIPPED, DELIVERED, RETURN_REQUESTED) or returnable[line]
-        ):
+        if age in STORY_OUTCOMES:
             story[age] = line
     return story
 

@@ -51,23 +51,23 @@ def _chosen(texts: tuple[str, ...], index: np.ndarray, null: bool = True) -> np.
 
 def line_columns(journey: Journey, window: slice) -> list:
     """The LINE_COLUMNS of order lines `window`."""
-    tracking = journey.line_tracking[window]
+    lines, tracking = journey.lines, journey.line_tracking[window]
     return [
-        np.array(STATUSES, dtype=object)[journey.line_status[window]],
-        _times(journey.line_shipped[window]),
+        np.array(STATUSES, dtype=object)[lines.status[window]],
+        _times(lines.shipped[window]),
         _chosen(CARRIERS, journey.line_carrier[window]),
         or_null(tracking, tracking == ""),
-        _times(journey.line_delivered[window]),
-        booleans(journey.line_auto_delivered[window]),
-        _times(journey.line_return_requested[window]),
-        _chosen(RETURN_REASONS, journey.line_return_reason[window]),
-        _times(journey.line_return_refused[window]),
-        _chosen(REFUSE_REASONS, journey.line_refuse_reason[window]),
-        _times(journey.line_returned[window]),
-        _times(journey.line_refunded[window]),
+        _times(lines.delivered[window]),
+        booleans(lines.auto_delivered[window]),
+        _times(lines.return_requested[window]),
+        _chosen(RETURN_REASONS, lines.return_reason[window]),
+        _times(lines.return_refused[window]),
+        _chosen(REFUSE_REASONS, lines.refuse_reason[window]),
+        _times(lines.returned[window]),
+        _times(lines.refunded[window]),
         money(journey.line_refunded_amount[window]),
         money(journey.line_held[window]),
-        _times(journey.line_released[window]),
+        _times(lines.released[window]),
     ]
 
 

@@ -76,10 +76,10 @@ def _order_events(orders: Orders, promotions: Promotions, journey: Journey) -> d
     runs = group_numbers(orders.line_purchase * (int(orders.line_seller.max(initial=0)) + 1) + orders.line_seller)
     last = is_group_last(runs)
     sale_amounts = grouped_cumsum(proceeds, runs)[last] + journey.shipment_fee
-    status = journey.line_status
+    status = journey.lines.status
     refunded = (status == CANCELLED) | (status == REFUNDED)
-    refunded_at = np.where(status == CANCELLED, orders.line_cancelled, journey.line_refunded)[refunded]
-    released = (journey.line_released != NO_TIME) & (journey.line_held > 0)
+    refunded_at = np.where(status == CANCELLED, orders.line_cancelled, journey.lines.refunded)[refunded]
+    released = (journey.lines.released != NO_TIME) & (journey.line_held > 0)
     fee_settled = (journey.shipment_settled != NO_TIME) & (journey.shipment_fee > 0)
     fee_back, fee_kept = fee_settled & journey.shipment_refunded, fee_settled & ~journey.shipment_refunded
     fee_buyer = orders.purchase_buyer[journey.shipment_purchase - 1]
@@ -103,7 +103,7 @@ def _order_events(orders: Orders, promotions: Promotions, journey: Journey) -> d
         _moves(orders.line_seller[refunded], orders.line_buyer[refunded], proceeds[refunded], paid[refunded],
                orders.line_purchase[refunded], refunded_at, SALE_REFUND, REFUND),
         _moves(orders.line_seller[released], orders.line_seller[released], journey.line_held[released],
-               journey.line_held[released], orders.line_purchase[released], journey.line_released[released],
+               journey.line_held[released], orders.line_purchase[released], journey.lines.released[released],
                RELEASE, RELEASE),
         _moves(journey.shipment_seller[fee_back], fee_buyer[fee_back], journey.shipment_fee[fee_back],
                journey.shipment_fee[fee_back], journey.shipment_purchase[fee_back], journey.shipment_settled[fee_back],

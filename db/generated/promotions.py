@@ -4,9 +4,12 @@ Sales are planned on today's offers (ending in the future or never). Coupons (a 
 platform's) get windows, limits and pauses; then one pass over the history in time order decides,
 purchase by purchase, which coupon a buyer used (only while it ran, under its total and per-buyer
 limits, once given for a thank-you coupon) and how many points they spent (at most their balance
-and half of what was left after coupons), and replays deliveries (points earned), cancellations
-(points and the platform's share back, a coupon use restored once its whole purchase is cancelled)
-and expiry (first in, first out, 12 months after the points came in). The arithmetic is the app's
+and half of what was left after coupons), and replays the lines' journey (journey.plan_lines):
+deliveries (points earned, at the delivery), cancellations and refunded returns (the points spent
+and the platform's share back; a refund also takes back what the line earned, which may leave a
+balance below zero until later points fill it; a coupon use restored once its whole purchase is
+cancelled) and expiry (first in, first out, 12 months after the points came in: whatever goes
+out uses the oldest points, those not yet come in when the balance is below zero). The arithmetic is the app's
 (app/models/pricing.py) in integer cents: percentages rounded half-up, discounts split by largest
 remainder. The balance ledger (ledger.py) then charges each line what was paid for it.
 """
@@ -205,7 +208,9 @@ class _History:
         self.buyer_uses: dict[tuple[int, int], int] = {}
         self.granted: set[tuple[int, int]] = set()
         self.balance = np.zeros(people.count + 1, dtype=np.int64)
-        self.batches: dict[int, deque] = {}
+        self.batches: dict[int, deque] = {}  # per user: [came in, points left] of what is held, oldest first
+        self.owed: dict[int, int] = {}  # per user: points gone out beyond the batches (a balance below zero)
+        self.earned: dict[int, int] = {}  # per line: the points it earned on delivery
         self.points_rows: list[tuple] = []  # (created, user, kind, points, after, purchase, order)
         self.platform_rows: list[tuple] = []  # (created, kind, amount, purchase, order)
         self.use_rows: list[list] = []  # [coupon, purchase, buyer, discount, created, restored]
@@ -228,18 +233,24 @@ class _History:
                 self._points(user, EXPIRE, -left, came + YEAR)
 
     def _come_in(self, user: int, kind: int, points: int, moment: int, **refs) -> None:
+        """Points in: they first fill a balance below zero, the rest is a batch that expires in a year."""
         self._points(user, kind, points, moment, **refs)
-        self.batches.setdefault(user, deque()).append([moment, points])
+        filled = min(points, self.owed.get(user, 0))
+        self.owed[user] = self.owed.get(user, 0) - filled
+        if points > filled:
+            self.batches.setdefault(user, deque()).append([moment, points - filled])
 
-    def _go_out(self, user: int, points: int, moment: int, purchase: int) -> None:
-        self._points(user, SPEND, -points, moment, purchase=purchase)
-        batches = self.batches[user]
-        while points:
+    def _go_out(self, user: int, kind: int, points: int, moment: int, **refs) -> None:
+        """Points out, from the oldest batches; what they do not cover is owed (a reversal only)."""
+        self._points(user, kind, -points, moment, **refs)
+        batches = self.batches.setdefault(user, deque())
+        while points and batches:
             taken = min(points, batches[0][1])
             batches[0][1] -= taken
             points -= taken
             if batches[0][1] == 0:
                 batches.popleft()
+        self.owed[user] = self.owed.get(user, 0) + points
 
     # Events
 
@@ -309,26 +320,41 @@ class _History:
         points = int(self.rng.integers(limit // 4, limit + 1))
         for line, share in zip(lines, split(points, left), strict=True):
             self.points_spent[line] = share
-        self._go_out(buyer, points, moment, purchase)
+        self._go_out(buyer, SPEND, points, moment, purchase=purchase)
         self.platform_rows.append((moment, POINTS, -points, purchase, NO_VALUE))
 
     def deliver(self, line: int, moment: int) -> None:
-        """A line fulfilled: it earns a point per whole dollar paid."""
+        """A line delivered: it earns a point per whole dollar paid (order.on_delivered)."""
         buyer = int(self.orders.line_buyer[line])
         self.expire(buyer, moment)
         earned = int(self.paid(line)) // 100
         if earned:
             self._come_in(buyer, EARN, earned, moment, order=line + 1)
+            self.earned[line] = earned
 
-    def cancel(self, line: int, moment: int) -> None:
-        """A line cancelled: its points and the platform's share come back; a whole purchase restores its uses."""
-        buyer, purchase = int(self.orders.line_buyer[line]), int(self.orders.line_purchase[line])
-        self.expire(buyer, moment)
+    def _give_back(self, line: int, buyer: int, purchase: int, moment: int) -> None:
+        """A cancelled or refunded line's points spent back to the buyer, its share back to the platform."""
         if self.points_spent[line]:
             self._come_in(buyer, REFUND, int(self.points_spent[line]), moment, order=line + 1)
             self.platform_rows.append((moment, POINTS_REFUND, int(self.points_spent[line]), purchase, line + 1))
         if self.platform_discount[line]:
             self.platform_rows.append((moment, COUPON_REFUND, int(self.platform_discount[line]), purchase, line + 1))
+
+    def refund(self, line: int, moment: int) -> None:
+        """A return accepted (promotion.refund_line): what cancelling gives back, and the points it earned
+        taken back (the balance may go below zero)."""
+        buyer, purchase = int(self.orders.line_buyer[line]), int(self.orders.line_purchase[line])
+        self.expire(buyer, moment)
+        self._give_back(line, buyer, purchase, moment)
+        earned = self.earned.pop(line, 0)
+        if earned:
+            self._go_out(buyer, REVERSE, earned, moment, order=line + 1)
+
+    def cancel(self, line: int, moment: int) -> None:
+        """A line cancelled: its points and the platform's share come back; a whole purchase restores its uses."""
+        buyer, purchase = int(self.orders.line_buyer[line]), int(self.orders.line_purchase[line])
+        self.expire(buyer, moment)
+        self._give_back(line, buyer, purchase, moment)
         self.open_lines[purchase] -= 1
         if self.open_lines[purchase] == 0:
             for row in self.use_of_purchase.get(purchase, []):
@@ -346,26 +372,32 @@ class _History:
         )
 
 
-def _replay(history: _History, orders: Orders, timeline: Timeline) -> None:
-    """Every purchase, delivery and cancellation in time order (a purchase before its lines' events)."""
+def _replay(history: _History, orders: Orders, delivered: np.ndarray, refunded: np.ndarray, timeline: Timeline) -> None:
+    """Every purchase, delivery, cancellation and refund in time order (a purchase before its lines' events)."""
     purchases = np.arange(1, len(orders.purchase_buyer) + 1)
     first_line = np.searchsorted(orders.line_purchase, purchases, side="left")
     last_line = np.searchsorted(orders.line_purchase, purchases, side="right")
-    delivered = np.flatnonzero(orders.line_fulfilled != NO_TIME)
-    cancelled = np.flatnonzero(orders.line_cancelled != NO_TIME)
+    delivered_lines = np.flatnonzero(delivered != NO_TIME)
+    cancelled_lines = np.flatnonzero(orders.line_cancelled != NO_TIME)
+    refunded_lines = np.flatnonzero(refunded != NO_TIME)
+    groups = (purchases, delivered_lines, cancelled_lines, refunded_lines)
     times = np.concatenate(
-        (orders.purchase_created, orders.line_fulfilled[delivered], orders.line_cancelled[cancelled])
+        (
+            orders.purchase_created,
+            delivered[delivered_lines],
+            orders.line_cancelled[cancelled_lines],
+            refunded[refunded_lines],
+        )
     )
-    kinds = np.concatenate((np.zeros(len(purchases)), np.ones(len(delivered)), np.full(len(cancelled), 2)))
-    subjects = np.concatenate((purchases, delivered, cancelled))
+    kinds = np.concatenate([np.full(len(group), kind) for kind, group in enumerate(groups)])
+    subjects = np.concatenate(groups)
+    handlers = (history.deliver, history.cancel, history.refund)
     for at in np.lexsort((subjects, kinds, times)).tolist():
         kind, subject, moment = int(kinds[at]), int(subjects[at]), int(times[at])
         if kind == 0:
             history.purchase(subject, range(int(first_line[subject - 1]), int(last_line[subject - 1])), moment)
-        elif kind == 1:
-            history.deliver(subject, moment)
         else:
-            history.cancel(subject, moment)
+            handlers[kind - 1](subject, moment)
     for user in sorted(history.batches):
         history.expire(user, timeline.now)
 
@@ -377,15 +409,24 @@ def _columns(rows: list[tuple], names: tuple[str, ...]) -> dict[str, np.ndarray]
     return {name: np.array(values, dtype=np.int64) for name, values in zip(names, zip(*rows, strict=True), strict=True)}
 
 
-def make_promotions(people: People, catalog: Catalog, orders: Orders, timeline: Timeline, rng) -> Promotions:
-    """Plan sales and coupons, then replay the history for coupon uses, points and the platform's ledger."""
+def make_promotions(
+    people: People,
+    catalog: Catalog,
+    orders: Orders,
+    delivered: np.ndarray,
+    refunded: np.ndarray,
+    timeline: Timeline,
+    rng,
+) -> Promotions:
+    """Plan sales and coupons, then replay the history for coupon uses, points and the platform's ledger;
+    `delivered` and `refunded` (an accepted return) are each line's times from journey.plan_lines."""
     sale_price, sale_ends = _sales(catalog, timeline, rng)
     coupons = Coupons()
     _platform_coupons(coupons, timeline)
     _seller_coupons(coupons, people, timeline, rng)
     _fix_pauses(coupons, timeline)
     history = _History(orders, coupons, people, rng)
-    _replay(history, orders, timeline)
+    _replay(history, orders, delivered, refunded, timeline)
     paid = history.paid(slice(None))
     # Points rows by time, each user's in the order they happened (ids follow).
     points_rows = sorted(enumerate(history.points_rows), key=lambda item: (item[1][0], item[0]))

@@ -14,7 +14,7 @@ from . import texts
 from .carts import Carts, make_carts
 from .catalog import Catalog, make_catalog
 from .commerce import Orders, make_orders
-from .journey import Journey, make_journey
+from .journey import Journey, make_journey, plan_lines
 from .ledger import Ledger, make_ledger
 from .messages import Messages, make_messages
 from .moderation import Moderation, make_moderation
@@ -93,14 +93,18 @@ def make_world(counts: Counts, seed: int, now: dt.date, report=lambda stage: Non
     catalog = make_catalog(people, catalog_text, counts.offers, counts.products, timeline, streams["catalog"])
     report("orders")
     orders = make_orders(counts.purchases, people, catalog, timeline, streams["orders"])
-    # Promotions decide what each line was paid, which the ledger charges: they run before it.
-    report("promotions")
-    promotions = make_promotions(people, catalog, orders, timeline, streams["promotions"])
-    # After checkout: shipping, deliveries, returns and escrow; stock and the ledger follow them.
+    # After checkout: each line's deliveries, returns and releases first, for promotions to replay
+    # (points are earned on delivery and taken back with a refund); promotions decide what each line
+    # was paid, which the journey's refunds and escrow and the ledger then move.
     report("journey")
-    journey = make_journey(people, catalog, orders, promotions, timeline, streams["journey"])
+    lines = plan_lines(orders, timeline, streams["journey"])
+    report("promotions")
+    promotions = make_promotions(
+        people, catalog, orders, lines.delivered, lines.refunded, timeline, streams["promotions"]
+    )
+    journey = make_journey(people, catalog, orders, lines, promotions, timeline, streams["journey"])
     report("stock")
-    stock = make_stock(catalog, orders, journey.line_returned, timeline, streams["stock"])
+    stock = make_stock(catalog, orders, lines.returned, timeline, streams["stock"])
     report("ledger")
     ledger = make_ledger(people, orders, promotions, journey, timeline, streams["ledger"])
     report("reviews")
