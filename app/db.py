@@ -15,7 +15,7 @@ from typing import Any, ParamSpec, TypeVar
 import psycopg2.errors
 from flask import Flask, current_app, g, has_app_context, has_request_context
 from sqlalchemy import Connection, CursorResult, Engine, RowMapping, create_engine, event, make_url, text
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, DisconnectionError
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -28,7 +28,7 @@ class Database:
     transaction they roll back; code that opens a transaction then gets a SAVEPOINT on it."""
 
     def __init__(self, url: str, **engine_options: Any) -> None:
-        # pool_pre_ping tests a connection once per checkout: once per request, not per statement.
+        # pool_pre_ping tests a connection once per checkout (the CLI, the worker, the tests).
         options = {"pool_size": 5, "max_overflow": 10, "pool_pre_ping": True} | engine_options
         # The project's driver is psycopg2 (SQLAlchemy 2.1 would pick psycopg 3 for postgresql://).
         driver_url = make_url(url).set(drivername="postgresql+psycopg2")
@@ -36,7 +36,12 @@ class Database:
         # Requests' connections come from a pool of their own whose connections stay in autocommit:
         # switching a pooled connection to autocommit at checkout and back at return cost a round
         # trip and ~0.3 ms of CPU per request (docs/PERFORMANCE.md).
-        self.request_engine: Engine = create_engine(driver_url, isolation_level="AUTOCOMMIT", **options)
+        # They skip pool_pre_ping: a ping is a round trip per request. A connection idle in the pool
+        # for IDLE_PING_SECONDS is pinged at checkout instead (a server restart or a pooler's idle
+        # timeout happens while it waits); one in constant use is not.
+        request_options = options | {"pool_pre_ping": False}
+        self.request_engine: Engine = create_engine(driver_url, isolation_level="AUTOCOMMIT", **request_options)
+        _ping_after_idle(self.request_engine)
         _forward_events(self.request_engine, self.engine)
         self.pinned: Connection | None = None
 
@@ -116,6 +121,28 @@ class Database:
 
 
 _G_KEY = "_bazaar_db_connection"
+IDLE_PING_SECONDS = 10
+
+
+def _ping_after_idle(engine: Engine) -> None:
+    """Test a pooled connection at checkout only if it sat unused for IDLE_PING_SECONDS or more; a
+    dead one is replaced by a fresh one (SQLAlchemy's custom pessimistic ping: DisconnectionError
+    makes the pool retry the checkout). A connection that dies in use fails that request, and
+    SQLAlchemy then recycles every connection older than the failure."""
+
+    @event.listens_for(engine.pool, "checkin")
+    def checked_in(_dbapi_connection, record) -> None:
+        record.info["checked_in_at"] = time.monotonic()
+
+    @event.listens_for(engine.pool, "checkout")
+    def checked_out(dbapi_connection, record, _proxy) -> None:
+        if time.monotonic() - record.info.get("checked_in_at", float("-inf")) < IDLE_PING_SECONDS:
+            return
+        try:
+            with dbapi_connection.cursor() as cursor:
+                cursor.execute("SELECT 1")
+        except psycopg2.Error as error:
+            raise DisconnectionError("the pooled connection is gone") from error
 
 
 def _forward_events(source: Engine, target: Engine) -> None:

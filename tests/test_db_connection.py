@@ -6,6 +6,7 @@ import psycopg2.extensions
 import pytest
 from flask import g
 from sqlalchemy import event, text
+from sqlalchemy.exc import DBAPIError
 
 from app import db
 
@@ -165,3 +166,34 @@ def test_a_time_limit_set_in_a_transaction_ends_with_it(app):
         with pytest.raises(OperationalError, match="statement timeout"):
             sleep_past_the_limit()
         assert db.value("SHOW statement_timeout") == default
+
+
+def backend_pid(app) -> int:
+    """The server process behind a request's connection (the request's pool, as a page uses it)."""
+    with app.test_request_context(), db.connect() as connection:
+        return connection.execute(text("SELECT pg_backend_pid()")).scalar()
+
+
+def terminate(app, pid: int) -> None:
+    with app.extensions["bazaar_db"].engine.connect() as other:
+        assert other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid}).scalar()
+
+
+def test_a_connection_idle_in_the_pool_and_gone_is_replaced_at_checkout(app, monkeypatch):
+    monkeypatch.setattr(db, "IDLE_PING_SECONDS", 0)  # every checkout counts as after a long idle
+    first = backend_pid(app)
+    terminate(app, first)
+    # The ping at checkout finds the pooled connection dead and the pool opens a new one.
+    assert backend_pid(app) != first
+
+
+def test_a_connection_in_constant_use_is_not_pinged_and_a_dead_one_fails_once(app, monkeypatch):
+    monkeypatch.setattr(db, "IDLE_PING_SECONDS", 3600)  # every checkout counts as just used
+    first = backend_pid(app)
+    terminate(app, first)
+    # No ping: the request meets the dead connection (one error, as without pre-ping) ...
+    with pytest.raises(DBAPIError) as failure:
+        backend_pid(app)
+    assert failure.value.connection_invalidated
+    # ... and SQLAlchemy has replaced it for the next request.
+    assert backend_pid(app) != first
