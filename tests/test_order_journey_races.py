@@ -6,13 +6,14 @@ Runs outside the per-test transaction (marker `concurrency`); the tables are emp
 """
 
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 
 import pytest
 from sqlalchemy import text
 
-from app.models import escrow, order, purchase
+from app.models import escrow, locks, order, purchase
 from db.check import run_checks
 from tests.journey import make_everyone_older, make_market, make_older, make_purchase_older, place
 from tests.test_checkout_concurrency import assert_books_balance
@@ -151,5 +152,59 @@ def test_two_answers_to_one_return_and_the_release_job_at_once(app, actions, dat
         assert isinstance(accepted, Decimal) != (refused is None), (accepted, refused)
         assert released >= 1  # the mug, and a lamp of an earlier round whose return was refused
     # Every shipment has both lines settled once its return was accepted: its fee is released then.
+    assert_books_balance(app)
+    assert_every_invariant(database_url)
+
+
+def test_a_return_asked_as_the_release_job_releases_the_line_is_refused(app, actions, database_url, monkeypatch):
+    """The buyer's transaction begins while the return window is open; the release job, starting just
+    after it closed, locks the line first and releases its money; the buyer, granted the lock once
+    the job commits, is told the window has closed (a 409 on the page), and nothing is written."""
+    market = make_market(app, actions, buyer_balance="2000.00")
+    make_everyone_older(app)
+    sam, bea = market["sam"], market["bea"]
+    purchase_id = place(app, bea, [(sam, market["lamp"], 1)])
+    line_id = fetch(app, "SELECT id FROM orders WHERE purchase_id = :p", p=purchase_id)[0]["id"]
+    with app.test_request_context():
+        order.mark_shipped(sam["id"], [line_id], "UPS", None)
+        order.confirm_receipt(line_id, purchase_id, bea["id"])
+    make_older(app, line_id, 30 - 2 / 86_400)  # the window closes two seconds from now
+    closes_at = fetch(app, "SELECT delivered_at + interval '30 days' AS at FROM orders WHERE id = :id", id=line_id)
+    closes_at = closes_at[0]["at"]
+    buyer_began, job_locked = threading.Event(), threading.Event()
+    lock_lines = locks.lock_order_lines
+
+    def buyer_waits_before_its_lock(conn, order_ids):
+        began_open = conn.execute(text("SELECT now() < :closes_at"), {"closes_at": closes_at}).scalar()
+        buyer_began.set()
+        assert job_locked.wait(10) and began_open
+        return lock_lines(conn, order_ids)  # waits for the job's commit
+
+    def job_after_the_window():
+        assert buyer_began.wait(10)
+        while fetch(app, "SELECT clock_timestamp() <= :closes_at AS open", closes_at=closes_at)[0]["open"]:
+            time.sleep(0.1)
+        return in_job(app, release_holding_the_line)()  # its transaction begins after the window closed
+
+    def release_holding_the_line(conn):
+        released = escrow.release_due(conn)
+        job_locked.set()
+        for _ in range(100):  # commit once the buyer waits for the line's lock
+            if fetch(app, "SELECT count(*) AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock'")[0]["n"]:
+                break
+            time.sleep(0.1)
+        return released
+
+    monkeypatch.setattr(locks, "lock_order_lines", buyer_waits_before_its_lock)
+    asked, released = race(
+        app,
+        lambda: order.request_return(line_id, purchase_id, bea["id"], "Too late?"),
+        job_after_the_window,
+    )
+    assert released == 1
+    assert isinstance(asked, order.TransitionRefused) and "return window of this line has closed" in str(asked)
+    row = fetch(app, "SELECT status, released_at, return_requested_at FROM orders WHERE id = :id", id=line_id)[0]
+    assert row["status"] == "delivered" and row["released_at"] is not None and row["return_requested_at"] is None
+    assert fetch(app, "SELECT count(*) AS n FROM mail_outbox WHERE template = 'return_requested'")[0]["n"] == 0
     assert_books_balance(app)
     assert_every_invariant(database_url)

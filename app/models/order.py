@@ -267,7 +267,14 @@ def deliver_job(conn: Connection, payload: dict) -> None:
 
 @db.retry_on_conflict
 def request_return(order_id: int, purchase_id: int, buyer_id: int, reason: str) -> None:
-    """The buyer asks to return a delivered line, within the return window, saying why."""
+    """The buyer asks to return a delivered line, within the return window, saying why.
+
+    The window is measured at this statement, after the line's lock was granted, not when the
+    transaction began (now()): the release job may have taken the lock first, found the window
+    closed and released the money, and a return of a released line is refused, never written
+    (orders_released_check would refuse it: a 500).
+    """
+    window_closed = f"The {escrow.RETURN_WINDOW.days}-day return window of this line has closed."
     with db.transaction() as conn:
         line = next(iter(locks.lock_order_lines(conn, [order_id])), None)
         _check_buyer_line(line, purchase_id, buyer_id)
@@ -275,6 +282,8 @@ def request_return(order_id: int, purchase_id: int, buyer_id: int, reason: str) 
             if line["status"] in ("placed", "shipped"):
                 raise TransitionRefused("A line can be returned once it has been delivered.")
             raise TransitionRefused(_ALREADY[line["status"]])
+        if line["released_at"] is not None:
+            raise TransitionRefused(window_closed)
         changed = db.execute(
             conn,
             """
@@ -282,14 +291,15 @@ def request_return(order_id: int, purchase_id: int, buyer_id: int, reason: str) 
             SET status = 'return_requested', return_requested_at = statement_timestamp(), return_reason = :reason
             WHERE id = :order_id
               AND status = 'delivered'
-              AND delivered_at > now() - make_interval(secs => :window)
+              AND released_at IS NULL
+              AND delivered_at > statement_timestamp() - make_interval(secs => :window)
             """,
             order_id=order_id,
             reason=reason,
             window=escrow.RETURN_WINDOW.total_seconds(),
         )
         if not changed:
-            raise TransitionRefused(f"The {escrow.RETURN_WINDOW.days}-day return window of this line has closed.")
+            raise TransitionRefused(window_closed)
         order_mail.return_requested(conn, order_id)
 
 
