@@ -563,3 +563,24 @@ def test_the_seller_orders_open_on_what_to_ship_and_list_returns_to_answer(app, 
     assert "Returns to answer" in page and "Note:" not in page
     returns = client.get("/seller/orders?status=return_requested").get_data(as_text=True)
     assert "Broken on arrival." in returns and "Answer return" in returns
+
+
+def test_accepting_a_return_the_seller_cannot_pay_for_is_a_409(app, client, actions, market):
+    purchase_id = place(app, market["bea"], [(market["sam"], market["lamp"], 1)])
+    lamp = line_of(app, purchase_id, market["lamp"])
+    with app.test_request_context():
+        order.mark_shipped(market["sam"]["id"], [lamp["id"]], "UPS", None)
+        order.confirm_receipt(lamp["id"], purchase_id, market["bea"]["id"])
+        order.request_return(lamp["id"], purchase_id, market["bea"]["id"], "Broken.")
+    # Sold before escrow began: the line holds nothing, and Sam's available balance is empty.
+    query_one(app, "UPDATE orders SET held_amount = 0 WHERE id = :id RETURNING id", id=lamp["id"])
+    stock_before = query_one(app, "SELECT quantity FROM offers WHERE product_id = :p", p=market["lamp"]["id"])
+    before = balances(app, market["bea"]), balances(app, market["sam"])
+    sign_in(actions, market["sam"])
+    response = actions.post(f"/seller/orders/{lamp['id']}/return/accept", {"restock": "yes"})
+    assert response.status_code == 409
+    assert "your available balance cannot cover its refund of $25.00" in response.get_data(as_text=True)
+    assert line(app, lamp["id"])["status"] == "return_requested"
+    assert (balances(app, market["bea"]), balances(app, market["sam"])) == before
+    assert query_one(app, "SELECT quantity FROM offers WHERE product_id = :p", p=market["lamp"]["id"]) == stock_before
+    assert outbox(app, "return_accepted", market["bea"]["email"]) == []

@@ -23,6 +23,7 @@ from sqlalchemy import Connection
 
 from app import db, jobs, order_mail
 from app.models import escrow, inventory, locks, points
+from app.templating import money
 
 DELIVERY_WAIT = timedelta(days=14)  # after shipping, a line not confirmed is taken as delivered
 DELIVERY_BATCH = 500  # lines marked delivered per job run; a full batch queues the next run at once
@@ -319,7 +320,11 @@ def _lock_return(conn: Connection, order_id: int, seller_id: int):
 @db.retry_on_conflict
 def accept_return(order_id: int, seller_id: int, restock: bool) -> Decimal:
     """The seller accepts a return: the buyer is refunded from the held money at once, and the
-    units go back in stock if `restock` (the item came back sellable). Returns the refund."""
+    units go back in stock if `restock` (the item came back sellable). Returns the refund.
+
+    A line sold before escrow began holds nothing: its refund comes from the seller's available
+    balance, and when that is short the return is refused (TransitionRefused) with nothing changed.
+    """
     with db.transaction() as conn:
         line = _lock_return(conn, order_id, seller_id)
         locks.lock_shipments(conn, [(line["purchase_id"], seller_id)])
@@ -341,7 +346,13 @@ def accept_return(order_id: int, seller_id: int, restock: bool) -> Decimal:
         )
         if restock:
             inventory.return_stock(conn, line, "return")
-        refunded = escrow.refund_line(conn, line, line["buyer_id"])
+        try:
+            refunded = escrow.refund_line(conn, line, line["buyer_id"])
+        except escrow.SellerCannotRefund:
+            raise TransitionRefused(
+                f"This line was sold before payments were held until delivery, and your available balance "
+                f"cannot cover its refund of {money(line['paid'])}. Top it up, then accept the return again."
+            ) from None
         escrow.settle_fee(conn, line["purchase_id"], seller_id)
         order_mail.return_answered(conn, order_id, accepted=True)
         return refunded
