@@ -10,6 +10,7 @@ from app.models import cart, checkout, coupon, order, points, purchase
 from db.check import INVARIANTS
 from tests import factories
 from tests.conftest import query_one
+from tests.journey import make_older
 
 
 def invariant(app, start: str) -> int:
@@ -27,6 +28,8 @@ PROMOTION_INVARIANTS = (
     "users: points balance",
     "points ledger",
     "points: spent",
+    "points: earned on delivery",
+    "points: a refunded line",
     "platform ledger",
     "money: top-ups",
 )
@@ -241,11 +244,13 @@ def test_a_purchase_paid_in_full_by_a_coupon_charges_nothing(app, shop):
 
 def test_points_expire_first_in_first_out_after_twelve_months(app, shop):
     buyer = shop["buyer"]
+    # The 600 points came in 13 months ago, with the delivery that earned them.
     query_one(
         app,
-        "UPDATE points_ledger SET created_at = now() - interval '13 months' WHERE user_id = :id RETURNING id",
+        "UPDATE points_ledger SET created_at = created_at - interval '396 days' WHERE user_id = :id RETURNING id",
         id=buyer["id"],
     )
+    make_older(app, value(app, "SELECT min(id) FROM orders WHERE buyer_id = :id", id=buyer["id"]), 396)
     fill(app, buyer["id"], (shop["bob"]["id"], shop["book"]["id"], 4))
     place(app, buyer["id"], points_to_spend=50)  # spends the oldest points first
     with app.test_request_context(), app.extensions["bazaar_db"].transaction() as conn:
@@ -310,6 +315,126 @@ def _break_money(app, shop):
 def test_each_invariant_catches_its_break(app, shop, breaker):
     assert_books_balance(app)
     name = breaker(app, shop)
+    assert invariant(app, name) > 0
+
+
+def whole_history(app, shop) -> dict:
+    """Every promotion path on one purchase: a platform coupon and points spent on Ann's lamp and mug
+    and Bob's book; the mug cancelled; the lamp and the book delivered; the book returned, refunded
+    and restocked. Returns the ids the breaks below name."""
+    ann, bob, buyer = shop["ann"], shop["bob"], shop["buyer"]
+    new_coupon(app, None, "BAZAAR10")
+    fill(app, buyer["id"], (ann["id"], shop["lamp"]["id"], 1), (ann["id"], shop["mug"]["id"], 1))
+    fill(app, buyer["id"], (bob["id"], shop["book"]["id"], 1))
+    purchase_id = place(app, buyer["id"], coupon_codes=["BAZAAR10"], points_to_spend=200).purchase_id
+    lines = {line["product_id"]: line["id"] for line in lines_of(app, purchase_id)}
+    lamp, mug, book = (lines[shop[name]["id"]] for name in ("lamp", "mug", "book"))
+    with app.test_request_context():
+        purchase.cancel_line(mug, purchase_id, buyer["id"])
+        for seller, line_id in ((ann, lamp), (bob, book)):
+            order.mark_shipped(seller["id"], [line_id], "Post", None)
+            order.confirm_receipt(line_id, purchase_id, buyer["id"])
+        order.request_return(book, purchase_id, buyer["id"], "Torn cover.")
+        order.accept_return(book, bob["id"], restock=True)
+    return {"purchase": purchase_id, "lamp": lamp, "mug": mug, "book": book, "buyer": buyer["id"], "ann": ann["id"]}
+
+
+# What each break does to the whole history, and the invariant that must catch it.
+HISTORY_BREAKS = [
+    pytest.param(
+        "users: balance",
+        "UPDATE users SET balance = balance + 1 WHERE id = :buyer RETURNING id",
+        id="available balance off its ledger",
+    ),
+    pytest.param(
+        "users: balance",
+        "UPDATE users SET pending_balance = pending_balance + 1 WHERE id = :ann RETURNING id",
+        id="pending balance off its ledger",
+    ),
+    pytest.param(
+        "points ledger",
+        "UPDATE points_ledger SET balance_after = balance_after + 1 WHERE id = (SELECT max(id) FROM points_ledger) "
+        "RETURNING id",
+        id="points running sum",
+    ),
+    pytest.param(
+        "points: spent",
+        "UPDATE points_ledger SET points = points - 1 WHERE kind = 'spend' AND purchase_id = :purchase RETURNING id",
+        id="points spent",
+    ),
+    pytest.param(
+        "points: spent",
+        "UPDATE points_ledger SET points = points + 1 WHERE kind = 'refund' AND order_id = :mug RETURNING id",
+        id="points refunded",
+    ),
+    pytest.param(
+        "points: spent",
+        "DELETE FROM points_ledger WHERE kind = 'refund' AND order_id = :book RETURNING id",
+        id="points of a returned line not given back",
+    ),
+    pytest.param(
+        "points: spent",
+        "UPDATE points_ledger SET points = points + 1 WHERE kind = 'earn' AND order_id = :lamp RETURNING id",
+        id="points earned",
+    ),
+    pytest.param(
+        "points: spent",
+        "UPDATE points_ledger SET points = points + 1 WHERE kind = 'reverse' AND order_id = :book RETURNING id",
+        id="points reversed",
+    ),
+    pytest.param(
+        "points: earned on delivery",
+        "UPDATE points_ledger SET created_at = created_at - interval '1 day' WHERE kind = 'earn' AND order_id = :lamp "
+        "RETURNING id",
+        id="earned before delivery",
+    ),
+    pytest.param(
+        "points: earned on delivery",
+        "UPDATE orders SET status = 'shipped', delivered_at = NULL WHERE id = :lamp RETURNING id",
+        id="earned on a line not delivered",
+    ),
+    pytest.param(
+        "points: a refunded line",
+        "DELETE FROM points_ledger WHERE kind = 'reverse' AND order_id = :book RETURNING id",
+        id="a refunded line keeps what it earned",
+    ),
+    pytest.param(
+        "points: a refunded line",
+        "UPDATE points_ledger SET created_at = created_at - interval '1 day' WHERE kind = 'reverse' "
+        "AND order_id = :book RETURNING id",
+        id="reversed before the refund",
+    ),
+    pytest.param(
+        "platform ledger",
+        "UPDATE platform_ledger SET amount = amount + 1 WHERE kind = 'coupon' AND purchase_id = :purchase RETURNING id",
+        id="platform coupon paid",
+    ),
+    pytest.param(
+        "platform ledger",
+        "DELETE FROM platform_ledger WHERE kind = 'coupon_refund' AND order_id = :book RETURNING id",
+        id="platform share of a returned line not given back",
+    ),
+    pytest.param(
+        "coupons: a use",
+        "UPDATE coupon_uses SET restored_at = now() WHERE purchase_id = :purchase RETURNING id",
+        id="coupon use restored with lines open",
+    ),
+    pytest.param(
+        "orders: coupon discounts",
+        "UPDATE coupon_uses SET discount = discount + 1 WHERE purchase_id = :purchase RETURNING id",
+        id="order coupon discount",
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "statement"), HISTORY_BREAKS)
+def test_each_invariant_catches_its_break_in_a_whole_history(app, shop, name, statement):
+    ids = whole_history(app, shop)
+    assert_books_balance(app)
+    assert invariant(app, name) == 0
+    if "status = 'shipped'" in statement:
+        drop_constraint(app, "orders", "orders_path_check")
+    assert query_one(app, statement, **ids) is not None  # the break changed a row
     assert invariant(app, name) > 0
 
 

@@ -17,6 +17,7 @@ from bench.http_bench import Session, gunicorn
 from db.check import INVARIANTS
 from tests import factories
 from tests.conftest import TEST_PASSWORD
+from tests.journey import make_older
 from tests.test_checkout_concurrency import run_together
 from tests.test_mixed_race import ServerLog
 from tests.test_multi_server import SERVER_ENV
@@ -32,6 +33,8 @@ BOOKS = (
     "users: points balance",
     "points ledger",
     "points: spent",
+    "points: earned on delivery",
+    "points: a refunded line",
     "platform ledger",
     "money: top-ups",
 )
@@ -181,11 +184,15 @@ def test_every_promotion_path_at_once_on_one_coupon_one_offer_and_the_buyers_poi
             shipped.append((line["id"], placed.purchase_id, buyer))
         for buyer in buyers:
             cart.set_line(buyer["id"], seller["id"], product["id"], 1)
-    with app.extensions["bazaar_db"].engine.begin() as connection:  # some points are old enough to expire
+    # Some points are old enough to expire: they came in 13 months ago, with the deliveries that earned them.
+    old_buyers = [buyer["id"] for buyer in buyers[8:]]
+    with app.extensions["bazaar_db"].engine.begin() as connection:
         connection.execute(
-            text("UPDATE points_ledger SET created_at = now() - interval '13 months' WHERE user_id = ANY(:ids)"),
-            {"ids": [buyer["id"] for buyer in buyers[8:]]},
+            text("UPDATE points_ledger SET created_at = created_at - interval '396 days' WHERE user_id = ANY(:ids)"),
+            {"ids": old_buyers},
         )
+    for row in fetch(app, "SELECT id FROM orders WHERE buyer_id = ANY(:ids) AND status = 'delivered'", ids=old_buyers):
+        make_older(app, row["id"], 396)
 
     def checkout_with(buyer):
         return lambda: checkout.place_order(

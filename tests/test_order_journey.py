@@ -23,6 +23,7 @@ from tests.journey import (
     outbox,
     place,
 )
+from tests.test_coupons_checkout import drop_constraint, invariant
 
 
 @pytest.fixture
@@ -584,3 +585,71 @@ def test_accepting_a_return_the_seller_cannot_pay_for_is_a_409(app, client, acti
     assert (balances(app, market["bea"]), balances(app, market["sam"])) == before
     assert query_one(app, "SELECT quantity FROM offers WHERE product_id = :p", p=market["lamp"]["id"]) == stock_before
     assert outbox(app, "return_accepted", market["bea"]["email"]) == []
+
+
+# Each invariant of the journey catches what breaks it.
+
+
+def journey_history(app, market) -> dict:
+    """Sam's lamp delivered, returned, refunded and restocked; his mug placed; Rita's vase delivered
+    (its money held). Returns the lines' ids."""
+    sam, rita, bea = market["sam"], market["rita"], market["bea"]
+    purchase_id = place(app, bea, [(sam, market["lamp"], 1), (sam, market["mug"], 1), (rita, market["vase"], 1)])
+    lamp, mug, vase = (line_of(app, purchase_id, market[name])["id"] for name in ("lamp", "mug", "vase"))
+    with app.test_request_context():
+        for seller, line_id in ((sam, lamp), (rita, vase)):
+            order.mark_shipped(seller["id"], [line_id], "UPS", None)
+            order.confirm_receipt(line_id, purchase_id, bea["id"])
+        order.request_return(lamp, purchase_id, bea["id"], "Bent.")
+        order.accept_return(lamp, sam["id"], restock=True)
+    return {"lamp": lamp, "mug": mug, "vase": vase}
+
+
+@pytest.mark.parametrize(
+    ("name", "constraint", "statement"),
+    [
+        pytest.param(
+            "orders: every line's state history",
+            "orders_path_check",
+            "UPDATE orders SET status = 'delivered' WHERE id = :mug RETURNING id",
+            id="a state without its time",
+        ),
+        pytest.param(
+            "orders: every line's state history",
+            "orders_path_check",
+            "UPDATE orders SET delivered_at = shipped_at - interval '1 hour' WHERE id = :vase RETURNING id",
+            id="delivered before shipped",
+        ),
+        pytest.param(
+            "orders: refunded amount",
+            "orders_refunded_amount_check",
+            "UPDATE orders SET refunded_amount = paid + 1 WHERE id = :lamp RETURNING id",
+            id="refunded more than paid",
+        ),
+        pytest.param(
+            "orders: refunded amount",
+            None,
+            "UPDATE orders SET refunded_amount = 1 WHERE id = :mug RETURNING id",
+            id="refunded a line not cancelled or returned",
+        ),
+        pytest.param(
+            "inventory: a sale event per order line",
+            None,
+            "DELETE FROM inventory_events WHERE reason = 'return' AND order_id = :lamp RETURNING id",
+            id="restocked return without its stock event",
+        ),
+        pytest.param(
+            "escrow: each seller's pending balance",
+            None,
+            "UPDATE orders SET held_amount = held_amount - 1 WHERE id = :vase RETURNING id",
+            id="escrow pending",
+        ),
+    ],
+)
+def test_each_journey_invariant_catches_its_break(app, market, name, constraint, statement):
+    lines = journey_history(app, market)
+    assert invariant(app, name) == 0
+    if constraint:
+        drop_constraint(app, "orders", constraint)
+    assert query_one(app, statement, **lines) is not None  # the break changed a row
+    assert invariant(app, name) > 0
