@@ -7,8 +7,13 @@ baseline a browser would send), the query names of every link, the fields of eve
 class, and a fixed list of known query names. Each discovered parameter of a route gets every
 hostile value alone; every two query parameters get dates at the calendar's ends together (that
 bug needs `from` and `to` at once) and every two ids get another user's rows; numbers in the path
-get real ids, other users' ids and ids past bigint. Requests go as guest, buyer and seller, with a
-valid CSRF token, each in a SAVEPOINT that is rolled back, so all of them see the same rows.
+get real ids, other users' ids and ids past bigint. Requests go as guest, buyer, seller, moderator
+and administrator (the staff signed in just now, so the console takes their changes without asking
+for the password again), with a valid CSRF token, each in a SAVEPOINT that is rolled back, so all
+of them see the same rows. A route is fuzzed as the roles it serves: those it neither sends to sign
+in nor answers 403, nor 404 when another role gets more (the console is a 404 to all but the staff).
+The console's routes, used by the staff alone, take the hostile values in turn (each parameter the
+next one), which keeps the run near its time; BAZAAR_FUZZ_FULL=1 sends them all.
 """
 
 import io
@@ -30,7 +35,10 @@ from wtforms.fields.core import UnboundField
 from tests import factories, sales
 from tests.conftest import TEST_PASSWORD, csrf_token
 
-ROLES = ("guest", "buyer", "seller")
+PUBLIC_ROLES = ("guest", "buyer", "seller")
+STAFF_ROLES = ("moderator", "administrator")
+ROLES = PUBLIC_ROLES + STAFF_ROLES
+CONSOLE = "/admin"  # the staff's routes: a 404 to everyone else (tests/test_admin.py proves it per role)
 FULL = os.environ.get("BAZAAR_FUZZ_FULL") == "1"
 
 # Query names some page reads today: sent to every GET route, whether or not it reads them.
@@ -248,15 +256,22 @@ def world(app, actions):
     kept = sales.buy(app, buyer, [(other, others, category, 1)], now - timedelta(days=400))[0]
     own_review = factories.product_review(app, own["id"], buyer["id"])
     other_review = factories.product_review(app, own["id"], other["id"], rating=2)
+    staff = {role: actions.create_user(full_name=f"Staff {role}") for role in ("moderator", "administrator")}
     with app.test_request_context():
-        from app.models import cart, message
+        from app.models import admin_users, audit, cart, coupon, feedback, message, review_report
 
         cart.set_line(buyer["id"], seller["id"], own["id"], 1)
         cart.set_line(buyer["id"], other["id"], others["id"], 1)
         cart.set_saved_for_later(buyer["id"], other["id"], others["id"], True)
         message.send(bought.purchase_id, seller["id"], buyer["id"], "Is it brass?")
+        # Something for the console: a report, feedback, a platform coupon, and its staff.
+        review_report.report_review("product", other_review["id"], buyer["id"], "offensive", "Rude.")
+        feedback_id = feedback.send_feedback(buyer["id"], "problem", "Slow", "Very slow.", "/products")
+        coupon_id = coupon.create_coupon(None, "FUZZ10", percent_off=10)
+        for role, user in staff.items():
+            admin_users.set_role(user["id"], role, audit.Actor(None, audit.COMMAND_LINE))
     roles = {}
-    for role, user in (("guest", None), ("buyer", buyer), ("seller", seller)):
+    for role, user in (("guest", None), ("buyer", buyer), ("seller", seller), *staff.items()):
         client = app.test_client()
         token = csrf_token(client)
         if user:
@@ -270,6 +285,7 @@ def world(app, actions):
         roles[role] = Role(client)
     mine = {"product_id": own["id"], "user_id": seller["id"], "seller_id": seller["id"]}
     mine |= {"purchase_id": bought.purchase_id, "order_id": bought.order_id, "review_id": other_review["id"]}
+    mine |= {"feedback_id": feedback_id, "coupon_id": coupon_id, "item_id": category["id"]}
     theirs = {"product_id": others["id"], "user_id": other["id"], "seller_id": other["id"], "seller": other["id"]}
     theirs |= {"purchase_id": sold.purchase_id, "order_id": sold.order_id, "order_ids": sold.order_id}
     theirs |= {"only": kept.order_id, "review_id": own_review["id"]}
@@ -361,19 +377,22 @@ class Fuzzer:
     def discover(self) -> None:
         """Request every route as every role: learn the names each view reads, the forms and links
         of every page (GETs first, so POST routes have their baseline forms), who may use a route."""
-        for rule, method in self.targets():
+        not_found: dict[tuple[str, str], list[str]] = defaultdict(list)
+        for index, (rule, method) in enumerate(self.targets()):
             key = (rule.endpoint, method)
-            for role in ROLES:
+            for role in _discovery_roles(rule, index):
                 path = self.path(rule, method)
                 response = self.send(role, method, path, {}, self.baselines.get((*key, role), {}))
                 self._learn_reads(key)
-                if response is None or not _turned_away(response):
+                if response is not None and response.status_code == 404:
+                    not_found[key].append(role)
+                elif response is None or not _turned_away(response):
                     self.roles[key].append(role)
                 if response is not None and response.mimetype == "text/html":
                     self._learn_page(role, path, response.get_data(as_text=True))
         for rule, method in self.targets():
-            if not self.roles[(rule.endpoint, method)]:
-                self.roles[(rule.endpoint, method)] = list(ROLES)
+            key = (rule.endpoint, method)
+            self.roles[key] = self.roles[key] or not_found[key] or list(ROLES)
 
     def _learn_page(self, role: str, page_path: str, html: str) -> None:
         parser = PageParser()
@@ -449,15 +468,16 @@ class Fuzzer:
     def singles(self) -> None:
         """Each parameter of each route with each of VALUES, and the route with each of
         ROUND_ROBIN_VALUES in one parameter after another, the others at their baseline."""
-        for rule, method in self.targets():
+        for route_index, (rule, method) in enumerate(self.targets()):
             key = (rule.endpoint, method)
             params = self._fuzzed(key)
             for param_index, param in enumerate(params):
                 values = FILES if param[1] in self.files[key] else VALUES + (ROUND_ROBIN_VALUES if FULL else ())
-                for index, value in enumerate(values):
+                for index, value in self._in_turn(key, param_index, values):
                     self._send_with(rule, method, self._role(key, param_index + index), {param: value})
             texts = [param for param in params if param[1] not in self.files[key]]
-            for index, value in enumerate(ROUND_ROBIN_VALUES if texts and not FULL else ()):
+            robin = ROUND_ROBIN_VALUES if texts and not FULL else ()
+            for index, value in self._in_turn(key, route_index, robin, 2):
                 self._send_with(rule, method, self._role(key, index), {texts[index % len(texts)]: value})
 
     def shapes(self) -> None:
@@ -481,10 +501,12 @@ class Fuzzer:
         for rule, method in self.targets():
             key = (rule.endpoint, method)
             params = [param for param in self._fuzzed(key) if param[1] not in self.files[key]]
+            staff_only = self._staff_only(key)
             for pair_index, (first, second) in enumerate(itertools.combinations(params, 2)):
                 pairs = QUERY_PAIRS if first[0] == second[0] == "query" else ()
-                pairs += ID_PAIRS if self._is_id(first[1]) and self._is_id(second[1]) else ()
-                for index, (one, two) in enumerate(pairs):
+                # Another user's rows are the staff's to see: the console gets no ID_PAIRS.
+                pairs += ID_PAIRS if self._is_id(first[1]) and self._is_id(second[1]) and not staff_only else ()
+                for index, (one, two) in self._in_turn(key, pair_index, pairs):
                     self._send_with(rule, method, self._role(key, pair_index + index), {first: one, second: two})
 
     def _is_id(self, name: str) -> bool:
@@ -508,10 +530,31 @@ class Fuzzer:
                 form[name] = self.value_for(name, value)
         self.send(role, method, self.path(rule, method), query, form, files)
 
+    def _staff_only(self, key: tuple[str, str]) -> bool:
+        """Whether only the staff use the route (the console)."""
+        return set(self.roles[key]) <= set(STAFF_ROLES)
+
+    def _in_turn(self, key: tuple[str, str], index: int, values: tuple, count: int = 1) -> list[tuple[int, object]]:
+        """(position, value) of each of `values` for the `index`-th parameter, pair or route; for a
+        staff-only route (the console) only `count` of them in turn, the next parameter getting the
+        next ones, so that the console's many fields keep the run near its time (BAZAAR_FUZZ_FULL: all)."""
+        if FULL or not values or not self._staff_only(key):
+            return list(enumerate(values))
+        positions = sorted({(index * count + step) % len(values) for step in range(count)})
+        return [(position, values[position]) for position in positions]
+
     def _role(self, key: tuple[str, str], index: int) -> str:
         """The roles that may use a route, taken in turn."""
         allowed = self.roles[key]
         return allowed[index % len(allowed)]
+
+
+def _discovery_roles(rule, index: int) -> tuple[str, ...]:
+    """Who requests a route first: on the site, every public role and one of the staff in turn (they
+    see its pages as users do); in the console, the staff and a guest (the guard's 404 for the rest)."""
+    if rule.rule.startswith(CONSOLE):
+        return ("guest", *STAFF_ROLES)
+    return (*PUBLIC_ROLES, STAFF_ROLES[index % len(STAFF_ROLES)])
 
 
 def _turned_away(response) -> bool:
@@ -544,7 +587,13 @@ def test_no_route_answers_5xx_to_hostile_input(app, world, monkeypatch):
         ("/cart/update", "POST", {("form", "quantity"), ("form", "seller_id"), ("form", "product_id")}),
         ("/seller/threshold", "POST", {("form", "low_stock_threshold")}),
         ("/seller/orders", "GET", {("query", "q"), ("query", "date_from"), ("query", "date_to")}),
+        ("/admin/audit", "GET", {("query", "q"), ("query", "from"), ("query", "to"), ("query", "actor")}),
+        ("/admin/coupons", "POST", {("form", "code"), ("form", "value"), ("form", "max_uses"), ("form", "seller_id")}),
     ]:
         endpoint = fuzzer._endpoint(path, method)
         assert endpoint is None or expected <= fuzzer.params[(endpoint, method)], path
+    # The console was fuzzed as the staff it serves, and only as them.
+    assert fuzzer.roles[("admin.users", "GET")] == ["administrator"]
+    assert fuzzer.roles[("admin.reviews", "GET")] == ["moderator", "administrator"]
+    assert set(PUBLIC_ROLES) < set(fuzzer.roles[("catalog.index", "GET")]) < set(ROLES)
     assert not fuzzer.failures, f"{len(fuzzer.failures)} failures:\n" + "\n".join(fuzzer.failures[:60])
