@@ -392,7 +392,9 @@ def test_every_invalid_transition_is_a_409_with_its_reason(app, client, actions,
     base = f"/purchases/{purchase_id}/lines/{lamp['id']}"
     sign_in(actions, market["bea"])
     # Placed: no receipt, no return; the seller answers no return.
-    assert "has not shipped yet" in actions.post(f"{base}/receipt").get_data(as_text=True)
+    response = actions.post(f"{base}/receipt")
+    assert response.status_code == 409 and "has not shipped yet" in response.get_data(as_text=True)
+    assert line(app, lamp["id"])["status"] == "placed"
     response = actions.post(f"{base}/return", {"reason": "Why not"})
     assert response.status_code == 409 and "once it has been delivered" in response.get_data(as_text=True)
     sign_in(actions, market["sam"])
@@ -412,6 +414,63 @@ def test_every_invalid_transition_is_a_409_with_its_reason(app, client, actions,
     response = actions.post(f"{base}/return", {"reason": "Too late?"})
     assert response.status_code == 409 and "return window of this line has closed" in response.get_data(as_text=True)
     assert line(app, lamp["id"])["status"] == "delivered"
+    # Released to the seller by the job: still no return.
+    with app.test_request_context(), app.extensions["bazaar_db"].transaction() as conn:
+        assert escrow.release_due(conn) == 1
+    response = actions.post(f"{base}/return", {"reason": "Still too late?"})
+    assert response.status_code == 409 and "return window of this line has closed" in response.get_data(as_text=True)
+    assert line(app, lamp["id"])["return_requested_at"] is None
+
+
+def ask_return(app, market, purchase_id: int, line_id: int, seller) -> None:
+    """Ship and deliver the line, and have Bea ask to return it."""
+    with app.test_request_context():
+        order.mark_shipped(seller["id"], [line_id], "UPS", None)
+        order.confirm_receipt(line_id, purchase_id, market["bea"]["id"])
+        order.request_return(line_id, purchase_id, market["bea"]["id"], "Not what I ordered.")
+
+
+def test_accepting_a_return_without_restock_refunds_and_leaves_the_stock(app, client, actions, market):
+    purchase_id = place(app, market["bea"], [(market["sam"], market["lamp"], 2)])
+    lamp = line_of(app, purchase_id, market["lamp"])
+    ask_return(app, market, purchase_id, lamp["id"], market["sam"])
+    stock_before = query_one(app, "SELECT quantity FROM offers WHERE product_id = :p", p=market["lamp"]["id"])
+    bea_before = balances(app, market["bea"])[0]
+    sign_in(actions, market["sam"])
+    response = actions.post(f"/seller/orders/{lamp['id']}/return/accept", {"restock": "no"}, follow_redirects=True)
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert "Return accepted: $50.00 refunded to the buyer." in page and "back in stock" not in page
+    row = line(app, lamp["id"])
+    assert row["status"] == "refunded" and row["refunded_amount"] == Decimal("50.00")
+    assert row["refunded_at"] is not None and row["returned_at"] is None
+    assert balances(app, market["bea"])[0] == bea_before + Decimal("50.00")
+    assert balances(app, market["sam"]) == (Decimal("0.00"), Decimal("0.00"))  # $50 ships free: nothing held
+    assert query_one(app, "SELECT quantity FROM offers WHERE product_id = :p", p=market["lamp"]["id"]) == stock_before
+    events = query_one(app, "SELECT count(*) AS n FROM inventory_events WHERE order_id = :o", o=lamp["id"])
+    assert events["n"] == 1  # the sale only
+    assert "$50.00" in outbox(app, "return_accepted", market["bea"]["email"])[0]["text"]
+
+
+@pytest.mark.parametrize(
+    ("answer", "message"),
+    [("accept", "This line has already been refunded."), ("refuse", "The seller refused the return of this line.")],
+)
+def test_a_return_once_answered_cannot_be_asked_again(app, client, actions, market, answer, message):
+    purchase_id = place(app, market["bea"], [(market["sam"], market["lamp"], 1)])
+    lamp = line_of(app, purchase_id, market["lamp"])
+    ask_return(app, market, purchase_id, lamp["id"], market["sam"])
+    with app.test_request_context():
+        if answer == "accept":
+            order.accept_return(lamp["id"], market["sam"]["id"], restock=True)
+        else:
+            order.refuse_return(lamp["id"], market["sam"]["id"], "Used.")
+    status = line(app, lamp["id"])["status"]
+    sign_in(actions, market["bea"])
+    response = actions.post(f"/purchases/{purchase_id}/lines/{lamp['id']}/return", {"reason": "Please, again."})
+    assert response.status_code == 409 and message in response.get_data(as_text=True)
+    assert line(app, lamp["id"])["status"] == status
+    assert len(outbox(app, "return_requested", market["sam"]["email"])) == 1
 
 
 def test_someone_elses_lines_are_not_found(app, client, actions, market):
@@ -569,10 +628,7 @@ def test_the_seller_orders_open_on_what_to_ship_and_list_returns_to_answer(app, 
 def test_accepting_a_return_the_seller_cannot_pay_for_is_a_409(app, client, actions, market):
     purchase_id = place(app, market["bea"], [(market["sam"], market["lamp"], 1)])
     lamp = line_of(app, purchase_id, market["lamp"])
-    with app.test_request_context():
-        order.mark_shipped(market["sam"]["id"], [lamp["id"]], "UPS", None)
-        order.confirm_receipt(lamp["id"], purchase_id, market["bea"]["id"])
-        order.request_return(lamp["id"], purchase_id, market["bea"]["id"], "Broken.")
+    ask_return(app, market, purchase_id, lamp["id"], market["sam"])
     # Sold before escrow began: the line holds nothing, and Sam's available balance is empty.
     query_one(app, "UPDATE orders SET held_amount = 0 WHERE id = :id RETURNING id", id=lamp["id"])
     stock_before = query_one(app, "SELECT quantity FROM offers WHERE product_id = :p", p=market["lamp"]["id"])
