@@ -172,18 +172,60 @@ def test_forged_session_ids_sign_nobody_in(app, client, cookie_value):
     assert not signed_in(client)
 
 
-@pytest.mark.concurrency
-def test_a_cookie_copied_to_another_server_ends_with_the_session(app, actions, database_url):
-    user = actions.create_user()
+@pytest.fixture(scope="module")
+def two_servers(database_url):
+    """Two gunicorn servers on the same database, signing cookies with the same key."""
     environment = {"SECRET_KEY": "shared-by-every-server", "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"}
     with gunicorn(1, database_url, environment) as first, gunicorn(1, database_url, environment) as second:
-        browser = Session(first)
-        browser.login(user["email"], TEST_PASSWORD)
-        copy = Session(second)
-        for cookie in browser.jar:
-            copy.jar.set_cookie(cookie)
-        assert "/account" in copy.opener.open(second + "/account").geturl()
-        # Signed out on the first server: the copy on the second stops working at once.
-        status, _ = browser.post("/logout", {})
-        assert status == 200
-        assert "/login" in copy.opener.open(second + "/account").geturl()
+        yield first, second
+
+
+def signed_in_at(browser: Session, base: str) -> bool:
+    """Whether the browser's cookies sign it in on the server at `base` (else /account sends it to sign in)."""
+    return "/login" not in browser.opener.open(base + "/account").geturl()
+
+
+def copy_of(browser: Session, base: str) -> Session:
+    """A browser on the server at `base` holding copies of `browser`'s cookies."""
+    copy = Session(base)
+    for cookie in browser.jar:
+        copy.jar.set_cookie(cookie)
+    return copy
+
+
+# How a session ends on the first server, and whether the browser that ended it stays signed in.
+ENDINGS = {
+    "sign out": ("/logout", {}, False),
+    "password change": (
+        "/account/password",
+        {"current_password": TEST_PASSWORD, "password": "a new passphrase", "confirm": "a new passphrase"},
+        True,
+    ),
+    "sign out everywhere": ("/account/security/sign-out-everywhere", {}, True),
+}
+
+
+@pytest.mark.concurrency
+@pytest.mark.parametrize("ending", ENDINGS)
+def test_a_cookie_copied_to_another_server_ends_with_the_session(actions, two_servers, ending):
+    """The owner acts on the first server; a copy of the cookie of the session that ends (this one
+    when signing out, the owner's other browser otherwise) is refused at once on the second."""
+    first, second = two_servers
+    path, form, owner_stays = ENDINGS[ending]
+    user = actions.create_user()
+    owner = Session(first)
+    owner.login(user["email"], TEST_PASSWORD)
+    if owner_stays:
+        other_browser = Session(second)
+        other_browser.login(user["email"], TEST_PASSWORD)
+        stolen = copy_of(other_browser, second)
+    else:
+        stolen = copy_of(owner, second)
+    assert signed_in_at(stolen, second)
+
+    status, _ = owner.post(path, form)
+    assert status == 200
+
+    assert not signed_in_at(stolen, second)
+    assert signed_in_at(owner, first) == owner_stays
+    assert signed_in_at(copy_of(owner, second), second) == owner_stays  # this browser's session, on any server
