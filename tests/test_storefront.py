@@ -77,3 +77,11 @@ def test_the_list_costs_two_queries(client, storefront, count_queries):
         client.get(f"/users/{storefront['seller']['id']}?q=teak&sort=price_asc&page=2")
     offers = [sql for sql in statements if "FROM offers AS o" in sql and "o.seller_id = " in sql]
     assert len(offers) == 2  # the page and its count
+
+
+def test_control_characters_in_the_search_read_as_spaces(client, storefront):
+    """The search box goes through app/inputs.py like every other: \\x01 and \\x1b are spaces, not SQL text."""
+    page = client.get(f"/users/{storefront['seller']['id']}?q=%01teak%1b&sort=price_asc").get_data(as_text=True)
+    assert card_names(page)[:3] == ["Teak table 01", "Teak table 02", "Teak table 04"]
+    assert "20 products match “teak”" in page and 'id="storefront-q" name="q" type="search"' in page
+    assert re.search(r'id="storefront-q"[^>]* value="teak"', page)

@@ -3,6 +3,7 @@
 from flask import Blueprint, abort, render_template, request
 from flask_login import current_user
 
+from app.inputs import MAX_ID, text_arg
 from app.models import review, seller
 from app.models import user as user_model
 from app.pagination import Page, requested_page
@@ -15,10 +16,10 @@ OFFERS_PAGE_SIZE = 24
 
 @bp.get("/<int:user_id>")
 def show(user_id: int):
-    profile = user_model.get_public_profile(user_id) if user_id < 2**63 else None
+    profile = user_model.get_public_profile(user_id) if user_id <= MAX_ID else None
     if profile is None:
         abort(404)
-    keyword = (request.args.get("q") or "").strip()[:100]
+    keyword = text_arg(request.args, "q", 100)
     sort = request.args.get("sort", "newest")
     sort = sort if sort in seller.STOREFRONT_SORTS else "newest"
     page_number = requested_page()
