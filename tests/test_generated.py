@@ -15,6 +15,7 @@ from db.check import run_checks
 from db.generated import DEMO_LOGINS, GENERATED_PASSWORD
 from db.generated.build import generate
 from db.generated.cli import main
+from db.generated.journey import STATUSES
 from db.generated.scales import SCALES
 from db.generated.world import Counts
 from tests.direct import fetch
@@ -176,6 +177,35 @@ def test_demo_accounts_have_something_to_show(generated_url):
     assert purchases >= 10 and cart >= 1 and saved == 1 and reviews >= 1 and messages >= 2
     assert offers >= 10 and pending >= 1 and fulfilled >= 1 and seller_reviews >= 1
     assert balance >= 1000
+
+
+def test_the_demo_shows_every_order_state_and_promotion(generated_url):
+    """Rows in every line state, coupons used up, expired and paused, offers on sale at the data's
+    moment (--now), every kind of points and platform ledger row, and returns of lines the platform
+    paid part of."""
+    moment = dt.datetime(NOW.year, NOW.month, NOW.day, tzinfo=dt.UTC)
+    states = {status for (status,) in fetch(generated_url, "SELECT DISTINCT status FROM orders")}
+    assert states == set(STATUSES)
+    [row] = fetch(
+        generated_url,
+        """
+        SELECT (SELECT count(*) FROM coupons WHERE uses >= max_uses),
+               (SELECT count(*) FROM coupons WHERE ends_at <= %(now)s),
+               (SELECT count(*) FROM coupons WHERE paused_at IS NOT NULL),
+               (SELECT count(*) FROM offers
+                WHERE is_active AND sale_price IS NOT NULL AND coalesce(sale_ends_at > %(now)s, true)),
+               (SELECT count(*) FROM orders
+                WHERE status = 'refunded' AND returned_at IS NOT NULL
+                  AND (platform_discount > 0 OR points_spent > 0))
+        """,
+        {"now": moment},
+    )
+    used_up, expired, paused, on_sale, platform_funded_returns = row
+    assert used_up > 0 and expired > 0 and paused > 0 and on_sale > 0 and platform_funded_returns > 0, row
+    points_kinds = {kind for (kind,) in fetch(generated_url, "SELECT DISTINCT kind FROM points_ledger")}
+    assert points_kinds == {"earn", "spend", "refund", "reverse", "expire"}
+    platform_kinds = {kind for (kind,) in fetch(generated_url, "SELECT DISTINCT kind FROM platform_ledger")}
+    assert platform_kinds == {"coupon", "points", "coupon_refund", "points_refund"}
 
 
 def test_text_fields_survive_copy_escaping(generated_url):

@@ -57,11 +57,13 @@ class Coupons:
     paused: list[int] = field(default_factory=list)  # NO_TIME: running
     created: list[int] = field(default_factory=list)
     uses: list[int] = field(default_factory=list)  # filled by the history pass
+    most_uses: list[int] = field(default_factory=list)  # the most uses it held at once (restored ones left out)
 
     def add(self, **row) -> None:
         for name, value in row.items():
             getattr(self, name).append(value)
         self.uses.append(0)
+        self.most_uses.append(0)
 
     def runs_at(self, index: int, moment: int) -> bool:
         """Whether the coupon could be used at `moment` (its window, not paused, uses left)."""
@@ -181,6 +183,17 @@ def _seller_coupons(coupons: Coupons, people: People, timeline: Timeline, rng) -
                 paused=starts + int(rng.integers(1, 30)) * DAY if rng.random() < 0.08 else NO_TIME,
                 created=starts - int(rng.integers(0, 3 * HOUR)),
             )
+
+
+def _use_up(coupons: Coupons, code: str) -> None:
+    """The flash sale's limit is the most uses it ever held, so it ends used up at any scale (if used).
+
+    Nobody tried it while it held that many (they would have got a use beyond it), so the replay
+    went as it would have with this limit from the start.
+    """
+    index = coupons.code.index(code)
+    if coupons.most_uses[index]:
+        coupons.max_uses[index] = coupons.most_uses[index]
 
 
 def _fix_pauses(coupons: Coupons, timeline: Timeline) -> None:
@@ -303,6 +316,7 @@ class _History:
                 discounts[line] += share
                 coupon_ids[line] = index + 1
         self.coupons.uses[index] += 1
+        self.coupons.most_uses[index] = max(self.coupons.most_uses[index], self.coupons.uses[index])
         self.buyer_uses[(index, buyer)] = self.buyer_uses.get((index, buyer), 0) + 1
         self.use_of_purchase.setdefault(purchase, []).append(len(self.use_rows))
         self.use_rows.append([index, purchase, buyer, discount, moment, NO_TIME])
@@ -427,6 +441,7 @@ def make_promotions(
     _fix_pauses(coupons, timeline)
     history = _History(orders, coupons, people, rng)
     _replay(history, orders, delivered, refunded, timeline)
+    _use_up(coupons, "FLASH20")
     paid = history.paid(slice(None))
     # Points rows by time, each user's in the order they happened (ids follow).
     points_rows = sorted(enumerate(history.points_rows), key=lambda item: (item[1][0], item[0]))
