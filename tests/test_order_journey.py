@@ -9,7 +9,7 @@ from decimal import Decimal
 
 import pytest
 
-from app.models import escrow, order
+from app.models import coupon, escrow, order, purchase
 from tests import factories
 from tests.conftest import query_one
 from tests.journey import (
@@ -517,7 +517,7 @@ def test_invoice_buy_again_and_the_purchases_csv(app, client, actions, market):
     assert response.status_code == 200 and response.mimetype == "text/csv"
     rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
     assert rows[0][:3] == ["Purchase", "Placed", "Product"] and len(rows) == 2
-    assert rows[1][0] == str(other) and rows[1][2] == "Coffee Mug" and rows[1][8] == "Placed"
+    assert rows[1][0] == str(other) and rows[1][2] == "Coffee Mug" and rows[1][10] == "Placed"
     everything = list(csv.reader(io.StringIO(client.get("/purchases.csv").get_data(as_text=True))))
     assert len(everything) == 4
     assert client.get("/purchases.csv?status=evil&date_from=x").status_code == 200
@@ -537,9 +537,51 @@ def test_the_sellers_csv_follows_the_page_filters(app, client, actions, market):
     to_ship = list(csv.reader(io.StringIO(client.get("/seller/orders.csv").get_data(as_text=True))))
     assert len(to_ship) == 2 and to_ship[1][6] == "Coffee Mug" and "12 Elm Street" in to_ship[1][4]
     shipped = list(csv.reader(io.StringIO(client.get("/seller/orders.csv?status=shipped").get_data(as_text=True))))
-    assert len(shipped) == 2 and shipped[1][13] == "UPS" and shipped[1][14] == "'=cmd|calc"  # never a formula
+    assert len(shipped) == 2 and shipped[1][15] == "UPS" and shipped[1][16] == "'=cmd|calc"  # never a formula
     every = list(csv.reader(io.StringIO(client.get("/seller/orders.csv?status=all&q=lamp").get_data(as_text=True))))
     assert len(every) == 2
+
+
+def csv_rows(client, path: str) -> list[dict]:
+    """A CSV export's rows as {header: cell}."""
+    return list(csv.DictReader(io.StringIO(client.get(path).get_data(as_text=True))))
+
+
+def test_the_csvs_show_discounts_and_what_the_seller_gets(app, client, actions, market):
+    sam, rita, bea = market["sam"], market["rita"], market["bea"]
+    vase_purchase = place(app, bea, [(rita, market["vase"], 1)])
+    vase = line_of(app, vase_purchase, market["vase"])
+    with app.test_request_context():
+        order.mark_shipped(rita["id"], [vase["id"]], "UPS", None)
+        order.confirm_receipt(vase["id"], vase_purchase, bea["id"])  # 40 points
+        coupon.create_coupon(sam["id"], "SAM10", percent_off=Decimal("10"))
+        coupon.create_coupon(None, "BAZAAR10", percent_off=Decimal("10"))
+    # $50 of lamps: Sam's 10 % ($5.00), then Bazaar's 10 % of $45.00 ($4.50), then 40 points ($0.40).
+    lamps = place(app, bea, [(sam, market["lamp"], 2)], coupon_codes=["SAM10", "BAZAAR10"], points_to_spend=40)
+    cancelled, refunded, old = (place(app, bea, [(sam, market["mug"], 1)]) for _ in range(3))
+    with app.test_request_context():
+        purchase.cancel_line(line_of(app, cancelled, market["mug"])["id"], cancelled, bea["id"])
+    ask_return(app, market, refunded, line_of(app, refunded, market["mug"])["id"], sam)
+    with app.test_request_context():
+        order.accept_return(line_of(app, refunded, market["mug"])["id"], sam["id"], restock=False)
+    # Paid out before escrow began: nothing held, but Sam got the line's total.
+    query_one(
+        app, "UPDATE orders SET held_amount = 0 WHERE id = :id RETURNING id", id=line_of(app, old, market["mug"])["id"]
+    )
+    sign_in(actions, sam)
+    rows = {int(row["Purchase"]): row for row in csv_rows(client, "/seller/orders.csv?status=all")}
+    assert (rows[lamps]["Line total"], rows[lamps]["Your coupon"]) == ("50.00", "5.00")
+    assert (rows[lamps]["Bazaar's coupon and points"], rows[lamps]["Your proceeds"]) == ("4.90", "45.00")
+    proceeds = [rows[purchase_id]["Your proceeds"] for purchase_id in (cancelled, refunded, old)]
+    assert proceeds == ["0.00", "0.00", "8.00"]
+    sign_in(actions, bea)
+    rows = {int(row["Purchase"]): row for row in csv_rows(client, "/purchases.csv")}
+    assert (rows[lamps]["Coupon discount"], rows[lamps]["Paid with points"], rows[lamps]["Paid"]) == (
+        "9.50",
+        "0.40",
+        "40.10",
+    )
+    assert (rows[vase_purchase]["Coupon discount"], rows[vase_purchase]["Paid"]) == ("0.00", "40.00")
 
 
 def test_the_purchase_page_and_the_seller_orders_run_a_fixed_number_of_queries(

@@ -11,9 +11,11 @@ other sellers or its total.
 
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 
 from app import db
 from app.inputs import text_arg
+from app.models import pricing
 from app.query_args import local_day_bounds, read_dates
 
 # Status of one line; fixed SQL fragments chosen by name, in the order the filter lists them.
@@ -133,6 +135,7 @@ def _where(seller_id: int, filters: LineFilters) -> tuple[str, dict]:
 # ship_to is the purchase's copy of its delivery address (the buyer's profile for purchases made
 # by a server before addresses were kept).
 _LINE_COLUMNS = """o.id, o.purchase_id, o.ordered_at, o.quantity, o.unit_price, o.line_total, o.paid, o.held_amount,
+               o.seller_discount, o.platform_discount, o.points_discount,
                o.status, o.shipped_at, o.carrier, o.tracking_number, o.delivered_at, o.auto_delivered,
                o.return_requested_at, o.return_reason, o.return_refused_at, o.refuse_reason, o.returned_at,
                o.refunded_at, o.refunded_amount, o.cancelled_at, o.released_at,
@@ -306,6 +309,13 @@ def list_export_lines(seller_id: int, filters: LineFilters):
         **params,
         limit=EXPORT_LIMIT,
     )
+
+
+def seller_gets(line) -> Decimal:
+    """What the seller gets for a line: its proceeds (its total less their own coupon's share; the
+    platform pays its coupon and the points), or nothing once cancelled or refunded, since a refund
+    gives the proceeds back. Not what escrow holds: an old line paid out before escrow held nothing."""
+    return Decimal("0.00") if line["status"] in ("cancelled", "refunded") else pricing.seller_proceeds(line)
 
 
 def count_waiting(seller_id: int):

@@ -116,7 +116,8 @@ def list_export_lines(buyer_id: int, filters: dict):
     return db.all(
         f"""
         SELECT p.id AS purchase_id, p.created_at, p.total, o.id, pr.name AS product_name,
-               s.full_name AS seller_name, o.quantity, o.unit_price, o.line_total, o.paid, o.status,
+               s.full_name AS seller_name, o.quantity, o.unit_price, o.line_total, o.seller_discount,
+               o.platform_discount, o.points_discount, o.paid, o.status,
                o.shipped_at, o.carrier, o.tracking_number, o.delivered_at, o.cancelled_at, o.refunded_amount
         FROM purchases AS p
         JOIN ({_SUMMARY}) AS summary ON summary.purchase_id = p.id

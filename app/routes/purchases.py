@@ -52,13 +52,15 @@ def export():
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(
-        ["Purchase", "Placed", "Product", "Seller", "Quantity", "Unit price", "Line total", "Paid", "Status",
-         "Shipped", "Carrier", "Tracking number", "Delivered", "Cancelled", "Refunded"]
+        ["Purchase", "Placed", "Product", "Seller", "Quantity", "Unit price", "Line total", "Coupon discount",
+         "Paid with points", "Paid", "Status", "Shipped", "Carrier", "Tracking number", "Delivered", "Cancelled",
+         "Refunded"]
     )  # fmt: skip
     for line in purchase.list_export_lines(current_user.id, filters):
         writer.writerow(
             [line["purchase_id"], local_time(line["created_at"]), safe_cell(line["product_name"]),
-             safe_cell(line["seller_name"]), line["quantity"], line["unit_price"], line["line_total"], line["paid"],
+             safe_cell(line["seller_name"]), line["quantity"], line["unit_price"], line["line_total"],
+             line["seller_discount"] + line["platform_discount"], line["points_discount"], line["paid"],
              order.STATUS_NAMES[line["status"]], local_time(line["shipped_at"]), safe_cell(line["carrier"] or ""),
              safe_cell(line["tracking_number"] or ""), local_time(line["delivered_at"]),
              local_time(line["cancelled_at"]), line["refunded_amount"]]

@@ -370,14 +370,15 @@ def orders_csv():
     writer = csv.writer(buffer)
     writer.writerow(
         ["Line", "Purchase", "Ordered", "Buyer", "Ship to", "Buyer's note", "Product", "Quantity", "Unit price",
-         "Line total", "Your proceeds", "Status", "Shipped", "Carrier", "Tracking number", "Delivered",
-         "Return reason", "Refunded", "Released to you"]
+         "Line total", "Your coupon", "Bazaar's coupon and points", "Your proceeds", "Status", "Shipped",
+         "Carrier", "Tracking number", "Delivered", "Return reason", "Refunded", "Released to you"]
     )  # fmt: skip
     for line in fulfilment.list_export_lines(current_user.id, filters):
         writer.writerow(
             [line["id"], line["purchase_id"], local_time(line["ordered_at"]), safe_cell(line["buyer_name"]),
              safe_cell(line["ship_to"]), safe_cell(line["note"] or ""), safe_cell(line["product_name"]),
-             line["quantity"], line["unit_price"], line["line_total"], line["held_amount"],
+             line["quantity"], line["unit_price"], line["line_total"], line["seller_discount"],
+             line["platform_discount"] + line["points_discount"], fulfilment.seller_gets(line),
              order.STATUS_NAMES[line["status"]], local_time(line["shipped_at"]),
              safe_cell(line["carrier"] or ""), safe_cell(line["tracking_number"] or ""),
              local_time(line["delivered_at"]), safe_cell(line["return_reason"] or ""), line["refunded_amount"],
