@@ -4,10 +4,28 @@ no sideways scrolling, the page's main action on screen, and no axe-core violati
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 from playwright.sync_api import expect
+from sqlalchemy import text
 
+from app.models import (
+    address,
+    admin_coupons,
+    audit,
+    cart,
+    checkout,
+    coupon,
+    feedback,
+    message,
+    order,
+    review,
+    review_report,
+    sale,
+    shipping,
+)
+from app.models import seller as seller_model
 from tests import factories
 from tests.browser.conftest import _console_error
 from tests.conftest import TEST_PASSWORD, Actions
@@ -26,47 +44,105 @@ class Shop:
     tag: str
     seller: dict
     buyer: dict
+    admin: dict
+    moderator: dict
     products: list[dict] = field(default_factory=list)
     low_stock_product: dict | None = None
     purchase_id: int = 0
     pending_line_id: int = 0
+    shipped_line_id: int = 0
+    delivered_line_id: int = 0
+    returned_line_id: int = 0
     category_slug: str = ""
+    coupon_code: str = ""
+    coupon_id: int = 0
+    platform_coupon_id: int = 0
+    review_id: int = 0  # the buyer's product review, reported to the moderators
+    other_review_id: int = 0  # someone else's review of the same product: the buyer may report it
+    address_id: int = 0
+    shipping_method_id: int = 0
 
 
 def build_shop(app) -> Shop:
-    """A seller with thirty offers (one low on stock), a buyer with purchases, reviews, a message
-    thread and a cart larger than their balance — committed, for the live server."""
+    """A seller with thirty offers (one low on stock, one on sale), coupons and shipping methods; a
+    buyer with purchases (a line placed, one shipped, one delivered, one they asked to return), points,
+    an address, reviews, feedback, a message thread and a cart larger than their balance; an
+    administrator and a moderator with a reported review, feedback and a platform coupon in their
+    console — committed, for the live server."""
     tag = uuid.uuid4().hex[:6]
     people = Actions(app, app.test_client())
     seller = people.create_user(email=f"seller-{tag}@example.com", full_name=f"Teak House {tag}")
     buyer = people.create_user(email=f"buyer-{tag}@example.com", full_name=f"Robin Buyer {tag}", balance="500")
+    admin = people.create_user(email=f"admin-{tag}@example.com", full_name=f"Ada Admin {tag}")
+    moderator = people.create_user(email=f"moderator-{tag}@example.com", full_name=f"Mo Moderator {tag}")
+    critic = people.create_user(email=f"critic-{tag}@example.com", full_name=f"Cy Critic {tag}")
+    with app.extensions["bazaar_db"].transaction() as connection:
+        for user, role in ((admin, "administrator"), (moderator, "moderator")):
+            connection.execute(text("UPDATE users SET role = :role WHERE id = :id"), {"role": role, "id": user["id"]})
     department = factories.department(app, f"Furniture {tag}")
     category = factories.category(app, department["id"], f"Tables {tag}")
-    shop = Shop(tag=tag, seller=seller, buyer=buyer, category_slug=category["slug"])
+    shop = Shop(tag=tag, seller=seller, buyer=buyer, admin=admin, moderator=moderator, category_slug=category["slug"])
     for number in range(30):
         name = f"{LONG_NAME} {tag} {number:02d}" if number == 0 else f"Side table {tag} {number:02d}"
         product = factories.product(app, seller["id"], category["id"], name, "Solid wood.\nOiled by hand.")
         factories.offer(app, seller["id"], product["id"], f"{20 + number}.50", 3 if number == 1 else 40)
         shop.products.append(product)
     shop.low_stock_product = shop.products[1]
-    now = datetime.now(UTC)
-    first, second = shop.products[0], shop.products[2]
-    buy(app, buyer, [(seller, first, category, 1), (seller, second, category, 2)], now - timedelta(days=40))
-    lines = buy(app, buyer, [(seller, first, category, 1), (seller, shop.products[3], category, 1)], now)
-    shop.purchase_id, shop.pending_line_id = lines[0].purchase_id, lines[0].order_id
-    factories.product_review(app, first["id"], buyer["id"], 4, "Sturdy and handsome", "Took an hour to oil.")
+    products = shop.products
+    shop.coupon_code = f"TEAK{tag.upper()}"
     with app.test_request_context():
-        from app.models import cart, message, review
-        from app.models import seller as seller_model
+        shop.coupon_id = coupon.create_coupon(
+            seller["id"], shop.coupon_code, description="Ten percent off every table", percent_off=Decimal("10"),
+            per_buyer_limit=3, ends_at=datetime.now(UTC) + timedelta(days=30),
+        )  # fmt: skip
+        # A thank-you coupon: every purchase from the seller gives it to the buyer.
+        coupon.create_coupon(seller["id"], f"THANKS{tag.upper()}", amount_off=Decimal("5"), for_thanks=True)
+    now = datetime.now(UTC)
+    first = products[0]
+    buy(app, buyer, [(seller, first, category, 1), (seller, products[2], category, 2)], now - timedelta(days=40))
+    # One purchase whose lines are each at another step: placed, shipped, delivered, return asked for.
+    lines = buy(app, buyer, [(seller, products[n], category, 1) for n in (0, 3, 4, 5)], now)
+    shop.purchase_id = lines[0].purchase_id
+    shop.pending_line_id, shop.shipped_line_id, shop.delivered_line_id, shop.returned_line_id = (
+        line.order_id for line in lines
+    )
+    reviewed = factories.product_review(app, first["id"], buyer["id"], 4, "Sturdy and handsome", "Took an hour to oil.")
+    shop.review_id = reviewed["id"]
+    with app.test_request_context():
+        order.mark_shipped(seller["id"], [line.order_id for line in lines[1:]], "DHL", f"JD{tag.upper()}01")
+        for line_id in (shop.delivered_line_id, shop.returned_line_id):
+            order.confirm_receipt(line_id, shop.purchase_id, buyer["id"])  # earns points
+        order.request_return(shop.returned_line_id, shop.purchase_id, buyer["id"], "The legs wobble.")
+        # A purchase with the coupon and a few points: the coupon's uses and the points ledger.
+        cart.set_line(buyer["id"], seller["id"], products[6]["id"], 1)
+        checkout.place_order(buyer["id"], checkout.new_token(), coupon_codes=[shop.coupon_code], points_to_spend=10)
+        sale.start_sale(seller["id"], first["id"], Decimal("15.00"), now + timedelta(days=3))
 
         # Every offer at or under the warning level: the dashboard's alert links to them all.
         seller_model.update_low_stock_threshold(seller["id"], 40)
+        shop.shipping_method_id = shipping.add_method(
+            seller["id"], {"name": "Courier", "fee": "6.50", "free_over": "100", "min_days": 1, "max_days": 3}
+        )
+        where = {"full_name": buyer["full_name"], "line1": "221 Baker Street", "line2": "Flat B", "city": "Springfield"}
+        where |= {"postal_code": "12345", "country": "United States", "phone": "+1 555 0100"}
+        shop.address_id = address.add_address(buyer["id"], where, True)
 
         review.save_review("seller", seller["id"], buyer["id"], 5, "Fast shipping", "Well packed.")
         message.send(shop.purchase_id, seller["id"], buyer["id"], "Could you ship it before Friday?")
         message.send(shop.purchase_id, seller["id"], seller["id"], "Yes, it leaves tomorrow morning.")
-        # More in the cart than the balance holds: the cart shows "Add money".
-        cart.set_line(buyer["id"], seller["id"], shop.products[29]["id"], 20)
+        # More in the cart than the balance holds: the cart shows "Add money"; the first table is on sale.
+        cart.set_line(buyer["id"], seller["id"], products[29]["id"], 20)
+        cart.set_line(buyer["id"], seller["id"], first["id"], 1)
+    shop.other_review_id = factories.product_review(app, first["id"], critic["id"], 2, "Wobbly", "Uneven legs.")["id"]
+    with app.test_request_context():
+        review_report.report_review("product", shop.review_id, critic["id"], "spam", "It reads like an advert.")
+        as_admin = audit.Actor(admin["id"], "administrator", "127.0.0.1")
+        feedback.send_feedback(buyer["id"], "suggestion", "Night mode", "The site is too bright at night.", "/")
+        answered = feedback.send_feedback(buyer["id"], "problem", "Invoice", "The invoice had no address.", "/")
+        feedback.close_feedback(answered, "Fixed: invoices show the delivery address now.", as_admin)
+        shop.platform_coupon_id = admin_coupons.create_platform_coupon(
+            f"BAZAAR{tag.upper()}", {"amount_off": Decimal("3"), "min_spend": Decimal("30")}, as_admin
+        )
     return shop
 
 

@@ -1,12 +1,14 @@
 """Every page type at 390 px (a phone) and 1366 px (a laptop): no sideways scrolling, the page's main
-action wholly on screen, and no axe-core violation — one context per person and width, so the whole
-tour costs a few page loads each."""
+action wholly on screen, what the page must show (a sale price, a discount, a line's status) on
+screen, and no axe-core violation — one context per person (guest, buyer, seller, administrator,
+moderator) and width, so the whole tour costs a few page loads each."""
 
 import re
 
 import pytest
 from playwright.sync_api import expect
 
+from app.models import admin_reports
 from tests.browser.site import LAPTOP, PHONE, axe_violations, build_shop, off_screen, open_context, overflow, sign_in
 
 
@@ -23,6 +25,7 @@ def guest_pages(shop):
         (
             f"/products?q={shop.tag}",
             lambda page: page.get_by_role("link", name=re.compile(f"Side table {shop.tag}")).first,
+            lambda page: [page.get_by_text("usually $20.50")],  # the first table's card, on sale
         ),
         (
             f"/products?category={shop.category_slug}&in_stock=1",
@@ -32,7 +35,11 @@ def guest_pages(shop):
             ),
         ),
         ("/products?q=qqqqqqqqqqqqqqqqqq", lambda page: page.get_by_role("link", name=re.compile("^Bazaar"))),
-        (f"/products/{first['id']}", lambda page: page.get_by_role("button", name="Add to cart")),
+        (
+            f"/products/{first['id']}",
+            lambda page: page.get_by_role("button", name="Add to cart"),
+            lambda page: [page.locator(".sale-price").first],
+        ),
         (
             f"/users/{shop.seller['id']}",
             lambda page: page.get_by_role("link", name=re.compile(f"Side table {shop.tag}")).first,
@@ -43,7 +50,6 @@ def guest_pages(shop):
         ("/login", lambda page: page.get_by_role("button", name="Sign in", exact=True)),
         ("/register", lambda page: page.get_by_role("button", name="Create account")),
         ("/forgot-password", lambda page: page.get_by_role("main").get_by_role("button")),
-        ("/feedback", form_button),
         ("/no-such-page", lambda page: page.get_by_role("link", name="Go to the home page")),
     ]
 
@@ -53,12 +59,28 @@ def buyer_pages(shop):
     purchase = shop.purchase_id
     return [
         ("/", lambda page: page.get_by_role("link", name=re.compile(f"Side table {shop.tag}")).first),
-        ("/cart", lambda page: action(page, r"^(Place order|Proceed to checkout)")),
+        (
+            "/cart",
+            lambda page: action(page, r"^(Place order|Proceed to checkout)"),
+            lambda page: [
+                page.locator(".sale-price").first,
+                page.get_by_test_id("coupon-discount"),
+                page.get_by_test_id("points-discount"),
+            ],
+        ),
         ("/account", lambda page: page.get_by_role("button", name="Save profile")),
         ("/account/balance", lambda page: page.get_by_role("button", name="Add money")),
         ("/purchases", lambda page: page.get_by_role("link", name=f"Purchase #{purchase}")),
         ("/purchases?status=cancelled", lambda page: page.get_by_role("link", name="Show all purchases")),
-        (f"/purchases/{purchase}", lambda page: page.get_by_role("link", name=re.compile(r"^Cancel")).first),
+        (
+            f"/purchases/{purchase}",
+            lambda page: page.get_by_role("link", name=re.compile(r"^Cancel")).first,
+            # The timeline: a line placed, one shipped, one delivered and one whose return is asked for.
+            lambda page: [
+                page.get_by_test_id("line-status").filter(has_text=re.compile(f"^{status}$"))
+                for status in ("Placed", "Shipped", "Delivered", "Return requested")
+            ],
+        ),
         (
             f"/purchases/{purchase}/lines/{shop.pending_line_id}/cancel",
             lambda page: page.get_by_role("button", name=re.compile(r"^Cancel the line")),
@@ -72,8 +94,8 @@ def buyer_pages(shop):
         ("/account/security", lambda page: page.get_by_role("heading", level=1)),
         ("/account/security/sign-out-everywhere", lambda page: page.get_by_role("heading", level=1)),
         ("/account/email", form_button),
-        ("/account/coupons", lambda page: page.get_by_role("heading", level=1)),
-        ("/account/points", lambda page: page.get_by_role("heading", level=1)),
+        ("/account/coupons", lambda page: page.get_by_text(f"THANKS{shop.tag.upper()}").first),
+        ("/account/points", lambda page: page.get_by_role("table").get_by_text("Spent").first),
         (f"/users/{shop.seller['id']}/review", lambda page: page.get_by_role("button", name="Publish review")),
         (f"/seller/offers/new?product_id={first['id']}", lambda page: page.get_by_role("main").get_by_role("button")),
         (f"/products/{first['id']}", lambda page: page.get_by_role("button", name="Add to cart")),
@@ -81,6 +103,16 @@ def buyer_pages(shop):
         (f"/purchases/{purchase}/invoice", lambda page: page.get_by_role("heading", level=1)),
         ("/account/addresses", lambda page: page.get_by_role("heading", level=1)),
         ("/account/addresses/new", form_button),
+        (f"/account/addresses/{shop.address_id}/edit", lambda page: page.get_by_role("button", name="Save address")),
+        (
+            f"/purchases/{purchase}/lines/{shop.delivered_line_id}/return",
+            lambda page: page.get_by_role("button", name="Ask to return"),
+        ),
+        ("/feedback", lambda page: page.get_by_role("button", name="Send feedback")),
+        (
+            f"/reviews/product/{shop.other_review_id}/report",
+            lambda page: page.get_by_role("button", name="Report review"),
+        ),
     ]
 
 
@@ -99,10 +131,55 @@ def seller_pages(shop):
         ("/seller/products/new", lambda page: page.get_by_role("button", name="Create product")),
         (f"/seller/products/{low['id']}/edit", lambda page: page.get_by_role("button", name="Save product")),
         ("/seller/analytics", lambda page: page.get_by_role("button", name="Show")),
-        ("/seller/coupons", lambda page: page.get_by_role("heading", level=1)),
+        ("/seller/coupons", lambda page: page.get_by_role("button", name="Create coupon")),
+        (f"/seller/coupons/{shop.coupon_id}", lambda page: page.get_by_role("button", name="Pause")),
+        (
+            "/seller/orders?status=return_requested",
+            lambda page: page.get_by_role("link", name=re.compile(r"^Answer return")),
+        ),
+        (
+            f"/seller/orders/{shop.returned_line_id}/return",
+            lambda page: page.get_by_role("button", name="Accept and refund"),
+        ),
+        (
+            f"/seller/shipping/{shop.shipping_method_id}/edit",
+            lambda page: page.get_by_role("button", name="Save method"),
+        ),
         (f"/seller/orders/ship?order_ids={shop.pending_line_id}", form_button),
         ("/seller/shipping", lambda page: page.get_by_role("heading", level=1)),
         (f"/seller/inventory/{low['id']}/sale", form_button),
+    ]
+
+
+def admin_pages(shop):
+    """Every console page, as an administrator."""
+    csv = lambda page: page.get_by_role("link", name=re.compile(r"^Download CSV"))  # noqa: E731
+    return [
+        ("/admin", lambda page: page.get_by_role("button", name=re.compile(r"^Turn approval"))),
+        ("/admin/users", lambda page: page.get_by_role("link", name=shop.seller["full_name"])),
+        (f"/admin/users/{shop.seller['id']}", lambda page: page.get_by_role("button", name="Suspend user")),
+        ("/admin/catalog", lambda page: page.get_by_role("button", name="Create department")),
+        ("/admin/products", lambda page: page.get_by_role("link", name=re.compile(f"Side table {shop.tag}")).first),
+        (f"/admin/products/{shop.products[0]['id']}", lambda page: page.get_by_role("button", name="Take down")),
+        ("/admin/reviews", lambda page: page.get_by_role("link", name="Sturdy and handsome")),
+        (f"/admin/reviews/product/{shop.review_id}", lambda page: page.get_by_role("button", name="Hide review")),
+        ("/admin/feedback", lambda page: page.get_by_role("button", name=re.compile(r"^Close.*with this answer"))),
+        ("/admin/coupons", lambda page: page.get_by_role("button", name="Create platform coupon")),
+        (f"/admin/coupons/{shop.platform_coupon_id}", lambda page: page.get_by_role("button", name="Pause")),
+        # /admin/reports opens the first report: each report once.
+        *((f"/admin/reports/{name}", csv) for name in admin_reports.REPORTS),
+        ("/admin/audit", lambda page: page.get_by_role("button", name="Filter", exact=True)),
+        ("/admin/reauthenticate", lambda page: page.get_by_role("button", name="Confirm")),
+    ]
+
+
+def moderator_pages(shop):
+    """The console views a moderator reaches."""
+    return [
+        ("/admin/reviews", lambda page: page.get_by_role("link", name="Sturdy and handsome")),
+        (f"/admin/reviews/product/{shop.review_id}", lambda page: page.get_by_role("button", name="Hide review")),
+        ("/admin/products", lambda page: page.get_by_role("link", name=re.compile(f"Side table {shop.tag}")).first),
+        ("/admin/feedback", lambda page: page.get_by_role("button", name=re.compile(r"^Close.*with this answer"))),
     ]
 
 
@@ -114,14 +191,20 @@ def test_every_page_type_fits_shows_its_action_and_passes_axe(browser, live_serv
         (None, guest_pages(shop)),
         (shop.buyer["email"], buyer_pages(shop)),
         (shop.seller["email"], seller_pages(shop)),
+        (shop.admin["email"], admin_pages(shop)),
+        (shop.moderator["email"], moderator_pages(shop)),
     ]:
         context = open_context(browser, live_server, viewport)
         page = context.new_page()
         if email:
             sign_in(page, email)
-        for path, action in pages:
+        if email == shop.buyer["email"]:
+            use_coupon_and_points(page, shop)
+        for path, main_action, *shown in pages:
             page.goto(path)
-            for problem in [overflow(page), _action_problem(action(page)), *axe_violations(page)]:
+            checks = [overflow(page), _action_problem(main_action(page))]
+            checks += [_shown_problem(locator) for show in shown for locator in show(page)]
+            for problem in [*checks, *axe_violations(page)]:
                 if problem:
                     problems.append(f"{path} ({email or 'guest'}): {problem}")
         problems.extend(context.errors)
@@ -129,10 +212,30 @@ def test_every_page_type_fits_shows_its_action_and_passes_axe(browser, live_serv
     assert problems == [], "\n".join(problems)
 
 
+def use_coupon_and_points(page, shop) -> None:
+    """In the buyer's cart: the seller's coupon and some points, applied as a person does."""
+    page.goto("/cart")
+    page.get_by_label("Coupon code").fill(shop.coupon_code)
+    page.get_by_role("button", name="Apply coupon").click()
+    expect(page.get_by_test_id("coupon-discount")).to_be_visible()
+    page.get_by_label("Pay with points").fill("20")
+    page.get_by_role("button", name="Use points").click()
+    expect(page.get_by_test_id("points-discount")).to_have_text("−$0.20")
+
+
 def action(page, name: str):
     """The button or link whose accessible name matches `name`."""
     pattern = re.compile(name)
     return page.get_by_role("button", name=pattern).or_(page.get_by_role("link", name=pattern))
+
+
+def _shown_problem(locator) -> str | None:
+    """Why what the page must show (a sale price, a discount) is not on screen, or None."""
+    try:
+        expect(locator).to_be_visible(timeout=3_000)
+    except AssertionError as error:
+        return f"not shown: {str(error).splitlines()[0]}"
+    return None
 
 
 def _action_problem(locator) -> str | None:
