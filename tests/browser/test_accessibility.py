@@ -41,6 +41,7 @@ def test_forms_with_errors_flashes_and_empty_states_pass_axe(browser, live_serve
     shop = build_shop(app)
     newcomer = Actions(app, app.test_client()).create_user(email=f"new-{uuid.uuid4().hex[:6]}@example.com")
     problems: list[str] = []
+    errors: list[str] = []  # script errors and CSP violations of every context
     context = open_context(browser, live_server, LAPTOP)
     page = context.new_page()
 
@@ -65,6 +66,7 @@ def test_forms_with_errors_flashes_and_empty_states_pass_axe(browser, live_serve
         check(page, f"{path} empty", problems)
     page.goto(f"/users/{newcomer['id']}")
     check(page, "the public page of someone who sells nothing", problems)
+    errors += context.errors
     context.close()
 
     context = open_context(browser, live_server, LAPTOP)
@@ -94,6 +96,7 @@ def test_forms_with_errors_flashes_and_empty_states_pass_axe(browser, live_serve
 
     page.goto(f"/users/{shop.seller['id']}?q=no-such-thing")
     check(page, "a storefront search without match", problems)
+    errors += context.errors
     context.close()
 
     context = open_context(browser, live_server, LAPTOP)
@@ -109,8 +112,30 @@ def test_forms_with_errors_flashes_and_empty_states_pass_axe(browser, live_serve
     check(page, "an offer with a bad price", problems)
     page.goto("/seller/analytics?from=2025-02-30")
     check(page, "analytics with a date that does not exist", problems)
+    errors += context.errors
     context.close()
-    assert problems + context.errors == [], "\n".join(problems + context.errors)
+
+    # The console's forms refused, on a phone: a wrong password, a bad coupon, a suspension without a reason.
+    context = open_context(browser, live_server, PHONE)
+    page = context.new_page()
+    sign_in(page, shop.admin["email"])
+    page.goto("/admin/reauthenticate")
+    page.get_by_label("Password").fill("not the password")
+    page.get_by_role("button", name="Confirm").click()
+    expect(page.get_by_text("That is not your password.")).to_be_visible()
+    check(page, "a wrong password to the console", problems)
+    page.goto("/admin/coupons")
+    page.get_by_label("Code", exact=True).fill("x")
+    page.get_by_role("button", name="Create platform coupon").click()
+    expect(page.locator(".invalid-feedback").first).to_be_visible()
+    check(page, "a platform coupon with bad values", problems)
+    page.goto(f"/admin/users/{shop.seller['id']}")
+    page.get_by_role("button", name="Suspend user").click()
+    expect(page.locator(".invalid-feedback").first).to_be_visible()
+    check(page, "a suspension without a reason", problems)
+    context.close()
+    errors += context.errors
+    assert problems + errors == [], "\n".join(problems + errors)
 
 
 def test_open_panels_and_menus_pass_axe_and_work_from_the_keyboard(browser, live_server, app):
