@@ -1,6 +1,7 @@
-"""Destructive actions ask first: cancelling a purchase line, stopping a sale and deleting a review each
-have a confirmation page (a GET that changes nothing) whose button POSTs with CSRF; and "Add money"
-reached from the cart returns to it."""
+"""Destructive actions ask first: cancelling a purchase line, stopping a sale, deleting a review,
+signing out a session, removing a passkey and deleting an address each have a confirmation page (a
+GET that changes nothing) whose button POSTs with CSRF; and "Add money" reached from the cart returns
+to it."""
 
 import re
 from decimal import Decimal
@@ -8,7 +9,8 @@ from decimal import Decimal
 import pytest
 
 from tests import factories
-from tests.conftest import query_one
+from tests.conftest import TEST_PASSWORD, query_one
+from tests.test_two_factor import insert_passkey
 
 
 @pytest.fixture
@@ -115,3 +117,80 @@ def test_add_money_from_the_cart_returns_to_the_cart(app, client, actions):
     # A next that leaves the site is ignored.
     balance = client.get("/account/balance?next=https://evil.example/").get_data(as_text=True)
     assert 'name="next"' not in balance and "you go back to" not in balance
+
+
+def test_signing_out_a_session_names_the_browser_first(app, client, actions):
+    user = actions.signed_in_user()
+    other = app.test_client()
+    firefox = {"User-Agent": "Mozilla/5.0 (Windows NT 10.0) Firefox/140.0"}
+    type(actions)(app, other).post("/login", {"email": user["email"], "password": TEST_PASSWORD}, headers=firefox)
+    other_id = query_one(app, "SELECT max(id) AS id FROM user_sessions WHERE user_id = :id", id=user["id"])["id"]
+    confirm_url = f"/account/security/sessions/{other_id}/sign-out"
+    security = client.get("/account/security").get_data(as_text=True)
+    assert f'href="{confirm_url}"' in security and f'action="{confirm_url}"' not in security  # a link, not the POST
+
+    page = client.get(confirm_url).get_data(as_text=True)
+    assert "Sign out Firefox on Windows?" in page and "This browser stays signed in." in page
+    assert 'name="csrf_token"' in page and f'action="{confirm_url}"' in page
+    assert other.get("/account").status_code == 200  # the GET changed nothing
+
+    assert actions.post(confirm_url).status_code == 302
+    assert other.get("/account").status_code == 302
+    assert client.get(confirm_url).status_code == 404  # ended: nothing left to confirm
+
+
+def test_signing_out_this_browser_from_the_list_says_so(app, client, actions):
+    user = actions.signed_in_user()
+    session_id = query_one(app, "SELECT id FROM user_sessions WHERE user_id = :id", id=user["id"])["id"]
+    page = client.get(f"/account/security/sessions/{session_id}/sign-out").get_data(as_text=True)
+    assert "(this browser)?" in page and "You are signed out here at once" in page
+
+
+def test_someone_elses_session_or_passkey_has_no_confirmation(app, client, actions):
+    victim = actions.create_user()
+    type(actions)(app, app.test_client()).login(victim["email"])
+    session_id = query_one(app, "SELECT id FROM user_sessions WHERE user_id = :id", id=victim["id"])["id"]
+    passkey_id = insert_passkey(app, victim["id"])
+    actions.signed_in_user()
+    assert client.get(f"/account/security/sessions/{session_id}/sign-out").status_code == 404
+    assert client.get(f"/account/security/passkeys/{passkey_id}/remove").status_code == 404
+    assert client.get(f"/account/security/passkeys/{2**63}/remove").status_code == 404
+
+
+def test_removing_a_passkey_says_what_changes_first(app, client, actions):
+    user = actions.signed_in_user()
+    passkey_id = insert_passkey(app, user["id"], name="Work phone")
+    confirm_url = f"/account/security/passkeys/{passkey_id}/remove"
+    security = client.get("/account/security").get_data(as_text=True)
+    assert f'href="{confirm_url}"' in security and f'action="{confirm_url}"' not in security
+
+    page = client.get(confirm_url).get_data(as_text=True)
+    assert "Remove the passkey “Work phone”?" in page and "It is your only passkey" in page
+    assert 'name="csrf_token"' in page and f'action="{confirm_url}"' in page
+    assert query_one(app, "SELECT count(*) AS n FROM passkeys WHERE id = :id", id=passkey_id)["n"] == 1
+
+    done = actions.post(confirm_url, follow_redirects=True).get_data(as_text=True)
+    assert "The passkey is removed" in done
+    assert query_one(app, "SELECT count(*) AS n FROM passkeys WHERE id = :id", id=passkey_id)["n"] == 0
+
+
+def test_deleting_an_address_shows_it_first(app, client, actions):
+    from app.models import address
+
+    user = actions.signed_in_user()
+    fields = {"full_name": "Ada Lovelace", "line1": "12 St James's Square", "line2": "", "city": "London"}
+    fields |= {"postal_code": "SW1Y 4JH", "country": "United Kingdom", "phone": ""}
+    with app.test_request_context():
+        address_id = address.add_address(user["id"], fields, make_default=True)
+    confirm_url = f"/account/addresses/{address_id}/delete"
+    book = client.get("/account/addresses").get_data(as_text=True)
+    assert f'href="{confirm_url}"' in book and f'action="{confirm_url}"' not in book
+
+    page = client.get(confirm_url).get_data(as_text=True)
+    assert "Delete this address?" in page and "12 St James&#39;s Square" in page and "It is your default" in page
+    assert 'name="csrf_token"' in page and f'action="{confirm_url}"' in page
+    assert query_one(app, "SELECT count(*) AS n FROM addresses WHERE id = :id", id=address_id)["n"] == 1
+
+    done = actions.post(confirm_url, follow_redirects=True).get_data(as_text=True)
+    assert "Address deleted." in done
+    assert client.get(confirm_url).status_code == 404

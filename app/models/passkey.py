@@ -73,6 +73,20 @@ def list_passkeys(user_id: int):
     )
 
 
+def get_passkey(user_id: int, passkey_id: int):
+    """One of the user's passkeys, as list_passkeys shows it; None if it is not theirs."""
+    return db.one(
+        """
+        SELECT id, name, backed_up, created_at, last_used_at
+        FROM passkeys
+        WHERE id = :id
+          AND user_id = :user_id
+        """,
+        id=passkey_id,
+        user_id=user_id,
+    )
+
+
 def list_credential_ids(user_id: int) -> list[bytes]:
     """The credential ids of the user's passkeys (so the browser does not register one twice)."""
     rows = db.all("SELECT credential_id FROM passkeys WHERE user_id = :user_id", user_id=user_id)

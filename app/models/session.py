@@ -127,6 +127,21 @@ def end_all_sessions(user_id: int, except_token: str | None = None) -> int:
     )
 
 
+def get_session(user_id: int, session_id: int):
+    """One of the user's live sessions, as list_sessions shows it; None if it is not theirs or has ended."""
+    return db.one(
+        """
+        SELECT id, remember, user_agent, ip_address, created_at, last_seen_at, expires_at
+        FROM user_sessions
+        WHERE id = :session_id
+          AND user_id = :user_id
+          AND expires_at > now()
+        """,
+        session_id=session_id,
+        user_id=user_id,
+    )
+
+
 def list_sessions(user_id: int, limit: int = 50):
     """The user's live sessions, most recently used first."""
     return db.all(

@@ -6,6 +6,7 @@ from flask_login import current_user, login_required
 
 from app.forms import EmptyForm
 from app.forms_security import PasskeyNameForm, RecoveryCodesForm, TwoFactorDisableForm
+from app.inputs import MAX_ID
 from app.login import sign_out
 from app.models import passkey, recovery_code, totp
 from app.models import session as session_model
@@ -40,6 +41,17 @@ def render_security_page(disable_form=None, recovery_form=None, status: int = 20
 @bp.get("")
 def show():
     return render_security_page()
+
+
+@bp.get("/sessions/<int:session_id>/sign-out")
+def confirm_sign_out_session(session_id: int):
+    """Say which browser signing out ends before doing it; the page's button POSTs below."""
+    row = session_model.get_session(current_user.id, session_id) if session_id <= MAX_ID else None
+    if row is None:
+        abort(404)
+    return render_template(
+        "account/sign_out_session.html", row=row, this_browser=session_id == current_user.session_id, form=EmptyForm()
+    )
 
 
 @bp.post("/sessions/<int:session_id>/sign-out")

@@ -105,6 +105,13 @@ def make_default(address_id: int):
     return _action(lambda: address.make_default(address_id, current_user.id), "Default address changed.")
 
 
+@bp.get("/<int:address_id>/delete")
+def confirm_delete(address_id: int):
+    """Show the address and what deleting it changes before doing it; the page's button POSTs below."""
+    entry = get_address_or_404(address_id)
+    return render_template("account/delete_address.html", entry=entry, form=EmptyForm())
+
+
 @bp.post("/<int:address_id>/delete")
 def delete(address_id: int):
     get_address_or_404(address_id)

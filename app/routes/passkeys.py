@@ -9,7 +9,7 @@ import ipaddress
 import secrets
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, current_app, flash, jsonify, redirect, request, session, url_for
+from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required
 from webauthn import (
     generate_authentication_options,
@@ -30,6 +30,7 @@ from werkzeug.datastructures import MultiDict
 
 from app.forms import EmptyForm
 from app.forms_security import PasskeyNameForm
+from app.inputs import MAX_ID
 from app.login import sign_in
 from app.models import passkey, passkey_challenge
 from app.models.rate_limit import wait_in_words
@@ -163,6 +164,17 @@ def register():
         return _error("This passkey is registered already.", 409)
     flash(f"Passkey “{row['passkey_name']}” added. You can sign in with it instead of your password.", "success")
     return jsonify(redirect=url_for("account_security.show"))
+
+
+@bp.get("/account/security/passkeys/<int:passkey_id>/remove")
+@login_required
+def confirm_remove(passkey_id: int):
+    """Say what removing the passkey changes before doing it; the page's button POSTs below."""
+    row = passkey.get_passkey(current_user.id, passkey_id) if passkey_id <= MAX_ID else None
+    if row is None:
+        abort(404)
+    others = len(passkey.list_passkeys(current_user.id)) - 1
+    return render_template("account/remove_passkey.html", passkey=row, others=others, form=EmptyForm())
 
 
 @bp.post("/account/security/passkeys/<int:passkey_id>/remove")
