@@ -202,6 +202,11 @@ def overflow(page) -> str | None:
     )
 
 
+def fits(page) -> None:
+    """The page as it is now does not scroll sideways."""
+    assert overflow(page) is None, f"{page.url}: {overflow(page)}"
+
+
 def off_screen(locator) -> str | None:
     """Why the element is not on screen once scrolled to, or None if it is wholly inside the viewport."""
     locator.wait_for(state="visible", timeout=3_000)

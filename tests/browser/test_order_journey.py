@@ -12,13 +12,8 @@ from playwright.sync_api import expect
 
 from app.models import shipping
 from tests import factories
-from tests.browser.site import LAPTOP, PHONE, open_context, overflow, sign_in
+from tests.browser.site import LAPTOP, PHONE, fits, open_context, sign_in
 from tests.conftest import Actions
-
-
-def fits(page) -> None:
-    """The page as it is now does not scroll sideways."""
-    assert overflow(page) is None, f"{page.url}: {overflow(page)}"
 
 
 @pytest.mark.parametrize("viewport", [LAPTOP, PHONE], ids=["1366px", "390px"])
