@@ -1,5 +1,6 @@
 """The buyer's insights and the seller's analytics in Chromium: the charts are drawn by Chart.js
-(loaded without any CSP violation: the page fixture fails on console errors), with their tables."""
+(loaded without any CSP violation: the page fixture fails on console errors), with their tables;
+times on a time axis, and a long label cut short on the axis but whole in the tooltip and table."""
 
 from datetime import UTC, datetime, timedelta
 
@@ -23,7 +24,7 @@ def people(app, actions):
     now = datetime.now(UTC)
     buy(app, buyer, [(seller, novel, books, 2), (seller, chess, games, 1)], now - timedelta(days=40))
     buy(app, buyer, [(seller, novel, books, 1)], now - timedelta(days=5))
-    return {"seller": seller, "buyer": buyer}
+    return {"seller": seller, "buyer": buyer, "novel": novel}
 
 
 def sign_in(page, email):
@@ -98,3 +99,50 @@ def test_marketplace_insights_draw_for_guests(page, people):
     page.get_by_role("heading", name="Marketplace insights").wait_for()
     for canvas_id in ["departments-chart", "prices-chart"]:
         assert drawn(page, canvas_id)["chart"], canvas_id
+
+
+def test_stock_history_is_drawn_on_a_time_axis(page, people):
+    sign_in(page, people["seller"]["email"])
+    page.goto(f"/seller/inventory/{people['novel']['id']}")
+    page.wait_for_function("() => window.Chart && Chart.getChart(document.getElementById('stock-chart'))")
+    axis = page.evaluate(
+        """() => {
+            const chart = Chart.getChart(document.getElementById("stock-chart"));
+            return {option: chart.options.scales.x.type, scale: chart.scales.x.type,
+                    points: chart.data.datasets[0].data.length};
+        }"""
+    )
+    # Each change sits at its time (an evenly spaced category axis would hide the gaps between them).
+    assert (axis["option"], axis["scale"]) == ("time", "time")
+    assert axis["points"] >= 3  # the offer's stock, two sales, and now
+
+
+LONG_PRODUCT = "Hand-carved Mid-century Modern Solid Teak Wood Coffee Table with Two Drawers and a Glass Top"
+
+
+def test_a_long_product_name_is_shortened_on_the_axis_and_whole_in_the_tooltip_and_table(app, page, people):
+    seller, buyer = people["seller"], people["buyer"]
+    furniture = factories.category(app, name="Furniture")
+    table = factories.product(app, seller["id"], furniture["id"], name=LONG_PRODUCT)
+    factories.offer(app, seller["id"], table["id"], price="90.00", quantity=5)
+    buy(app, buyer, [(seller, table, furniture, 1)], datetime.now(UTC) - timedelta(days=3))
+    sign_in(page, seller["email"])
+    page.goto("/seller/analytics")
+    page.wait_for_function("() => document.getElementById('products-chart')?.dataset.drawn === 'true'")
+    shown = page.evaluate(
+        """(name) => {
+            const chart = Chart.getChart("products-chart");
+            const index = chart.data.labels.indexOf(name);
+            const tick = chart.scales.y.ticks.find(t => t.value === index);
+            chart.tooltip.setActiveElements([{datasetIndex: 0, index: index}], {x: 0, y: 0});
+            chart.update();
+            return {axis: [].concat(tick.label), tooltip: chart.tooltip.title,
+                    sales: Chart.getChart("sales-chart").options.scales.x.type};
+        }""",
+        LONG_PRODUCT,
+    )
+    assert shown["axis"][-1].endswith("…") and len(shown["axis"]) <= 2, shown
+    assert " ".join(shown["axis"]) != LONG_PRODUCT and all(len(line) < len(LONG_PRODUCT) for line in shown["axis"])
+    assert shown["tooltip"] == [LONG_PRODUCT]
+    assert shown["sales"] == "time"  # months on a time axis too
+    assert page.locator("#products-table").get_by_text(LONG_PRODUCT, exact=True).count() == 1
