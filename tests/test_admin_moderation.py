@@ -244,10 +244,15 @@ def test_the_dashboard_counts_todays_sales(app, reviewed, count_queries):
     assert admin.client.get("/admin?format=csv").mimetype == "text/csv"
 
 
-def test_the_audit_log_refuses_update_and_delete(app, reviewed):
+def test_the_audit_log_refuses_update_delete_and_truncate(app, reviewed):
     reviewed["moderator"].post(f"/admin/reviews/product/{reviewed['bad']['id']}/hide", {"reason": "Spam"})
     database = app.extensions["bazaar_db"]
-    for statement in ("UPDATE audit_log SET reason = 'nothing happened'", "DELETE FROM audit_log"):
+    for statement in (
+        "UPDATE audit_log SET reason = 'nothing happened'",
+        "DELETE FROM audit_log",
+        "TRUNCATE audit_log",
+        "TRUNCATE users CASCADE",  # reaches the log through its actor's foreign key
+    ):
         with pytest.raises(DBAPIError, match="append-only"), database.transaction() as connection:
             connection.execute(text(statement))
     assert query_one(app, "SELECT reason FROM audit_log WHERE action = 'review.hide'")["reason"] == "Spam"
