@@ -195,6 +195,37 @@ def test_feedback_is_sent_answered_and_the_answer_shown(app, actions):
     assert moderator.client.get("/admin/feedback?format=csv").mimetype == "text/csv"
 
 
+def test_feedback_is_limited_per_account_with_a_friendly_429(app, actions, monkeypatch):
+    from app.models import feedback, rate_limit
+
+    monkeypatch.setattr(feedback, "PER_ACCOUNT", rate_limit.Limit("feedback", 2, 60 * 60))
+    sender = Actions(app, app.test_client())
+    sender.login(actions.create_user()["email"])
+    message = {"kind": "problem", "subject": "Search", "body": "Slow again."}
+    assert [sender.post("/feedback", message).status_code for _ in range(2)] == [302, 302]
+    refused = sender.post("/feedback", message | {"subject": "Third time"})
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 429 and 0 < int(refused.headers["Retry-After"]) <= 3600
+    assert "You have sent a lot of feedback in the last hour. Please wait" in page and 'value="Third time"' in page
+    assert query_one(app, "SELECT count(*) AS n FROM feedback")["n"] == 2
+    other = Actions(app, app.test_client())  # the limit is the account's, not everyone's
+    other.login(actions.create_user()["email"])
+    assert other.post("/feedback", message).status_code == 302
+
+
+def test_review_reports_are_limited_per_account_with_a_friendly_429(app, actions, reviewed, monkeypatch):
+    from app.models import rate_limit, review_report
+
+    monkeypatch.setattr(review_report, "PER_ACCOUNT", rate_limit.Limit("review-report", 1, 60 * 60))
+    reporter = reviewed["reporter"]
+    assert reporter.post(f"/reviews/product/{reviewed['bad']['id']}/report", {"reason": "spam"}).status_code == 302
+    another = factories.product_review(app, reviewed["product"]["id"], actions.create_user()["id"], rating=2)
+    refused = reporter.post(f"/reviews/product/{another['id']}/report", {"reason": "offensive"})
+    assert refused.status_code == 429 and "Retry-After" in refused.headers
+    assert "You have reported many reviews lately. Please wait" in refused.get_data(as_text=True)
+    assert query_one(app, "SELECT count(*) AS n FROM review_reports")["n"] == 1
+
+
 def test_searches_that_find_nothing_are_counted_once_per_query_and_day(app, client, actions):
     seller = actions.create_user()
     factories.offer(app, seller["id"], factories.product(app, seller["id"], name="Garden Gnome")["id"])

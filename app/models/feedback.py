@@ -1,10 +1,11 @@
 """Site feedback: what users send through "Send feedback", and its handling in the console."""
 
 from app import db
-from app.models import audit
+from app.models import audit, rate_limit
 from app.models.admin_query import AdminRefused, Listing, conditions, order_by, search_id, search_pattern
 
 KINDS = {"suggestion": "Suggestion", "problem": "Problem"}
+PER_ACCOUNT = rate_limit.Limit("feedback", 10, 60 * 60)  # plenty for a person, little for a script
 SORTS = {"sent": "f.created_at", "closed": "f.closed_at", "kind": "f.kind"}
 FILTERS = {
     "status": {"open": "f.closed_at IS NULL", "closed": "f.closed_at IS NOT NULL"},
@@ -24,19 +25,26 @@ def _params(listing: Listing) -> dict:
 
 
 def send_feedback(user_id: int, kind: str, subject: str, body: str, page: str) -> int:
-    """Store a user's feedback; return its id."""
-    return db.run_returning(
-        """
-        INSERT INTO feedback (user_id, kind, subject, body, page)
-        VALUES (:user_id, :kind, :subject, :body, :page)
-        RETURNING id
-        """,
-        user_id=user_id,
-        kind=kind,
-        subject=subject,
-        body=body,
-        page=page[:500],
-    )["id"]
+    """Store a user's feedback, counted against PER_ACCOUNT; return its id.
+
+    Raises rate_limit.Limited when the account has sent its share lately; then nothing is stored.
+    """
+    with db.transaction() as conn:
+        if wait := rate_limit.hit(conn, PER_ACCOUNT, str(user_id)):
+            raise rate_limit.Limited(wait)
+        return db.fetch_one(
+            conn,
+            """
+            INSERT INTO feedback (user_id, kind, subject, body, page)
+            VALUES (:user_id, :kind, :subject, :body, :page)
+            RETURNING id
+            """,
+            user_id=user_id,
+            kind=kind,
+            subject=subject,
+            body=body,
+            page=page[:500],
+        )["id"]
 
 
 def list_own_feedback(user_id: int, limit: int):

@@ -2,7 +2,8 @@
 
 Each limited request is one row (action, key, time); a request is refused while `limit` rows of
 the same action and key lie inside the window. Used for registrations and password-reset
-requests (per e-mail and per network address), password checks and bad reset links.
+requests (per e-mail and per network address), password checks, bad reset links, and what an
+account sends to the staff (feedback, review reports).
 """
 
 from dataclasses import dataclass
@@ -21,6 +22,14 @@ class Limit:
     action: str
     limit: int
     window_seconds: int
+
+
+class Limited(Exception):
+    """A request refused by a limit; `wait` is the seconds until the next one is allowed."""
+
+    def __init__(self, wait: int) -> None:
+        super().__init__(f"limited for {wait} s")
+        self.wait = wait
 
 
 def hit(conn: Connection, rule: Limit, key: str) -> int | None:

@@ -7,7 +7,7 @@ the product first, as every review writer does (app/models/locks.py).
 """
 
 from app import db
-from app.models import audit, locks
+from app.models import audit, locks, rate_limit
 from app.models.admin_query import AdminRefused, Listing, conditions, order_by
 from app.models.review import KINDS
 
@@ -19,6 +19,7 @@ REASONS = {
     "other": "Something else",
 }
 REPORT_COLUMNS = {"product": "product_review_id", "seller": "seller_review_id"}
+PER_ACCOUNT = rate_limit.Limit("review-report", 20, 60 * 60)  # a reader's share; a script's flood waits
 
 
 class ReportRefused(Exception):
@@ -28,7 +29,8 @@ class ReportRefused(Exception):
 def report_review(kind_name: str, review_id: int, reporter_id: int, reason: str, details: str) -> bool:
     """Report a visible review of someone else's; False if this user reported it already.
 
-    Raises ReportRefused if the review is gone, hidden, or the reporter's own.
+    Raises ReportRefused if the review is gone, hidden, or the reporter's own, and
+    rate_limit.Limited when the reporter has sent PER_ACCOUNT reports lately (nothing is stored).
     """
     kind = KINDS[kind_name]
     column = REPORT_COLUMNS[kind_name]
@@ -42,6 +44,8 @@ def report_review(kind_name: str, review_id: int, reporter_id: int, reason: str,
             raise ReportRefused("That review is no longer shown.")
         if review["author_id"] == reporter_id:
             raise ReportRefused("You cannot report your own review.")
+        if wait := rate_limit.hit(conn, PER_ACCOUNT, str(reporter_id)):
+            raise rate_limit.Limited(wait)
         return (
             db.execute(
                 conn,

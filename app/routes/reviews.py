@@ -6,7 +6,8 @@ from flask_login import current_user, login_required
 
 from app.forms import EmptyForm, ReviewForm, VoteForm
 from app.forms_admin import ReportReviewForm
-from app.models import review, review_report
+from app.models import rate_limit, review, review_report
+from app.models.rate_limit import wait_in_words
 from app.pagination import Page, requested_page
 from app.urls import safe_next
 
@@ -142,6 +143,7 @@ def report(kind: str, review_id: int):
     else:
         back = url_for("reviews.seller_reviews", seller_id=target["subject_id"]) + "#reviews"
     form = ReportReviewForm()
+    status, headers = None, {}
     if form.validate_on_submit():
         try:
             created = review_report.report_review(
@@ -149,16 +151,16 @@ def report(kind: str, review_id: int):
             )
         except review_report.ReportRefused as refusal:
             abort(403, str(refusal))
-        flash(
-            "Thank you: a moderator will look at this review."
-            if created
-            else "You reported this review already: a moderator will look at it.",
-            "success",
-        )
-        return redirect(back)
-    return render_template(
-        "reviews/report.html", form=form, review=target, kind=kind, back=back
-    ), 400 if form.errors else 200
+        except rate_limit.Limited as limited:
+            wait = wait_in_words(limited.wait)
+            form.form_errors.append(f"You have reported many reviews lately. Please wait {wait} and report it again.")
+            status, headers = 429, {"Retry-After": str(limited.wait)}
+        else:
+            thanks = "Thank you: a moderator will look at this review."
+            flash(thanks if created else "You reported this review already: a moderator will look at it.", "success")
+            return redirect(back)
+    page = render_template("reviews/report.html", form=form, review=target, kind=kind, back=back)
+    return page, status or (400 if form.errors else 200), headers
 
 
 def review_list_options() -> dict:
