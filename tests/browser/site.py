@@ -20,12 +20,14 @@ from app.models import (
     feedback,
     message,
     order,
+    passkey,
     review,
     review_report,
     sale,
     shipping,
 )
 from app.models import seller as seller_model
+from app.models import session as session_model
 from tests import factories
 from tests.browser.conftest import _console_error
 from tests.conftest import TEST_PASSWORD, Actions
@@ -61,14 +63,16 @@ class Shop:
     other_review_id: int = 0  # someone else's review of the same product: the buyer may report it
     address_id: int = 0
     shipping_method_id: int = 0
+    other_session_id: int = 0  # the buyer signed in on a phone too
+    passkey_id: int = 0
 
 
 def build_shop(app) -> Shop:
     """A seller with thirty offers (one low on stock, one on sale), coupons and shipping methods; a
     buyer with purchases (a line placed, one shipped, one delivered, one they asked to return), points,
-    an address, reviews, feedback, a message thread and a cart larger than their balance; an
-    administrator and a moderator with a reported review, feedback and a platform coupon in their
-    console — committed, for the live server."""
+    an address, a passkey, a second session, reviews, feedback, a message thread and a cart larger than
+    their balance; an administrator and a moderator with a reported review, feedback and a platform
+    coupon in their console — committed, for the live server."""
     tag = uuid.uuid4().hex[:6]
     people = Actions(app, app.test_client())
     seller = people.create_user(email=f"seller-{tag}@example.com", full_name=f"Teak House {tag}")
@@ -126,6 +130,13 @@ def build_shop(app) -> Shop:
         where = {"full_name": buyer["full_name"], "line1": "221 Baker Street", "line2": "Flat B", "city": "Springfield"}
         where |= {"postal_code": "12345", "country": "United States", "phone": "+1 555 0100"}
         shop.address_id = address.add_address(buyer["id"], where, True)
+        phone = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148 Safari"
+        session_model.create_session(buyer["id"], False, phone, "203.0.113.7")
+        sessions = session_model.list_sessions(buyer["id"])
+        shop.other_session_id = next(row["id"] for row in sessions if row["user_agent"] == phone)
+        shop.passkey_id = passkey.create_passkey(
+            buyer["id"], "Robin's phone", uuid.uuid4().bytes, b"public key", 0, "localhost", ["internal"], True
+        )
 
         review.save_review("seller", seller["id"], buyer["id"], 5, "Fast shipping", "Well packed.")
         message.send(shop.purchase_id, seller["id"], buyer["id"], "Could you ship it before Friday?")

@@ -108,6 +108,18 @@ def buyer_pages(shop):
             f"/purchases/{purchase}/lines/{shop.delivered_line_id}/return",
             lambda page: page.get_by_role("button", name="Ask to return"),
         ),
+        (
+            f"/account/addresses/{shop.address_id}/delete",
+            lambda page: page.get_by_role("button", name="Delete address"),
+        ),
+        (
+            f"/account/security/sessions/{shop.other_session_id}/sign-out",
+            lambda page: page.get_by_role("button", name="Sign out that session"),
+        ),
+        (
+            f"/account/security/passkeys/{shop.passkey_id}/remove",
+            lambda page: page.get_by_role("button", name=re.compile(r"^Remove passkey")),
+        ),
         ("/feedback", lambda page: page.get_by_role("button", name="Send feedback")),
         (
             f"/reviews/product/{shop.other_review_id}/report",
