@@ -697,6 +697,46 @@ INVARIANTS: list[tuple[str, str]] = [
         """,
     ),
     (
+        "moderation: each suspension and take-down has its audit row of that moment; each adjustment its own",
+        """
+        SELECT (
+            SELECT count(*)
+            FROM users AS u
+            WHERE u.suspended_at IS NOT NULL
+              AND NOT EXISTS (
+                  SELECT FROM audit_log AS a
+                  WHERE a.action = 'user.suspend'
+                    AND a.target_type = 'user'
+                    AND a.target_id = u.id
+                    AND a.created_at = u.suspended_at
+              )
+        ) + (
+            SELECT count(*)
+            FROM products AS p
+            WHERE p.status = 'taken_down'
+              AND NOT EXISTS (
+                  SELECT FROM audit_log AS a
+                  WHERE a.action IN ('product.take_down', 'product.reject')
+                    AND a.target_type = 'product'
+                    AND a.target_id = p.id
+                    AND a.created_at = p.status_changed_at
+              )
+        ) + (
+            SELECT count(*)
+            FROM (
+                SELECT user_id, count(*) AS n FROM balance_ledger WHERE kind = 'adjustment' GROUP BY user_id
+            ) AS ledger
+            FULL JOIN (
+                SELECT target_id AS user_id, count(*) AS n
+                FROM audit_log
+                WHERE action = 'user.balance' AND target_type = 'user'
+                GROUP BY target_id
+            ) AS audited USING (user_id)
+            WHERE ledger.n IS DISTINCT FROM audited.n
+        )
+        """,
+    ),
+    (
         "product reviews: none by the product's creator, nor by a seller who offered it before writing, counts",
         """
         SELECT count(*)

@@ -5,8 +5,10 @@ the command line, and an audit row for each."""
 from decimal import Decimal
 
 import pytest
+from sqlalchemy import text
 
 from app import admin_cli
+from db.check import INVARIANTS
 from tests import factories
 from tests.conftest import Actions, query_one
 from tests.test_admin import make_staff
@@ -278,3 +280,36 @@ def test_the_command_line_grants_a_role_and_audits_it(app, shop, capsys):
     )
     assert row == {"actor_id": None, "actor_role": "command line"}
     assert admin_cli.main(["nobody@example.com"], app=app) == 1
+
+
+def test_the_console_keeps_db_checks_audit_invariant_and_a_change_without_its_row_breaks_it(app, shop, actions):
+    """db/check.py: each suspension and take-down has its audit row of that moment, each adjustment its own."""
+    [query] = [sql for name, sql in INVARIANTS if name.startswith("moderation: each suspension")]
+    buyer = actions.create_user(balance="20")
+    admin = shop["admin"]
+    assert admin.post(f"/admin/users/{shop['seller']['id']}/suspend", {"suspend-reason": "Fakes"}).status_code == 302
+    assert admin.post(f"/admin/products/{shop['teapot']['id']}/take-down", {"reason": "Recall"}).status_code == 302
+    response = admin.post(f"/admin/users/{buyer['id']}/balance", {"balance-amount": "5", "balance-reason": "Late"})
+    assert response.status_code == 302
+    assert next(iter(query_one(app, query).values())) == 0
+    # The same changes written around the console, with no audit row: each is caught.
+    database = app.extensions["bazaar_db"]
+    with database.transaction() as connection:
+        connection.execute(
+            text("UPDATE users SET suspended_at = now(), suspended_reason = 'x' WHERE id = :id"),
+            {"id": shop["rival"]["id"]},
+        )
+        connection.execute(
+            text("UPDATE products SET status = 'taken_down', status_changed_at = now() WHERE id = :id"),
+            {"id": shop["kettle"]["id"]},
+        )
+        connection.execute(
+            text(
+                """
+                INSERT INTO balance_ledger (user_id, kind, account, amount, balance_after, note)
+                VALUES (:id, 'adjustment', 'available', 1.00, 26.00, 'no audit')
+                """
+            ),
+            {"id": buyer["id"]},
+        )
+    assert next(iter(query_one(app, query).values())) == 3

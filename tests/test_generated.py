@@ -151,6 +151,63 @@ def test_the_console_has_something_to_moderate(generated_url):
     assert all(count > 0 for count in row), row
 
 
+def test_the_console_acted_on_users_products_balances_and_the_catalog(generated_url):
+    """Suspended users (offers held, no session), taken-down and waiting products (offers held), balance
+    adjustments through the ledger, renames and a move: each with its audit row, as the app writes them."""
+    [row] = fetch(
+        generated_url,
+        """
+        SELECT (SELECT count(*) FROM users WHERE suspended_at IS NOT NULL),
+               (SELECT count(*) FROM offers AS o JOIN users AS u ON u.id = o.seller_id
+                WHERE u.suspended_at IS NOT NULL AND o.moderation_hold),
+               (SELECT count(*) FROM products WHERE status = 'taken_down' AND moderation_note IS NOT NULL),
+               (SELECT count(*) FROM products WHERE status = 'pending'),
+               (SELECT count(*) FROM offers AS o JOIN products AS p ON p.id = o.product_id
+                WHERE p.status = 'pending' AND o.moderation_hold),
+               (SELECT count(*) FROM balance_ledger WHERE kind = 'adjustment' AND note IS NOT NULL),
+               (SELECT count(*) FROM audit_log WHERE action = 'product.approve'),
+               (SELECT count(*) FROM audit_log WHERE action = 'category.rename'),
+               (SELECT count(*) FROM audit_log WHERE action = 'category.move'),
+               (SELECT count(*) FROM audit_log WHERE action IN ('setting.enable', 'setting.disable'))
+        """,
+    )
+    assert all(count > 0 for count in row), row
+    suspended, held_for_suspension, taken_down, pending, held_pending, adjustments = row[:6]
+    assert suspended >= 2 and held_for_suspension >= 1 and pending >= 1 and held_pending >= 1
+    # Nobody suspended holds a session or an active offer; the held offers are exactly those inactive for it.
+    [(sessions, active)] = fetch(
+        generated_url,
+        """
+        SELECT (SELECT count(*) FROM user_sessions AS s JOIN users AS u ON u.id = s.user_id
+                WHERE u.suspended_at IS NOT NULL),
+               (SELECT count(*) FROM offers AS o JOIN users AS u ON u.id = o.seller_id
+                WHERE u.suspended_at IS NOT NULL AND o.is_active)
+        """,
+    )
+    assert (sessions, active) == (0, 0)
+    # Each change's audit row says what the rows say now.
+    [(offers_held, take_downs, balances, names, places, switch)] = fetch(
+        generated_url,
+        """
+        SELECT (SELECT sum((a.after->>'offers_held')::int) FROM audit_log AS a JOIN users AS u ON u.id = a.target_id
+                WHERE a.action = 'user.suspend' AND a.reason = u.suspended_reason AND a.created_at = u.suspended_at),
+               (SELECT count(*) FROM audit_log AS a JOIN products AS p ON p.id = a.target_id
+                WHERE a.action = 'product.take_down' AND a.reason = p.moderation_note),
+               (SELECT count(*) FROM audit_log AS a
+                JOIN balance_ledger AS l ON l.user_id = a.target_id AND l.kind = 'adjustment'
+                WHERE a.action = 'user.balance' AND l.note = a.reason
+                  AND (a.after->>'amount')::numeric = l.amount AND (a.after->>'balance')::numeric = l.balance_after),
+               (SELECT count(*) FROM audit_log AS a JOIN categories AS c ON c.id = a.target_id
+                WHERE a.action = 'category.rename' AND a.after->>'name' = c.name AND a.before->>'name' <> c.name),
+               (SELECT count(*) FROM audit_log AS a JOIN categories AS c ON c.id = a.target_id
+                WHERE a.action = 'category.move' AND (a.after->>'department_id')::int = c.department_id),
+               (SELECT enabled::int FROM site_settings WHERE name = 'product_approval')
+        """,
+    )
+    assert offers_held == held_for_suspension and take_downs == taken_down and balances == adjustments
+    assert (names, places) == (row[7], row[8]) and switch == 0  # the queue was switched off again
+
+
 def test_generated_users_share_the_demo_password(generated_url):
     hashes = fetch(generated_url, "SELECT DISTINCT password_hash FROM users WHERE id > %s", (len(DEMO_LOGINS),))
     assert len(hashes) == 1

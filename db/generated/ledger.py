@@ -20,8 +20,9 @@ from .people import BUYER_ID, People
 from .promotions import Promotions
 from .timeline import DAY, HOUR, MINUTE, NO_TIME, Timeline
 
-KINDS = ("top_up", "sale", "refund", "purchase", "sale_refund", "withdrawal", "release")
-TOP_UP, SALE, REFUND, PURCHASE, SALE_REFUND, WITHDRAWAL, RELEASE = range(len(KINDS))  # also the order within a second
+KINDS = ("top_up", "sale", "refund", "purchase", "sale_refund", "withdrawal", "release", "adjustment")
+# Also the order within a second; an adjustment is an administrator's, with a note (console.py adds them last).
+TOP_UP, SALE, REFUND, PURCHASE, SALE_REFUND, WITHDRAWAL, RELEASE, ADJUSTMENT = range(len(KINDS))
 ACCOUNTS = ("available", "pending")
 AVAILABLE, PENDING = range(len(ACCOUNTS))
 NO_PURCHASE = -1
@@ -45,6 +46,7 @@ class Ledger:
     created: np.ndarray
     balances: np.ndarray  # available, per user, indexed by id - 1
     pending_balances: np.ndarray  # pending, per user
+    note: np.ndarray  # COPY-escaped, "" for none (only adjustments have one)
 
 
 def _events(**columns: np.ndarray) -> dict[str, np.ndarray]:
@@ -263,4 +265,5 @@ def make_ledger(
         created=events["created"],
         balances=balances[:, AVAILABLE],
         pending_balances=balances[:, PENDING],
+        note=np.full(len(order), "", dtype=object),
     )

@@ -111,6 +111,15 @@ def _snapshot(values: dict) -> str:
     return escape_copy(json.dumps(values, sort_keys=True))
 
 
+def audit_row(created: int, actor: int | None, action: str, target: tuple, reason: str, before, after) -> tuple:
+    """One audit row as Moderation.audit holds it: the staff act from 192.0.2.<id>, the command line
+    as itself; `before` and `after` are snapshots (dicts) as app/models/audit.py writes them."""
+    role = "command line" if actor is None else ("administrator" if actor == ADMIN_ID else "moderator")
+    address = "command line" if actor is None else f"192.0.2.{actor}"
+    before_text, after_text = (None if value is None else _snapshot(value) for value in (before, after))
+    return (created, actor, role, action, *target, escape_copy(reason), before_text, after_text, address)
+
+
 class _Planner:
     """Collects the rows while walking the review sets."""
 
@@ -126,12 +135,7 @@ class _Planner:
         self.reports.append((*ids, reporter, reason, details, created, resolved, resolution))
 
     def act(self, created: int, actor: int | None, action: str, target: tuple, reason: str, before, after) -> None:
-        role = "command line" if actor is None else ("administrator" if actor == ADMIN_ID else "moderator")
-        address = "command line" if actor is None else f"192.0.2.{actor}"
-        before_text, after_text = (None if value is None else _snapshot(value) for value in (before, after))
-        self.audit.append(
-            (created, actor, role, action, *target, escape_copy(reason), before_text, after_text, address)
-        )
+        self.audit.append(audit_row(created, actor, action, target, reason, before, after))
 
     def moderate(self, kind: str, reviews: ReviewSet) -> tuple[np.ndarray, list[str]]:
         """Hide some reviews (with the reports before), leave open and dismissed reports on others."""

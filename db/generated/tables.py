@@ -3,6 +3,7 @@
 import numpy as np
 
 from . import journey_tables, promotion_tables
+from .console import PRODUCT_STATUSES, Console
 from .copyload import NULL, TableSource, booleans, integers, money, or_null, timestamps
 from .ledger import ACCOUNTS, KINDS, NO_PURCHASE
 from .moderation import Moderation
@@ -74,17 +75,20 @@ def _users(world: World) -> TableSource:
             roles,
             integers(world.promotions.user_points[window]),
             money(world.ledger.pending_balances[window]),
+            _optional_times(world.console.user_suspended[window]),
+            or_null(world.console.user_suspended_reason[window], world.console.user_suspended[window] == NO_TIME),
         ]
 
     columns = ("id", "email", "full_name", "address", "password_hash", "balance", "time_zone")
     columns += ("low_stock_threshold", "is_admin", "seller_rating_count", "seller_rating_sum", "created_at")
-    columns += ("email_verified_at", "role", "points_balance", "pending_balance")
+    columns += ("email_verified_at", "role", "points_balance", "pending_balance", "suspended_at", "suspended_reason")
     return TableSource("users", columns, people.count, rows)
 
 
 def _products(world: World) -> TableSource:
     """Products with names, descriptions and their summary columns."""
-    catalog, summaries, text = world.catalog, world.summaries, world.catalog_text
+    catalog, summaries, text, console = world.catalog, world.summaries, world.catalog_text, world.console
+    statuses = np.array(PRODUCT_STATUSES, dtype=object)
 
     def rows(start: int, stop: int):
         """Products start..stop (0-based)."""
@@ -111,11 +115,14 @@ def _products(world: World) -> TableSource:
             or_null(
                 money(summaries.min_price_before_sale[window]), summaries.min_price_before_sale[window] == NO_PRICE
             ),
+            statuses[console.product_status[window]],
+            or_null(console.product_note[window], console.product_note[window] == ""),
+            _optional_times(console.product_status_changed[window]),
         ]
 
     columns = ("id", "category_id", "creator_id", "name", "description", "created_at", "updated_at", "offer_count")
     columns += ("total_stock", "min_price", "rating_count", "rating_sum", "rating_avg", "units_sold")
-    columns += ("min_price_before_sale",)
+    columns += ("min_price_before_sale", "status", "moderation_note", "status_changed_at")
     return TableSource("products", columns, world.catalog.product_count, rows)
 
 
@@ -137,10 +144,11 @@ def _offers(world: World) -> TableSource:
             timestamps(stock.offer_updated[window]),
             or_null(money(sale_price), sale_price == NO_VALUE),
             _optional_times(sale_ends),
+            booleans(world.console.offer_held[window]),
         ]
 
     columns = ("seller_id", "product_id", "price", "quantity", "is_active", "created_at", "updated_at")
-    columns += ("sale_price", "sale_ends_at")
+    columns += ("sale_price", "sale_ends_at", "moderation_hold")
     return TableSource("offers", columns, len(catalog.offer_seller), rows)
 
 
@@ -241,9 +249,10 @@ def _balance_ledger(world: World) -> TableSource:
             money(ledger.balance_after[window]),
             or_null(integers(purchase), purchase == NO_PURCHASE),
             timestamps(ledger.created[window]),
+            or_null(ledger.note[window], ledger.note[window] == ""),
         ]
 
-    columns = ("id", "user_id", "kind", "account", "amount", "balance_after", "purchase_id", "created_at")
+    columns = ("id", "user_id", "kind", "account", "amount", "balance_after", "purchase_id", "created_at", "note")
     return TableSource("balance_ledger", columns, len(ledger.user), rows)
 
 
@@ -347,7 +356,7 @@ def _time(seconds: int | None) -> str:
     return NULL if seconds is None else timestamps(np.array([seconds]))[0]
 
 
-def _moderation_tables(moderation: Moderation) -> list[TableSource]:
+def _moderation_tables(moderation: Moderation, console: Console) -> list[TableSource]:
     """Review reports, feedback, searches that found nothing, the audit log and the site switches."""
     first_action = moderation.audit[0][0]  # when the staff got their roles
     reports = [
@@ -421,9 +430,18 @@ def _moderation_tables(moderation: Moderation) -> list[TableSource]:
             + ("ip_address", "created_at"),
             audit,
         ),
-        # The approval queue starts off: new products are listed at once.
-        _listed("site_settings", ("name", "enabled", "updated_at"), [("product_approval", "f", _time(first_action))]),
+        # The approval queue is off: new products are listed at once (it was on for a while: console.py).
+        _listed(
+            "site_settings", ("name", "enabled", "updated_at", "updated_by"), [_approval_switch(console, first_action)]
+        ),
     ]
+
+
+def _approval_switch(console: Console, first_action: int) -> tuple[str, ...]:
+    """The approval switch's row: off, since the administrator last switched it (or since the start)."""
+    if console.approval_switched == NO_TIME:
+        return ("product_approval", "f", _time(first_action), NULL)
+    return ("product_approval", "f", _time(console.approval_switched), str(ADMIN_ID))
 
 
 def table_sources(world: World) -> list[TableSource]:
@@ -466,5 +484,5 @@ def table_sources(world: World) -> list[TableSource]:
         _votes("product_review_votes", reviews.products),
         _votes("seller_review_votes", reviews.sellers),
         _messages(world),
-        *_moderation_tables(moderation),
+        *_moderation_tables(moderation, world.console),
     ]

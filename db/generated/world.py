@@ -14,6 +14,7 @@ from . import texts
 from .carts import Carts, make_carts
 from .catalog import Catalog, make_catalog
 from .commerce import Orders, make_orders
+from .console import Console, make_console
 from .journey import Journey, make_journey, plan_lines
 from .ledger import Ledger, make_ledger
 from .messages import Messages, make_messages
@@ -39,6 +40,7 @@ STAGES = (
     "moderation",
     "promotions",
     "journey",
+    "console",
 )
 
 
@@ -72,6 +74,7 @@ class World:
     moderation: Moderation
     promotions: Promotions
     journey: Journey
+    console: Console
     summaries: Summaries
 
 
@@ -115,23 +118,38 @@ def make_world(counts: Counts, seed: int, now: dt.date, report=lambda stage: Non
     carts = make_carts(people, catalog, stock.offer_quantity, timeline, streams["carts"])
     report("moderation")
     moderation = make_moderation(people, reviews, timeline, streams["moderation"])
+    # Last: the console's suspensions, take-downs, approvals and adjustments come after what they
+    # would have stopped; they hold offers and add ledger and audit rows.
+    report("console")
+    made = {
+        "people": people,
+        "catalog": catalog,
+        "orders": orders,
+        "stock": stock,
+        "ledger": ledger,
+        "reviews": reviews,
+        "messages": messages,
+        "carts": carts,
+        "moderation": moderation,
+        "promotions": promotions,
+        "journey": journey,
+    }
+    console = make_console(**made, timeline=timeline, rng=streams["console"])
+    made |= {"catalog": console.catalog, "ledger": console.ledger, "moderation": console.moderation}
     return World(
         timeline=timeline,
         catalog_text=catalog_text,
         review_text=review_text,
         message_text=message_text,
-        people=people,
-        catalog=catalog,
-        orders=orders,
-        stock=stock,
-        ledger=ledger,
-        reviews=reviews,
-        messages=messages,
-        carts=carts,
-        moderation=moderation,
-        promotions=promotions,
-        journey=journey,
+        **made,
+        console=console,
         summaries=make_summaries(
-            catalog, stock.offer_quantity, orders, reviews, people.count, moderation, promotions.offer_sale_price
+            console.catalog,
+            stock.offer_quantity,
+            orders,
+            reviews,
+            people.count,
+            console.moderation,
+            promotions.offer_sale_price,
         ),
     )
