@@ -84,7 +84,9 @@ def test_register_a_passkey_sign_out_and_sign_in_with_it(app, passkey_page):
     expect(page).to_have_url(f"{page.url.split('/account')[0]}/account/security")
     expect(page.get_by_role("list", name="Your passkeys")).to_contain_text("last used")
 
-    # Removed, the passkey no longer signs anyone in.
+    # Removed (after a confirmation page), the passkey no longer signs anyone in.
+    page.get_by_role("link", name="Remove… passkey Virtual laptop").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Remove the passkey")
     page.get_by_role("button", name="Remove passkey Virtual laptop").click()
     expect(page.get_by_role("alert")).to_contain_text("The passkey is removed")
     sign_out(page, full_name)
