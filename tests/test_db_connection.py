@@ -174,12 +174,22 @@ def backend_pid(app) -> int:
         return connection.execute(text("SELECT pg_backend_pid()")).scalar()
 
 
+@pytest.fixture
+def one_pooled_connection(app):
+    """The requests' pool emptied, so the next checkouts get one connection (the pool is FIFO), and
+    emptied again after, so no later test meets a connection this one killed."""
+    engine = app.extensions["bazaar_db"].request_engine
+    engine.dispose()
+    yield
+    engine.dispose()
+
+
 def terminate(app, pid: int) -> None:
     with app.extensions["bazaar_db"].engine.connect() as other:
         assert other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid}).scalar()
 
 
-def test_a_connection_idle_in_the_pool_and_gone_is_replaced_at_checkout(app, monkeypatch):
+def test_a_connection_idle_in_the_pool_and_gone_is_replaced_at_checkout(app, monkeypatch, one_pooled_connection):
     monkeypatch.setattr(db, "IDLE_PING_SECONDS", 0)  # every checkout counts as after a long idle
     first = backend_pid(app)
     terminate(app, first)
@@ -187,7 +197,7 @@ def test_a_connection_idle_in_the_pool_and_gone_is_replaced_at_checkout(app, mon
     assert backend_pid(app) != first
 
 
-def test_a_connection_in_constant_use_is_not_pinged_and_a_dead_one_fails_once(app, monkeypatch):
+def test_a_connection_in_constant_use_is_not_pinged_and_a_dead_one_fails_once(app, monkeypatch, one_pooled_connection):
     monkeypatch.setattr(db, "IDLE_PING_SECONDS", 3600)  # every checkout counts as just used
     first = backend_pid(app)
     terminate(app, first)
