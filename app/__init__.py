@@ -14,6 +14,8 @@ from app.routes import (
     addresses,
     admin,
     analytics,
+    api_tokens,
+    api_v1,
     auth,
     cart,
     catalog,
@@ -41,6 +43,7 @@ BLUEPRINTS = (
     account.bp,
     addresses.bp,
     account_security.bp,
+    api_tokens.bp,
     two_factor.bp,
     passkeys.bp,
     users.bp,
@@ -57,6 +60,7 @@ BLUEPRINTS = (
     analytics.bp,
     feedback.bp,
     admin.bp,
+    api_v1.bp,
 )
 
 # The schema's triggers use CREATE OR REPLACE TRIGGER, new in PostgreSQL 14.

@@ -5,7 +5,7 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException
 
-from app import db
+from app import db, problems
 
 MESSAGES = {
     400: ("Bad request", "The request could not be understood. Check what you entered and try again."),
@@ -34,6 +34,8 @@ def init_app(app: Flask) -> None:
     def http_error(error: HTTPException):
         if error.code is None or error.code < 400:
             return error
+        if problems.is_api_request():
+            return problems.from_http_exception(error)
         # Show a description only when the code gave one; Werkzeug's defaults read poorly.
         custom = error.description != type(error).description
         return render_error(error.code, error.description if custom else None)
@@ -51,11 +53,15 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(500)
     def server_error(error):
+        if problems.is_api_request():
+            return problems.problem_response(500, "The request could not be finished. Nothing was changed.")
         return render_error(500)
 
 
 def _busy_page():
     """503 with a flash: the transaction was rolled back, so trying again is safe."""
+    if problems.is_api_request():
+        return problems.problem_response(503, "Busy: nothing was changed. Try again.", headers={"Retry-After": "1"})
     flash(BUSY_FLASH, "warning")
     body, status = render_error(503)
     return body, status, {"Retry-After": "1"}

@@ -23,7 +23,7 @@ CONTENT_SECURITY_POLICY = "; ".join(
 
 
 # Pages, the JSON API and CSV downloads may show private data: no cache may keep them.
-PRIVATE_TYPES = ("text/html", "application/json", "text/csv")
+PRIVATE_TYPES = ("text/html", "application/json", "application/problem+json", "text/csv")
 
 
 def add_security_headers(response: Response) -> Response:

@@ -22,6 +22,18 @@ SESSION_SETTINGS = {"work_mem": "1GB", "max_parallel_workers_per_gather": "0"}
 
 INVARIANTS: list[tuple[str, str]] = [
     (
+        "api_tokens: no token was used after it was revoked or expired, nor stored as anything but a hash",
+        """
+        SELECT count(*)
+        FROM api_tokens
+        WHERE last_used_at > revoked_at
+           OR last_used_at > expires_at
+           OR last_used_at < created_at
+           OR display_prefix NOT LIKE 'bzr\\_%'
+           OR token_hash !~ '^[0-9a-f]{64}$'
+        """,
+    ),
+    (
         "users: balance (available) and pending_balance = the sums of their ledger rows on each account",
         """
         SELECT count(*)

@@ -7,6 +7,7 @@ trigger that refreshes the product's summary finds the product already locked; t
 change's inventory event is written through inventory.py.
 """
 
+import hashlib
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -335,5 +336,86 @@ def search_products_to_offer(seller_id: int, keyword: str, limit: int = 20):
         """,
         seller_id=seller_id,
         keyword=keyword,
+        limit=limit,
+    )
+
+
+class VersionChanged(OfferError):
+    """The offer changed since the API client read it (its If-Match names an older version)."""
+
+    def __init__(self) -> None:
+        super().__init__("The offer changed since you read it. Read it again and retry with its new ETag.")
+
+
+def offer_version(offer) -> str:
+    """A digest of what a client sees of an offer that can change: price, stock, active, sale price
+    (the API's ETag). The same state gives the same version, so a write meant for it stays right."""
+    state = f"{offer['price']}|{offer['quantity']}|{offer['is_active']}|{offer['sale_price']}"
+    return hashlib.sha256(state.encode()).hexdigest()[:20]
+
+
+@db.retry_on_conflict
+def change_offer(
+    seller_id: int,
+    product_id: int,
+    expected_version: str,
+    price: Decimal | None = None,
+    quantity: int | None = None,
+    is_active: bool | None = None,
+) -> bool:
+    """Set what the API's PATCH names (None: keep), if the offer is still at `expected_version`.
+
+    Returns False if the seller has no such offer; raises VersionChanged if it moved on. The
+    offer and its product are locked first (app/models/locks.py), and a stock change writes
+    its inventory event in the same transaction, so stock always equals the sum of its events.
+    """
+    with db.transaction() as conn:
+        offer = _lock_for_change(conn, seller_id, product_id)
+        if offer is None:
+            return False
+        if offer_version(offer) != expected_version:
+            raise VersionChanged()
+        new_price = offer["price"] if price is None else price
+        new_quantity = offer["quantity"] if quantity is None else quantity
+        new_active = offer["is_active"] if is_active is None else is_active
+        db.execute(
+            conn,
+            """
+            UPDATE offers
+            SET price = :price,
+                quantity = :quantity,
+                is_active = :is_active,
+                updated_at = now()
+            WHERE seller_id = :seller_id
+              AND product_id = :product_id
+            """,
+            seller_id=seller_id,
+            product_id=product_id,
+            price=new_price,
+            quantity=new_quantity,
+            is_active=new_active,
+        )
+        if new_quantity != offer["quantity"]:
+            delta = new_quantity - offer["quantity"]
+            inventory.record_stock_change(conn, seller_id, product_id, delta, new_quantity, inventory.reason_for(delta))
+        return True
+
+
+def list_offers_after(seller_id: int, after_product_id: int, limit: int):
+    """Up to `limit` of the seller's offers (active or not) with product ids above
+    `after_product_id`, in product order: one page of the API's keyset pagination."""
+    return db.all(
+        """
+        SELECT o.seller_id, o.product_id, p.name AS product_name, o.price, o.quantity, o.is_active,
+               o.sale_price, o.sale_ends_at, o.created_at, o.updated_at
+        FROM offers AS o
+        JOIN products AS p ON p.id = o.product_id
+        WHERE o.seller_id = :seller_id
+          AND o.product_id > :after_product_id
+        ORDER BY o.product_id
+        LIMIT :limit
+        """,
+        seller_id=seller_id,
+        after_product_id=after_product_id,
         limit=limit,
     )

@@ -1,0 +1,205 @@
+"""The seller API, /api/v1 (issue 19): JSON in and out, a personal access token on every request.
+
+Conventions: money is a decimal string with its currency ({"amount": "12.50", "currency": "USD"}),
+times are ISO 8601 with their offset, lists page with an opaque `cursor` and a `next` link, errors
+are problem+json (app/problems.py), a PATCH needs the ETag it read in If-Match (428 without, 412
+when stale), and anything not the caller's is a 404.
+"""
+
+import base64
+import binascii
+from decimal import Decimal, InvalidOperation
+
+from flask import Blueprint, g, request, url_for
+
+from app import api_auth
+from app.api_auth import current_caller, require_scope
+from app.forms_seller import MAX_PRICE, MAX_QUANTITY
+from app.inputs import MAX_ID
+from app.models import offer as offer_model
+from app.problems import Problem
+from app.security import csrf
+
+bp = Blueprint("api_v1", __name__, url_prefix="/api/v1")
+csrf.exempt(bp)  # no cookie authorizes this API, so there is no cross-site request to forge
+
+CURRENCY = "USD"
+DEFAULT_PAGE_SIZE = 50
+MAX_PAGE_SIZE = 200
+
+
+@bp.before_request
+def authenticate():
+    """Every request names its token (session cookies are ignored here)."""
+    g.api_caller = api_auth.authenticate()
+
+
+def money(amount: Decimal | None) -> dict | None:
+    """Money as the API writes it: a decimal string with two places and its currency."""
+    if amount is None:
+        return None
+    return {"amount": f"{amount:.2f}", "currency": CURRENCY}
+
+
+def iso(moment) -> str | None:
+    """A timestamptz as ISO 8601 with its offset."""
+    return moment.isoformat() if moment is not None else None
+
+
+def offer_json(row) -> dict:
+    """An offer as the API shows it."""
+    return {
+        "product_id": row["product_id"],
+        "product_name": row["product_name"],
+        "price": money(row["price"]),
+        "sale_price": money(row["sale_price"]),
+        "sale_ends_at": iso(row["sale_ends_at"]),
+        "quantity": row["quantity"],
+        "active": row["is_active"],
+        "created_at": iso(row["created_at"]),
+        "updated_at": iso(row["updated_at"]),
+        "url": url_for("api_v1.get_offer", product_id=row["product_id"], _external=True),
+    }
+
+
+def page_size() -> int:
+    """The `limit` query parameter, 1..MAX_PAGE_SIZE (400 otherwise)."""
+    raw = request.args.get("limit")
+    if raw is None:
+        return DEFAULT_PAGE_SIZE
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 6 and 1 <= int(raw) <= MAX_PAGE_SIZE):
+        raise Problem(
+            400, "Bad query parameter.", [{"field": "limit", "message": f"A whole number 1–{MAX_PAGE_SIZE}."}]
+        )
+    return int(raw)
+
+
+def encode_cursor(product_id: int) -> str:
+    """An opaque cursor: the last product id a page showed."""
+    return base64.urlsafe_b64encode(f"o:{product_id}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(raw: str | None) -> int:
+    """The product id a cursor names (0: from the start); 400 if it is not one this API made."""
+    if not raw:
+        return 0
+    try:
+        text = base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)).decode()
+        kind, _, number = text.partition(":")
+        if kind == "o" and number.isdigit() and len(number) <= 19 and int(number) <= MAX_ID:
+            return int(number)
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        pass
+    raise Problem(400, "Bad query parameter.", [{"field": "cursor", "message": "Use the cursor of a `next` link."}])
+
+
+@bp.get("/offers")
+@require_scope("read")
+def list_offers():
+    """The caller's offers (active or not), in product order, a page at a time."""
+    limit = page_size()
+    rows = offer_model.list_offers_after(current_caller().user_id, decode_cursor(request.args.get("cursor")), limit + 1)
+    more = len(rows) > limit
+    rows = rows[:limit]
+    body = {"items": [offer_json(row) for row in rows], "next": None}
+    headers = {}
+    if more:
+        body["next"] = url_for(
+            "api_v1.list_offers", cursor=encode_cursor(rows[-1]["product_id"]), limit=limit, _external=True
+        )
+        headers["Link"] = f'<{body["next"]}>; rel="next"'
+    return body, 200, headers
+
+
+def get_offer_or_404(product_id: int):
+    """The caller's offer of this product; anyone else's (or none) is a 404."""
+    row = offer_model.get_offer(current_caller().user_id, product_id) if product_id <= MAX_ID else None
+    if row is None:
+        raise Problem(404, "You have no offer of this product.")
+    return row
+
+
+def _etag(row) -> str:
+    return f'"{offer_model.offer_version(row)}"'
+
+
+@bp.get("/offers/<int:product_id>")
+@require_scope("read")
+def get_offer(product_id: int):
+    """One of the caller's offers, with its ETag."""
+    row = get_offer_or_404(product_id)
+    return offer_json(row), 200, {"ETag": _etag(row)}
+
+
+@bp.patch("/offers/<int:product_id>")
+@require_scope("listings")
+def patch_offer(product_id: int):
+    """Change price, stock quantity or active of the caller's offer; If-Match must name its ETag."""
+    get_offer_or_404(product_id)
+    if_match = request.headers.get("If-Match")
+    if not if_match:
+        raise Problem(428, "Send the offer's ETag (from GET) in If-Match, so a change made since is not overwritten.")
+    changes = parse_offer_patch(request.get_json(silent=True))
+    try:
+        found = offer_model.change_offer(
+            current_caller().user_id, product_id, if_match.strip().removeprefix("W/").strip('"'), **changes
+        )
+    except offer_model.VersionChanged as stale:
+        raise Problem(412, str(stale)) from None
+    if not found:
+        raise Problem(404, "You have no offer of this product.")
+    row = get_offer_or_404(product_id)
+    return offer_json(row), 200, {"ETag": _etag(row)}
+
+
+PATCH_FIELDS = {"price", "quantity", "active"}
+
+
+def parse_offer_patch(body) -> dict:
+    """The changes a PATCH body asks for, as change_offer's arguments; 400/422 with field errors."""
+    if not isinstance(body, dict):
+        raise Problem(400, "Send a JSON object, with Content-Type: application/json.")
+    errors = [
+        {"field": name, "message": "Not a field of an offer you can change."}
+        for name in body
+        if name not in PATCH_FIELDS
+    ]
+    changes: dict = {}
+    if "price" in body:
+        price = _parse_money(body["price"])
+        if price is None:
+            errors.append({"field": "price", "message": f'A decimal string from 0.01 to {MAX_PRICE}, e.g. "12.50".'})
+        changes["price"] = price
+    if "quantity" in body:
+        quantity = body["quantity"]
+        if type(quantity) is not int or not 0 <= quantity <= MAX_QUANTITY:
+            errors.append({"field": "quantity", "message": f"A whole number from 0 to {MAX_QUANTITY}."})
+        changes["quantity"] = quantity
+    if "active" in body:
+        if type(body["active"]) is not bool:
+            errors.append({"field": "active", "message": "true or false."})
+        changes["is_active"] = body["active"]
+    if errors:
+        raise Problem(422, "Some fields cannot be used.", errors)
+    if not changes:
+        raise Problem(422, "Nothing to change.", [{"field": "", "message": "Name price, quantity or active."}])
+    return changes
+
+
+def _parse_money(value) -> Decimal | None:
+    """A price from "12.50" or {"amount": "12.50", "currency": "USD"}; None if it is not a valid one."""
+    if isinstance(value, dict):
+        if set(value) - {"amount", "currency"} or value.get("currency", CURRENCY) != CURRENCY:
+            return None
+        value = value.get("amount")
+    if not isinstance(value, str) or len(value) > 20:
+        return None
+    try:
+        amount = Decimal(value)
+    except InvalidOperation:
+        return None
+    if not amount.is_finite() or not Decimal("0.01") <= amount <= MAX_PRICE:
+        return None
+    if amount != amount.quantize(Decimal("0.01")):
+        return None  # no fractions of a cent
+    return amount.quantize(Decimal("0.01"))
