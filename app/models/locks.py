@@ -8,7 +8,9 @@
                                                                escrow release job (their fee settles)
     4. offers        by (product_id, seller_id)                checkout, cancellation, restocking
                                                                return, offer.update_offer,
-                                                               offer.remove_offer, offer.add_offer
+                                                               offer.remove_offer, offer.add_offer,
+                                                               offer.change_offer (API PATCH),
+                                                               offline_sale.record_sale (API POST)
     5. products      by id                                     the same writers, review.save_review and
                                                                review.delete_review (product reviews),
                                                                sale.start_sale/end_sale and the sales job

@@ -8,15 +8,22 @@ when stale), and anything not the caller's is a 404.
 
 import base64
 import binascii
+import hashlib
+import json
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
+from zoneinfo import ZoneInfo
 
 from flask import Blueprint, g, request, url_for
 
-from app import api_auth
+from app import api_auth, charts, reports
 from app.api_auth import current_caller, require_scope
+from app.forms import time_zone_names
 from app.forms_seller import MAX_PRICE, MAX_QUANTITY
 from app.inputs import MAX_ID
+from app.models import analytics, offline_sale
 from app.models import offer as offer_model
+from app.models import user as user_model
 from app.problems import Problem
 from app.security import csrf
 
@@ -203,3 +210,105 @@ def _parse_money(value) -> Decimal | None:
     if amount != amount.quantize(Decimal("0.01")):
         return None  # no fractions of a cent
     return amount.quantize(Decimal("0.01"))
+
+
+# --- sales ---------------------------------------------------------------------------------------
+
+
+def owner_time_zone(user_id: int) -> str:
+    """The token owner's time zone if the SQL may use it, else UTC (sales group by its local days)."""
+    row = user_model.get_user(user_id)
+    name = row["time_zone"] if row is not None else "UTC"
+    return name if name in time_zone_names() else "UTC"
+
+
+@bp.get("/sales")
+@require_scope("read")
+def list_sales():
+    """The caller's sales grouped as /api/seller/sales groups them (the same table and totals)."""
+    user_id = current_caller().user_id
+    time_zone = owner_time_zone(user_id)
+    try:
+        today = datetime.now(ZoneInfo(time_zone)).date()
+        period = analytics.parse_period(request.args.get("from"), request.args.get("to"), today, time_zone)
+        grouping = analytics.parse_grouping(request.args.get("group_by"))
+        analytics.check_grouping_fits(grouping, period)
+    except analytics.InvalidQuery as invalid:
+        field = "group_by" if "group" in str(invalid).lower() else "from/to"
+        raise Problem(400, "Bad query parameter.", [{"field": field, "message": str(invalid)}]) from None
+    table = reports.sales_table("seller", user_id, period, grouping)
+    return {
+        "group_by": grouping.value,
+        "from": period.start.isoformat(),
+        "to": period.end.isoformat(),
+        "time_zone": period.time_zone,
+        "currency": CURRENCY,
+        "totals": reports.totals_record(reports.totals("seller", user_id, period)),
+        "columns": [column.key for column in table.columns],
+        "rows": charts.to_records(table),
+    }
+
+
+MAX_KEY_LENGTH = 255
+
+
+def idempotency_key() -> str:
+    """The request's Idempotency-Key: 1–255 visible ASCII characters (400 otherwise)."""
+    key = request.headers.get("Idempotency-Key", "")
+    if not 1 <= len(key) <= MAX_KEY_LENGTH or not all(33 <= ord(character) <= 126 for character in key):
+        message = f"Send an Idempotency-Key header: 1 to {MAX_KEY_LENGTH} visible ASCII characters, new per sale."
+        raise Problem(400, "Idempotency-Key is required.", [{"field": "Idempotency-Key", "message": message}])
+    return key
+
+
+def parse_sale(body) -> dict:
+    """product_id, quantity and unit_price (optional: the offer's price) of a POSTed sale."""
+    if not isinstance(body, dict):
+        raise Problem(400, "Send a JSON object, with Content-Type: application/json.")
+    errors = [{"field": name, "message": "Not a field of a sale."} for name in body if name not in SALE_FIELDS]
+    product_id, quantity = body.get("product_id"), body.get("quantity")
+    if type(product_id) is not int or not 1 <= product_id <= MAX_ID:
+        errors.append({"field": "product_id", "message": "The id of a product you offer."})
+    if type(quantity) is not int or not 1 <= quantity <= MAX_QUANTITY:
+        errors.append({"field": "quantity", "message": f"A whole number from 1 to {MAX_QUANTITY}."})
+    unit_price = None
+    if body.get("unit_price") is not None:
+        unit_price = _parse_money(body["unit_price"])
+        if unit_price is None:
+            errors.append({"field": "unit_price", "message": f"A decimal string from 0.01 to {MAX_PRICE}."})
+    if errors:
+        raise Problem(422, "Some fields cannot be used.", errors)
+    return {"product_id": product_id, "quantity": quantity, "unit_price": unit_price}
+
+
+SALE_FIELDS = {"product_id", "quantity", "unit_price"}
+
+
+def sale_json(sale) -> dict:
+    return {
+        "id": sale["id"],
+        "product_id": sale["product_id"],
+        "quantity": sale["quantity"],
+        "unit_price": money(sale["unit_price"]),
+        "total": money(sale["unit_price"] * sale["quantity"]),
+        "created_at": iso(sale["created_at"]),
+    }
+
+
+@bp.post("/sales")
+@require_scope("orders")
+def record_sale():
+    """Record an offline sale: stock goes down with an inventory event; once per Idempotency-Key."""
+    key = idempotency_key()
+    sale = parse_sale(request.get_json(silent=True))
+    canonical = {**sale, "unit_price": None if sale["unit_price"] is None else str(sale["unit_price"])}
+    digest = hashlib.sha256(json.dumps(canonical, sort_keys=True).encode()).hexdigest()
+    try:
+        row, recorded = offline_sale.record_sale(current_caller().user_id, key=key, digest=digest, **sale)
+    except offline_sale.NoSuchOffer as refusal:
+        raise Problem(404, str(refusal)) from None
+    except (offline_sale.NotEnoughStock, offline_sale.KeyReused) as refusal:
+        status = 409 if isinstance(refusal, offline_sale.NotEnoughStock) else 422
+        raise Problem(status, str(refusal)) from None
+    headers = {} if recorded else {"Idempotent-Replayed": "true"}
+    return sale_json(row), 201, headers
