@@ -21,9 +21,10 @@ from app.api_auth import current_caller, require_scope
 from app.forms import time_zone_names
 from app.forms_seller import MAX_PRICE, MAX_QUANTITY
 from app.inputs import MAX_ID
-from app.models import analytics, offline_sale
+from app.models import analytics, catalog, catalog_page, offline_sale
 from app.models import offer as offer_model
 from app.models import user as user_model
+from app.pagination import MAX_PAGE
 from app.problems import Problem
 from app.security import csrf
 
@@ -81,19 +82,19 @@ def page_size() -> int:
     return int(raw)
 
 
-def encode_cursor(product_id: int) -> str:
-    """An opaque cursor: the last product id a page showed."""
-    return base64.urlsafe_b64encode(f"o:{product_id}".encode()).decode().rstrip("=")
+def encode_cursor(number: int, kind: str = "o") -> str:
+    """An opaque cursor: the last product id a page of offers showed ("o"), or a search's next page ("p")."""
+    return base64.urlsafe_b64encode(f"{kind}:{number}".encode()).decode().rstrip("=")
 
 
-def decode_cursor(raw: str | None) -> int:
-    """The product id a cursor names (0: from the start); 400 if it is not one this API made."""
+def decode_cursor(raw: str | None, kind: str = "o") -> int:
+    """The number a cursor of this kind names (0: none given); 400 if it is not one this API made."""
     if not raw:
         return 0
     try:
         text = base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)).decode()
-        kind, _, number = text.partition(":")
-        if kind == "o" and number.isdigit() and len(number) <= 19 and int(number) <= MAX_ID:
+        found, _, number = text.partition(":")
+        if found == kind and number.isdigit() and len(number) <= 19 and int(number) <= MAX_ID:
             return int(number)
     except (binascii.Error, UnicodeDecodeError, ValueError):
         pass
@@ -312,3 +313,71 @@ def record_sale():
         raise Problem(status, str(refusal)) from None
     headers = {} if recorded else {"Idempotent-Replayed": "true"}
     return sale_json(row), 201, headers
+
+
+# --- the catalog ---------------------------------------------------------------------------------
+
+
+@bp.get("/categories")
+@require_scope("read")
+def list_categories():
+    """Every department with its categories (a few hundred at most: one response, no pages)."""
+    tree = catalog.list_categories()
+    return {
+        "items": [
+            {
+                "id": department.id,
+                "name": department.name,
+                "slug": department.slug,
+                "categories": [
+                    {"id": category.id, "name": category.name, "slug": category.slug}
+                    for category in department.categories
+                ],
+            }
+            for department in tree.departments
+        ]
+    }
+
+
+def product_json(row) -> dict:
+    """A product of the catalog as the API shows it."""
+    return {
+        "id": row["id"],
+        "name": row["name"],
+        "category_id": row["category_id"],
+        "min_price": money(row["min_price"]),
+        "offer_count": row["offer_count"],
+        "total_stock": row["total_stock"],
+        "rating_avg": None if row["rating_avg"] is None else f"{row['rating_avg']:.2f}",
+        "rating_count": row["rating_count"],
+        "units_sold": row["units_sold"],
+        "created_at": iso(row["created_at"]),
+    }
+
+
+@bp.get("/products")
+@require_scope("read")
+def search_products():
+    """The catalog search of /products, with its parameters (q, department, category, min_price,
+    max_price, min_rating, in_stock, include_unavailable, sort), a page at a time."""
+    criteria = catalog.read_criteria(request.args, catalog.list_categories())
+    number = decode_cursor(request.args.get("cursor"), "p") or 1
+    if number > MAX_PAGE:
+        raise Problem(400, "Bad query parameter.", [{"field": "cursor", "message": "Use the cursor of a `next` link."}])
+    results = catalog_page.find_products(criteria, number)
+    if results.too_slow:
+        raise Problem(503, "The search took too long. Narrow it and try again.", headers={"Retry-After": "1"})
+    page = results.page
+    body = {
+        "items": [product_json(row) for row in page.items],
+        "total": results.total,
+        "total_is_estimate": results.total_is_estimate,
+        "corrected_query": results.corrected_query,
+        "notes": list(criteria.notes),
+        "next": None,
+    }
+    if page.number < min(page.pages, MAX_PAGE) and page.number == number:
+        body["next"] = url_for(
+            "api_v1.search_products", **criteria.to_args(), cursor=encode_cursor(number + 1, "p"), _external=True
+        )
+    return body, 200, {"Link": f'<{body["next"]}>; rel="next"'} if body["next"] else {}
