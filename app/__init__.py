@@ -14,6 +14,7 @@ from app.routes import (
     addresses,
     admin,
     analytics,
+    api_docs,
     api_tokens,
     api_v1,
     auth,
@@ -61,6 +62,7 @@ BLUEPRINTS = (
     feedback.bp,
     admin.bp,
     api_v1.bp,
+    api_docs.bp,
 )
 
 # The schema's triggers use CREATE OR REPLACE TRIGGER, new in PostgreSQL 14.

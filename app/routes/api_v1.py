@@ -24,6 +24,7 @@ from app.inputs import MAX_ID
 from app.models import analytics, catalog, catalog_page, offline_sale
 from app.models import offer as offer_model
 from app.models import user as user_model
+from app.openapi import openapi_document
 from app.pagination import MAX_PAGE
 from app.problems import Problem
 from app.security import csrf
@@ -36,10 +37,20 @@ DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
 
 
+PUBLIC_ENDPOINTS = {"api_v1.openapi"}
+
+
 @bp.before_request
 def authenticate():
-    """Every request names its token (session cookies are ignored here)."""
-    g.api_caller = api_auth.authenticate()
+    """Every request names its token (session cookies are ignored here), except for the description."""
+    if request.endpoint not in PUBLIC_ENDPOINTS:
+        g.api_caller = api_auth.authenticate()
+
+
+@bp.get("/openapi.json")
+def openapi():
+    """The OpenAPI 3.1 description of this API (public: it holds no data)."""
+    return openapi_document(request.host_url.rstrip("/"))
 
 
 def money(amount: Decimal | None) -> dict | None:

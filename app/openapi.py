@@ -1,0 +1,357 @@
+"""The OpenAPI 3.1 description of the seller API (/api/v1/openapi.json, shown by Swagger UI at /api/docs).
+
+Kept by hand next to the views rather than generated: the views read JSON with plain checks, not
+marshmallow or pydantic schemas, so apispec or flask-smorest would need a second copy of every
+schema anyway, and a dependency for it. tests/test_api_docs.py keeps this honest: every /api/v1
+route and method is described here and nothing else is, and the documented fields of offers,
+sales and products are exactly those the views write.
+"""
+
+from app.forms_seller import MAX_PRICE, MAX_QUANTITY
+
+MONEY_PATTERN = r"^[0-9]{1,7}\.[0-9]{2}$"
+
+
+def _ref(name: str) -> dict:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _problem(description: str) -> dict:
+    return {"description": description, "content": {"application/problem+json": {"schema": _ref("Problem")}}}
+
+
+def _json(description: str, schema: dict, headers: dict | None = None) -> dict:
+    response = {"description": description, "content": {"application/json": {"schema": schema}}}
+    if headers:
+        response["headers"] = headers
+    return response
+
+
+ERRORS = {
+    "401": _problem("No token, or an unknown, revoked or expired one."),
+    "403": _problem("The token lacks the scope this request needs."),
+    "429": _problem("Too many requests with this token; see Retry-After."),
+}
+CURSOR = {"name": "cursor", "in": "query", "schema": {"type": "string"}, "description": "From a `next` link."}
+PRODUCT_ID = {"name": "product_id", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1}}
+ETAG = {"ETag": {"schema": {"type": "string"}, "description": "Send it back in If-Match to change the offer."}}
+
+SCHEMAS = {
+    "Problem": {
+        "type": "object",
+        "description": "RFC 9457 problem details.",
+        "required": ["type", "title", "status", "detail"],
+        "properties": {
+            "type": {"type": "string"},
+            "title": {"type": "string"},
+            "status": {"type": "integer"},
+            "detail": {"type": "string"},
+            "errors": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["field", "message"],
+                    "properties": {"field": {"type": "string"}, "message": {"type": "string"}},
+                },
+            },
+        },
+    },
+    "Money": {
+        "type": "object",
+        "required": ["amount", "currency"],
+        "properties": {
+            "amount": {"type": "string", "pattern": MONEY_PATTERN, "examples": ["12.50"]},
+            "currency": {"type": "string", "const": "USD"},
+        },
+    },
+    "Offer": {
+        "type": "object",
+        "required": [
+            "product_id",
+            "product_name",
+            "price",
+            "sale_price",
+            "sale_ends_at",
+            "quantity",
+            "active",
+            "created_at",
+            "updated_at",
+            "url",
+        ],
+        "properties": {
+            "product_id": {"type": "integer"},
+            "product_name": {"type": "string"},
+            "price": _ref("Money"),
+            "sale_price": {"oneOf": [_ref("Money"), {"type": "null"}]},
+            "sale_ends_at": {"type": ["string", "null"], "format": "date-time"},
+            "quantity": {"type": "integer", "minimum": 0},
+            "active": {"type": "boolean"},
+            "created_at": {"type": "string", "format": "date-time"},
+            "updated_at": {"type": "string", "format": "date-time"},
+            "url": {"type": "string", "format": "uri"},
+        },
+    },
+    "OfferChange": {
+        "type": "object",
+        "additionalProperties": False,
+        "minProperties": 1,
+        "properties": {
+            "price": {
+                "oneOf": [{"type": "string", "pattern": MONEY_PATTERN}, _ref("Money")],
+                "description": f"0.01 to {MAX_PRICE}, whole cents.",
+            },
+            "quantity": {"type": "integer", "minimum": 0, "maximum": MAX_QUANTITY},
+            "active": {"type": "boolean"},
+        },
+    },
+    "SaleRequest": {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["product_id", "quantity"],
+        "properties": {
+            "product_id": {"type": "integer", "minimum": 1},
+            "quantity": {"type": "integer", "minimum": 1, "maximum": MAX_QUANTITY},
+            "unit_price": {
+                "oneOf": [{"type": "string", "pattern": MONEY_PATTERN}, _ref("Money"), {"type": "null"}],
+                "description": "Default: the offer's price.",
+            },
+        },
+    },
+    "Sale": {
+        "type": "object",
+        "required": ["id", "product_id", "quantity", "unit_price", "total", "created_at"],
+        "properties": {
+            "id": {"type": "integer"},
+            "product_id": {"type": "integer"},
+            "quantity": {"type": "integer"},
+            "unit_price": _ref("Money"),
+            "total": _ref("Money"),
+            "created_at": {"type": "string", "format": "date-time"},
+        },
+    },
+    "SalesReport": {
+        "type": "object",
+        "description": "The table of GET /api/seller/sales (README, 'Sales API').",
+        "required": ["group_by", "from", "to", "time_zone", "currency", "totals", "columns", "rows"],
+        "properties": {
+            "group_by": {"type": "string"},
+            "from": {"type": "string", "format": "date"},
+            "to": {"type": "string", "format": "date"},
+            "time_zone": {"type": "string"},
+            "currency": {"type": "string"},
+            "totals": {"type": "object"},
+            "columns": {"type": "array", "items": {"type": "string"}},
+            "rows": {"type": "array", "items": {"type": "object"}},
+        },
+    },
+    "Department": {
+        "type": "object",
+        "required": ["id", "name", "slug", "categories"],
+        "properties": {
+            "id": {"type": "integer"},
+            "name": {"type": "string"},
+            "slug": {"type": "string"},
+            "categories": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["id", "name", "slug"],
+                    "properties": {"id": {"type": "integer"}, "name": {"type": "string"}, "slug": {"type": "string"}},
+                },
+            },
+        },
+    },
+    "Product": {
+        "type": "object",
+        "required": [
+            "id",
+            "name",
+            "category_id",
+            "min_price",
+            "offer_count",
+            "total_stock",
+            "rating_avg",
+            "rating_count",
+            "units_sold",
+            "created_at",
+        ],
+        "properties": {
+            "id": {"type": "integer"},
+            "name": {"type": "string"},
+            "category_id": {"type": "integer"},
+            "min_price": {"oneOf": [_ref("Money"), {"type": "null"}]},
+            "offer_count": {"type": "integer"},
+            "total_stock": {"type": "integer"},
+            "rating_avg": {"type": ["string", "null"]},
+            "rating_count": {"type": "integer"},
+            "units_sold": {"type": "integer"},
+            "created_at": {"type": "string", "format": "date-time"},
+        },
+    },
+}
+
+
+def _page_of(schema: str) -> dict:
+    return {
+        "type": "object",
+        "required": ["items", "next"],
+        "properties": {"items": {"type": "array", "items": _ref(schema)}, "next": {"type": ["string", "null"]}},
+    }
+
+
+PATHS = {
+    "/api/v1/offers": {
+        "get": {
+            "summary": "Your offers, active or not, in product order",
+            "x-scope": "read",
+            "parameters": [
+                {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 200}},
+                CURSOR,
+            ],
+            "responses": {"200": _json("A page of offers.", _page_of("Offer")), "400": _problem("Bad limit or cursor.")}
+            | ERRORS,
+        }
+    },
+    "/api/v1/offers/{product_id}": {
+        "parameters": [PRODUCT_ID],
+        "get": {
+            "summary": "One of your offers",
+            "x-scope": "read",
+            "responses": {"200": _json("The offer.", _ref("Offer"), ETAG), "404": _problem("Not your offer.")} | ERRORS,
+        },
+        "patch": {
+            "summary": "Change price, stock or active (stock changes write an inventory event)",
+            "x-scope": "listings",
+            "parameters": [{"name": "If-Match", "in": "header", "required": True, "schema": {"type": "string"}}],
+            "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("OfferChange")}}},
+            "responses": {
+                "200": _json("The changed offer.", _ref("Offer"), ETAG),
+                "400": _problem("The body is not a JSON object."),
+                "404": _problem("Not your offer."),
+                "412": _problem("The offer changed since the ETag in If-Match."),
+                "422": _problem("Fields that cannot be used, in `errors`."),
+                "428": _problem("If-Match is missing."),
+            }
+            | ERRORS,
+        },
+    },
+    "/api/v1/sales": {
+        "get": {
+            "summary": "Your sales grouped as GET /api/seller/sales groups them",
+            "x-scope": "read",
+            "parameters": [
+                {"name": "group_by", "in": "query", "schema": {"type": "string", "default": "month"}},
+                {"name": "from", "in": "query", "schema": {"type": "string", "format": "date"}},
+                {"name": "to", "in": "query", "schema": {"type": "string", "format": "date"}},
+            ],
+            "responses": {"200": _json("The table.", _ref("SalesReport")), "400": _problem("Bad group_by or dates.")}
+            | ERRORS,
+        },
+        "post": {
+            "summary": "Record an offline sale (stock goes down, inventory event 'offline sale')",
+            "x-scope": "orders",
+            "parameters": [
+                {
+                    "name": "Idempotency-Key",
+                    "in": "header",
+                    "required": True,
+                    "schema": {"type": "string", "minLength": 1, "maxLength": 255},
+                }
+            ],
+            "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("SaleRequest")}}},
+            "responses": {
+                "201": _json(
+                    "The sale (the first one recorded with this key, on a replay).",
+                    _ref("Sale"),
+                    {"Idempotent-Replayed": {"schema": {"type": "string", "const": "true"}}},
+                ),
+                "400": _problem("No Idempotency-Key, or the body is not a JSON object."),
+                "404": _problem("You have no offer of this product."),
+                "409": _problem("Not enough stock."),
+                "422": _problem("Fields that cannot be used, or the key was used for another request."),
+            }
+            | ERRORS,
+        },
+    },
+    "/api/v1/categories": {
+        "get": {
+            "summary": "Every department with its categories",
+            "x-scope": "read",
+            "responses": {
+                "200": _json(
+                    "All of them.",
+                    {"type": "object", "properties": {"items": {"type": "array", "items": _ref("Department")}}},
+                )
+            }
+            | ERRORS,
+        }
+    },
+    "/api/v1/products": {
+        "get": {
+            "summary": "The catalog search of /products",
+            "x-scope": "read",
+            "parameters": [
+                {"name": name, "in": "query", "schema": {"type": "string"}}
+                for name in (
+                    "q",
+                    "department",
+                    "category",
+                    "min_price",
+                    "max_price",
+                    "min_rating",
+                    "in_stock",
+                    "include_unavailable",
+                    "sort",
+                )
+            ]
+            + [CURSOR],
+            "responses": {
+                "200": _json(
+                    "A page of products (24).",
+                    _page_of("Product")
+                    | {
+                        "properties": _page_of("Product")["properties"]
+                        | {
+                            "total": {"type": "integer"},
+                            "total_is_estimate": {"type": "boolean"},
+                            "corrected_query": {"type": ["string", "null"]},
+                            "notes": {"type": "array", "items": {"type": "string"}},
+                        }
+                    },
+                ),
+                "400": _problem("Bad cursor."),
+                "503": _problem("The search took too long."),
+            }
+            | ERRORS,
+        }
+    },
+    "/api/v1/openapi.json": {
+        "get": {
+            "summary": "This description",
+            "security": [],
+            "responses": {"200": {"description": "OpenAPI 3.1", "content": {"application/json": {}}}},
+        }
+    },
+}
+
+
+def openapi_document(server_url: str) -> dict:
+    """The whole description, its server being this site's /api/v1 address."""
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Bazaar seller API",
+            "version": "1",
+            "description": (
+                "Personal access tokens from /account/tokens, sent as `Authorization: Bearer bzr_…`. "
+                "Each operation's `x-scope` names the scope it needs. Errors are problem+json (RFC 9457)."
+            ),
+        },
+        "servers": [{"url": server_url}],
+        "security": [{"token": []}],
+        "components": {
+            "securitySchemes": {"token": {"type": "http", "scheme": "bearer", "bearerFormat": "bzr_…"}},
+            "schemas": SCHEMAS,
+        },
+        "paths": PATHS,
+    }
