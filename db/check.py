@@ -22,6 +22,24 @@ SESSION_SETTINGS = {"work_mem": "1GB", "max_parallel_workers_per_gather": "0"}
 
 INVARIANTS: list[tuple[str, str]] = [
     (
+        "offline_sales: each offer's offline sales add up to its 'offline sale' inventory events",
+        """
+        SELECT count(*)
+        FROM (
+            SELECT seller_id, product_id, sum(quantity) AS units
+            FROM offline_sales
+            GROUP BY seller_id, product_id
+        ) AS sales
+        FULL JOIN (
+            SELECT seller_id, product_id, -sum(delta) AS units
+            FROM inventory_events
+            WHERE reason = 'offline sale'
+            GROUP BY seller_id, product_id
+        ) AS events USING (seller_id, product_id)
+        WHERE sales.units IS DISTINCT FROM events.units
+        """,
+    ),
+    (
         "api_tokens: no token was used after it was revoked or expired, nor stored as anything but a hash",
         """
         SELECT count(*)

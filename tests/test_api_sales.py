@@ -128,3 +128,22 @@ def test_sales_are_grouped_as_the_analytics_api_groups_them(app, client, actions
 def test_bad_sales_queries_are_400(app, client, stall, query):
     response = client.get(f"/api/v1/sales?{query}", headers=bearer(stall["token"]))
     assert response.status_code == 400 and response.mimetype == "application/problem+json"
+
+
+def test_db_checks_offline_sales_invariant_holds_and_an_event_without_its_sale_breaks_it(app, client, stall):
+    """db/check.py: each offer's offline sales add up to its 'offline sale' inventory events."""
+    from db.check import INVARIANTS
+
+    [query] = [sql for name, sql in INVARIANTS if name.startswith("offline_sales:")]
+    post_sale(client, stall["token"], {"product_id": stall["product"]["id"], "quantity": 2})
+    assert query_one(app, query)["count"] == 0
+    query_one(
+        app,
+        """
+        INSERT INTO inventory_events (seller_id, product_id, delta, quantity_after, reason)
+        VALUES (:s, :p, -1, 2, 'offline sale') RETURNING id
+        """,
+        s=stall["seller"]["id"],
+        p=stall["product"]["id"],
+    )
+    assert query_one(app, query)["count"] == 1
