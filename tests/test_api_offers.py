@@ -157,3 +157,11 @@ def test_a_body_that_is_not_a_json_object_is_400(client, shop, data):
 def test_a_product_id_past_bigint_is_404(client, shop):
     response = client.get("/api/v1/offers/99999999999999999999999", headers=bearer(shop["token"]))
     assert response.status_code == 404
+
+
+def test_if_match_star_changes_whatever_the_version_and_a_weak_tag_never_matches(app, client, shop):
+    product_id = shop["products"][0]["id"]
+    etag = read(client, shop, product_id).headers["ETag"]
+    assert patch(client, shop, product_id, {"quantity": 6}, f"W/{etag}").status_code == 412
+    assert patch(client, shop, product_id, {"quantity": 7}, "*").status_code == 200
+    assert stock(app, shop["seller"]["id"], product_id)["quantity"] == 7

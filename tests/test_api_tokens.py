@@ -35,7 +35,7 @@ def test_a_created_token_is_shown_once_and_stored_hashed(app, actions):
     assert row["token_hash"] == api_token.hash_token(token) and token not in str(dict(row))
     assert token.startswith("bzr_") and row["display_prefix"] == token[:10]
     again = actions.client.get("/account/tokens").get_data(as_text=True)
-    assert token not in again and "Stock sync" in again and "never used" in again
+    assert token not in again and "Stock sync" in again and "never used" in again and 'href="/api/docs"' in again
     assert actions.client.get("/api/v1/offers", headers=bearer(token)).status_code == 200
     assert "last used" in actions.client.get("/account/tokens").get_data(as_text=True)
 

@@ -358,12 +358,13 @@ def offer_version(offer) -> str:
 def change_offer(
     seller_id: int,
     product_id: int,
-    expected_version: str,
+    expected_version: str | None,
     price: Decimal | None = None,
     quantity: int | None = None,
     is_active: bool | None = None,
 ) -> bool:
-    """Set what the API's PATCH names (None: keep), if the offer is still at `expected_version`.
+    """Set what the API's PATCH names (None: keep), if the offer is still at `expected_version`
+    (None: whatever it is now, for `If-Match: *`).
 
     Returns False if the seller has no such offer; raises VersionChanged if it moved on. The
     offer and its product are locked first (app/models/locks.py), and a stock change writes
@@ -373,7 +374,7 @@ def change_offer(
         offer = _lock_for_change(conn, seller_id, product_id)
         if offer is None:
             return False
-        if offer_version(offer) != expected_version:
+        if expected_version is not None and offer_version(offer) != expected_version:
             raise VersionChanged()
         new_price = offer["price"] if price is None else price
         new_quantity = offer["quantity"] if quantity is None else quantity

@@ -159,10 +159,10 @@ def patch_offer(product_id: int):
     if not if_match:
         raise Problem(428, "Send the offer's ETag (from GET) in If-Match, so a change made since is not overwritten.")
     changes = parse_offer_patch(request.get_json(silent=True))
+    # "*" asks for no check (RFC 9110: any current version); otherwise the ETag, strong comparison.
+    expected = None if if_match.strip() == "*" else if_match.strip().strip('"')
     try:
-        found = offer_model.change_offer(
-            current_caller().user_id, product_id, if_match.strip().removeprefix("W/").strip('"'), **changes
-        )
+        found = offer_model.change_offer(current_caller().user_id, product_id, expected, **changes)
     except offer_model.VersionChanged as stale:
         raise Problem(412, str(stale)) from None
     if not found:
