@@ -104,6 +104,32 @@ SCHEMAS = {
             "active": {"type": "boolean"},
         },
     },
+    "StockChanges": {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["items"],
+        "properties": {
+            "items": {
+                "type": "array",
+                "minItems": 1,
+                "maxItems": 1000,
+                "items": {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "required": ["product_id", "quantity"],
+                    "properties": {
+                        "product_id": {"type": "integer", "minimum": 1},
+                        "quantity": {"type": "integer", "minimum": 0, "maximum": MAX_QUANTITY},
+                        "expected_quantity": {
+                            "type": "integer",
+                            "minimum": 0,
+                            "description": "The stock you read: refused (409) if it moved since.",
+                        },
+                    },
+                },
+            }
+        },
+    },
     "SaleRequest": {
         "type": "object",
         "additionalProperties": False,
@@ -210,7 +236,27 @@ PATHS = {
             ],
             "responses": {"200": _json("A page of offers.", _page_of("Offer")), "400": _problem("Bad limit or cursor.")}
             | ERRORS,
-        }
+        },
+        "patch": {
+            "summary": "Set the stock of up to 1,000 of your offers at once, all or none",
+            "x-scope": "listings",
+            "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("StockChanges")}}},
+            "responses": {
+                "200": _json(
+                    "Saved.",
+                    {
+                        "type": "object",
+                        "required": ["updated", "changed"],
+                        "properties": {"updated": {"type": "integer"}, "changed": {"type": "integer"}},
+                    },
+                ),
+                "400": _problem("The body is not a JSON object with items."),
+                "404": _problem("Some products are not offered by you (in `errors`); nothing was saved."),
+                "409": _problem("Some stocks are not the expected_quantity (in `errors`); nothing was saved."),
+                "422": _problem("Items that cannot be used, in `errors`."),
+            }
+            | ERRORS,
+        },
     },
     "/api/v1/offers/{product_id}": {
         "parameters": [PRODUCT_ID],

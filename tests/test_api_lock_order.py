@@ -29,7 +29,12 @@ def _api_patch(shop):  # noqa: F811
     return change
 
 
-API_WRITERS = WRITERS | {"offline sale": _offline_sale, "api patch": _api_patch}
+def _bulk_stock(shop):  # noqa: F811
+    seller_id, product_id = shop["seller"]["id"], shop["product"]["id"]
+    return lambda: offer.set_stocks(seller_id, {product_id: (30, None)})
+
+
+API_WRITERS = WRITERS | {"offline sale": _offline_sale, "api patch": _api_patch, "bulk stock": _bulk_stock}
 
 
 @pytest.mark.parametrize(
@@ -42,6 +47,9 @@ API_WRITERS = WRITERS | {"offline sale": _offline_sale, "api patch": _api_patch}
         ("api patch", "checkout"),
         ("offline sale", "api patch"),
         ("api patch", "offline sale"),
+        ("cancel", "bulk stock"),
+        ("bulk stock", "checkout"),
+        ("offline sale", "bulk stock"),
     ],
 )
 def test_api_writers_wait_for_the_sites_writers_instead_of_deadlocking(app, shop, caplog, first, second):  # noqa: F811

@@ -10,6 +10,7 @@
                                                                return, offer.update_offer,
                                                                offer.remove_offer, offer.add_offer,
                                                                offer.change_offer (API PATCH),
+                                                               offer.set_stocks (API bulk PATCH),
                                                                offline_sale.record_sale (API POST)
     5. products      by id                                     the same writers, review.save_review and
                                                                review.delete_review (product reviews),

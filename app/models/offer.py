@@ -420,3 +420,81 @@ def list_offers_after(seller_id: int, after_product_id: int, limit: int):
         after_product_id=after_product_id,
         limit=limit,
     )
+
+
+class StockMoved(OfferError):
+    """A bulk stock update refused: some offers' stock is not what the client expected."""
+
+    def __init__(self, moved: dict[int, int]) -> None:
+        super().__init__("The stock of some offers changed since you read it. Nothing was saved.")
+        self.moved = moved  # product id -> stock now
+
+
+class OffersNotFound(OfferError):
+    """A bulk stock update naming products the seller does not offer."""
+
+    def __init__(self, product_ids: list[int]) -> None:
+        super().__init__("You have no offer of some of these products. Nothing was saved.")
+        self.product_ids = product_ids
+
+
+@db.retry_on_conflict
+def set_stocks(seller_id: int, changes: dict[int, tuple[int, int | None]]) -> int:
+    """Set the stock of many offers at once, all or none: `changes` maps product id to (new stock,
+    expected stock or None). Returns how many stocks changed.
+
+    Every offer is locked, in the order of app/models/locks.py, then their products, before the
+    first write; one UPDATE and one INSERT of inventory events cover them all, so 1,000 offers take
+    a few statements, not thousands.
+    """
+    with db.transaction() as conn:
+        locked = locks.lock_offers(conn, [(seller_id, product_id) for product_id in changes])
+        missing = sorted(product_id for product_id in changes if (seller_id, product_id) not in locked)
+        if missing:
+            raise OffersNotFound(missing)
+        locks.lock_products(conn, changes)
+        moved = {
+            product_id: locked[(seller_id, product_id)]["quantity"]
+            for product_id, (_, expected) in changes.items()
+            if expected is not None and locked[(seller_id, product_id)]["quantity"] != expected
+        }
+        if moved:
+            raise StockMoved(moved)
+        changed = sorted(
+            (product_id, quantity, quantity - locked[(seller_id, product_id)]["quantity"])
+            for product_id, (quantity, _) in changes.items()
+            if quantity != locked[(seller_id, product_id)]["quantity"]
+        )
+        if not changed:
+            return 0
+        params = {
+            "seller_id": seller_id,
+            "products": [product_id for product_id, _, _ in changed],
+            "quantities": [quantity for _, quantity, _ in changed],
+            "deltas": [delta for _, _, delta in changed],
+        }
+        db.execute(
+            conn,
+            """
+            UPDATE offers AS o
+            SET quantity = wanted.quantity,
+                updated_at = now()
+            FROM unnest(CAST(:products AS bigint[]), CAST(:quantities AS integer[])) AS wanted(product_id, quantity)
+            WHERE o.seller_id = :seller_id
+              AND o.product_id = wanted.product_id
+            """,
+            **{name: params[name] for name in ("seller_id", "products", "quantities")},
+        )
+        db.execute(
+            conn,
+            """
+            INSERT INTO inventory_events (seller_id, product_id, delta, quantity_after, reason)
+            SELECT :seller_id, change.product_id, change.delta, change.quantity,
+                   CASE WHEN change.delta > 0 THEN 'restock' ELSE 'adjustment' END
+            FROM unnest(CAST(:products AS bigint[]), CAST(:quantities AS integer[]), CAST(:deltas AS integer[]))
+                AS change(product_id, quantity, delta)
+            ORDER BY change.product_id
+            """,
+            **params,
+        )
+        return len(changed)

@@ -130,6 +130,59 @@ def list_offers():
     return body, 200, headers
 
 
+MAX_BULK_ITEMS = 1_000
+
+
+@bp.patch("/offers")
+@require_scope("listings")
+def set_stocks():
+    """Set the stock of up to 1,000 of the caller's offers in one request, all or none."""
+    changes = parse_stock_items(request.get_json(silent=True))
+    try:
+        changed = offer_model.set_stocks(current_caller().user_id, changes)
+    except offer_model.OffersNotFound as missing:
+        errors = [
+            {"field": f"product_id {product_id}", "message": "Not your offer."} for product_id in missing.product_ids
+        ]
+        raise Problem(404, str(missing), errors) from None
+    except offer_model.StockMoved as moved:
+        errors = [
+            {"field": f"product_id {product_id}", "message": f"Stock is {quantity} now."}
+            for product_id, quantity in sorted(moved.moved.items())
+        ]
+        raise Problem(409, str(moved), errors) from None
+    return {"updated": len(changes), "changed": changed}
+
+
+def parse_stock_items(body) -> dict[int, tuple[int, int | None]]:
+    """{"items": [{"product_id", "quantity", "expected_quantity"?}, …]} as set_stocks' changes; 400/422."""
+    if not isinstance(body, dict) or not isinstance(body.get("items"), list):
+        raise Problem(400, 'Send a JSON object {"items": [...]}, with Content-Type: application/json.')
+    items = body["items"]
+    if not 1 <= len(items) <= MAX_BULK_ITEMS or set(body) != {"items"}:
+        message = f"1 to {MAX_BULK_ITEMS} items, and no other field."
+        raise Problem(422, "Some fields cannot be used.", [{"field": "items", "message": message}])
+    changes: dict[int, tuple[int, int | None]] = {}
+    errors = []
+    for index, item in enumerate(items):
+        field = f"items[{index}]"
+        if not isinstance(item, dict) or not set(item) <= {"product_id", "quantity", "expected_quantity"}:
+            errors.append({"field": field, "message": "An object with product_id, quantity, expected_quantity."})
+            continue
+        product_id, quantity, expected = item.get("product_id"), item.get("quantity"), item.get("expected_quantity")
+        if type(product_id) is not int or not 1 <= product_id <= MAX_ID or product_id in changes:
+            errors.append({"field": f"{field}.product_id", "message": "The id of a product you offer, once."})
+        elif type(quantity) is not int or not 0 <= quantity <= MAX_QUANTITY:
+            errors.append({"field": f"{field}.quantity", "message": f"A whole number from 0 to {MAX_QUANTITY}."})
+        elif expected is not None and (type(expected) is not int or not 0 <= expected <= MAX_QUANTITY):
+            errors.append({"field": f"{field}.expected_quantity", "message": "The stock you read, or leave it out."})
+        else:
+            changes[product_id] = (quantity, expected)
+    if errors:
+        raise Problem(422, "Some fields cannot be used.", errors[:50])
+    return changes
+
+
 def get_offer_or_404(product_id: int):
     """The caller's offer of this product; anyone else's (or none) is a 404."""
     row = offer_model.get_offer(current_caller().user_id, product_id) if product_id <= MAX_ID else None
