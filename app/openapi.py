@@ -4,10 +4,11 @@ Kept by hand next to the views rather than generated: the views read JSON with p
 marshmallow or pydantic schemas, so apispec or flask-smorest would need a second copy of every
 schema anyway, and a dependency for it. tests/test_api_docs.py keeps this honest: every /api/v1
 route and method is described here and nothing else is, and the documented fields of offers,
-sales and products are exactly those the views write.
+sales, products, order lines and inventory events are exactly those the views write.
 """
 
 from app.forms_seller import MAX_PRICE, MAX_QUANTITY
+from app.models.order import STATUS_NAMES as ORDER_STATUSES
 
 MONEY_PATTERN = r"^[0-9]{1,7}\.[0-9]{2}$"
 
@@ -34,6 +35,8 @@ ERRORS = {
 }
 CURSOR = {"name": "cursor", "in": "query", "schema": {"type": "string"}, "description": "From a `next` link."}
 PRODUCT_ID = {"name": "product_id", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1}}
+ORDER_ID = {"name": "order_id", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1}}
+LIMIT = {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 200}}
 ETAG = {"ETag": {"schema": {"type": "string"}, "description": "Send it back in If-Match to change the offer."}}
 
 SCHEMAS = {
@@ -214,6 +217,79 @@ SCHEMAS = {
             "created_at": {"type": "string", "format": "date-time"},
         },
     },
+    "OrderLine": {
+        "type": "object",
+        "description": "One of your lines of a purchase (never another seller's lines or the purchase's total).",
+        "required": [
+            "id",
+            "purchase_id",
+            "product_id",
+            "product_name",
+            "quantity",
+            "unit_price",
+            "line_total",
+            "status",
+            "buyer_name",
+            "ship_to",
+            "note",
+            "ordered_at",
+            "shipped_at",
+            "carrier",
+            "tracking_number",
+            "delivered_at",
+            "cancelled_at",
+            "refunded_at",
+        ],
+        "properties": {
+            "id": {"type": "integer"},
+            "purchase_id": {"type": "integer"},
+            "product_id": {"type": "integer"},
+            "product_name": {"type": "string"},
+            "quantity": {"type": "integer"},
+            "unit_price": _ref("Money"),
+            "line_total": _ref("Money"),
+            "status": {"type": "string", "enum": list(ORDER_STATUSES)},
+            "buyer_name": {"type": "string"},
+            "ship_to": {"type": ["string", "null"], "description": "The address the purchase is sent to."},
+            "note": {"type": ["string", "null"], "description": "The buyer's note."},
+            "ordered_at": {"type": "string", "format": "date-time"},
+            "shipped_at": {"type": ["string", "null"], "format": "date-time"},
+            "carrier": {"type": ["string", "null"]},
+            "tracking_number": {"type": ["string", "null"]},
+            "delivered_at": {"type": ["string", "null"], "format": "date-time"},
+            "cancelled_at": {"type": ["string", "null"], "format": "date-time"},
+            "refunded_at": {"type": ["string", "null"], "format": "date-time"},
+        },
+    },
+    "Shipment": {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["carrier"],
+        "properties": {
+            "carrier": {"type": "string", "minLength": 1, "maxLength": 60, "examples": ["UPS"]},
+            "tracking_number": {
+                "type": ["string", "null"],
+                "maxLength": 60,
+                "pattern": "^(?:[A-Za-z0-9][A-Za-z0-9 -]*)?$",
+            },
+        },
+    },
+    "InventoryEvent": {
+        "type": "object",
+        "required": ["id", "product_id", "delta", "quantity_after", "reason", "order_id", "created_at"],
+        "properties": {
+            "id": {"type": "integer"},
+            "product_id": {"type": "integer"},
+            "delta": {"type": "integer", "description": "The change of stock: negative for a sale."},
+            "quantity_after": {"type": "integer"},
+            "reason": {
+                "type": "string",
+                "examples": ["initial", "restock", "adjustment", "sale", "cancellation", "return", "offline sale"],
+            },
+            "order_id": {"type": ["integer", "null"], "description": "The order line that moved the stock."},
+            "created_at": {"type": "string", "format": "date-time"},
+        },
+    },
 }
 
 
@@ -367,6 +443,67 @@ PATHS = {
                 ),
                 "400": _problem("Bad cursor."),
                 "503": _problem("The search took too long."),
+            }
+            | ERRORS,
+        }
+    },
+    "/api/v1/orders": {
+        "get": {
+            "summary": "Your order lines as a seller, newest first",
+            "x-scope": "orders",
+            "parameters": [
+                {"name": "status", "in": "query", "schema": {"type": "string", "enum": list(ORDER_STATUSES)}},
+                {
+                    "name": "from",
+                    "in": "query",
+                    "schema": {"type": "string", "format": "date"},
+                    "description": "Ordered on or after this day (your time zone).",
+                },
+                {
+                    "name": "to",
+                    "in": "query",
+                    "schema": {"type": "string", "format": "date"},
+                    "description": "Ordered on or before this day (your time zone).",
+                },
+                LIMIT,
+                CURSOR,
+            ],
+            "responses": {
+                "200": _json("A page of order lines.", _page_of("OrderLine")),
+                "400": _problem("Bad status, dates, limit or cursor."),
+            }
+            | ERRORS,
+        }
+    },
+    "/api/v1/orders/{order_id}/ship": {
+        "parameters": [ORDER_ID],
+        "post": {
+            "summary": "Mark one of your placed lines shipped (the buyer is e-mailed the carrier and tracking number)",
+            "x-scope": "orders",
+            "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("Shipment")}}},
+            "responses": {
+                "200": _json("The shipped line.", _ref("OrderLine")),
+                "400": _problem("The body is not a JSON object."),
+                "404": _problem("Not your order line."),
+                "409": _problem("The line is not placed (already shipped, or cancelled)."),
+                "422": _problem("Fields that cannot be used, in `errors`."),
+            }
+            | ERRORS,
+        },
+    },
+    "/api/v1/inventory-events": {
+        "get": {
+            "summary": "Your inventory events (every change of your offers' stock), newest first",
+            "x-scope": "read",
+            "parameters": [
+                {"name": "product_id", "in": "query", "schema": {"type": "integer", "minimum": 1}},
+                LIMIT,
+                CURSOR,
+            ],
+            "responses": {
+                "200": _json("A page of events.", _page_of("InventoryEvent")),
+                "400": _problem("Bad product_id, limit or cursor."),
+                "404": _problem("You have no offer (and no events) of this product."),
             }
             | ERRORS,
         }

@@ -5,6 +5,7 @@ import re
 from app.openapi import SCHEMAS
 from tests import factories
 from tests.api import bearer, make_token
+from tests.test_fulfilment import buy
 
 IGNORED_METHODS = {"HEAD", "OPTIONS"}
 
@@ -59,6 +60,23 @@ def test_documented_fields_are_exactly_those_the_api_writes(app, client, actions
     assert set(found[0]) == set(SCHEMAS["Product"]["properties"]) == set(SCHEMAS["Product"]["required"])
     problem = client.get("/api/v1/offers?limit=0", headers=bearer(token)).get_json()
     assert set(problem) <= set(SCHEMAS["Problem"]["properties"])
+
+
+def test_documented_order_line_and_inventory_event_fields_are_those_the_api_writes(app, client, actions):
+    seller = actions.create_user()
+    buyer = actions.create_user(balance="500")
+    product = factories.product(app, seller["id"])
+    factories.offer(app, seller["id"], product["id"])
+    buy(app, buyer, [(seller, product, 1)])
+    token = make_token(app, seller["id"])
+    lines = client.get("/api/v1/orders", headers=bearer(token)).get_json()["items"]
+    fields = SCHEMAS["OrderLine"]
+    assert lines and set(lines[0]) == set(fields["properties"]) == set(fields["required"])
+    shipped = client.post(f"/api/v1/orders/{lines[0]['id']}/ship", json={"carrier": "UPS"}, headers=bearer(token))
+    assert shipped.status_code == 200 and set(shipped.get_json()) == set(fields["properties"])
+    events = client.get("/api/v1/inventory-events", headers=bearer(token)).get_json()["items"]
+    fields = SCHEMAS["InventoryEvent"]
+    assert events and set(events[0]) == set(fields["properties"]) == set(fields["required"])
 
 
 def test_swagger_ui_is_vendored_and_runs_under_the_csp(client):

@@ -8,6 +8,7 @@ import pytest
 from app.openapi import PATHS
 from tests import factories
 from tests.api import bearer, make_token
+from tests.test_fulfilment import buy, line_id
 
 HOSTILE_TEXT = [
     "",
@@ -52,13 +53,27 @@ OPERATIONS = [
 
 @pytest.fixture
 def world(app, actions):
-    """A seller with an offer and an all-scope token; the path's id is that offer's product."""
+    """A seller with an offer, an order line of it and an all-scope token; a path's product_id is that
+    offer's product, its order_id that line."""
     seller = actions.create_user()
     product = factories.product(app, seller["id"])
     factories.offer(app, seller["id"], product["id"])
+    buyer = actions.create_user(balance="500")
+    purchase_id = buy(app, buyer, [(seller, product, 1)])
     app.config["API_RATE_LIMIT"] = 10_000  # every request here must reach its view, not the limit
-    yield {"token": make_token(app, seller["id"], scopes=["read", "listings", "orders"]), "id": product["id"]}
+    yield {
+        "token": make_token(app, seller["id"], scopes=["read", "listings", "orders"]),
+        "id": product["id"],
+        "order_id": line_id(app, purchase_id, seller),
+    }
     app.config["API_RATE_LIMIT"] = 300
+
+
+def url_of(path: str, world, path_id: str | None = None) -> str:
+    """The path with the world's ids (or `path_id` for every id) in it."""
+    return path.replace("{product_id}", path_id or str(world["id"])).replace(
+        "{order_id}", path_id or str(world["order_id"])
+    )
 
 
 def assert_handled(response):
@@ -74,7 +89,7 @@ def parameter_names(item, operation) -> list[str]:
 @pytest.mark.parametrize(("path", "method"), OPERATIONS)
 def test_hostile_query_values_are_never_a_5xx(client, world, path, method):
     item = PATHS[path]
-    url = path.replace("{product_id}", str(world["id"]))
+    url = url_of(path, world)
     for name in parameter_names(item, item[method]) + ["limit", "cursor"]:
         for value in HOSTILE_TEXT:
             headers = bearer(world["token"]) | {"If-Match": '"x"', "Idempotency-Key": f"k-{name}-{len(value)}"}
@@ -84,12 +99,12 @@ def test_hostile_query_values_are_never_a_5xx(client, world, path, method):
 
 @pytest.mark.parametrize(("path", "method"), [op for op in OPERATIONS if op[1] in ("post", "patch")])
 def test_hostile_bodies_and_headers_are_never_a_5xx(client, world, path, method):
-    url = path.replace("{product_id}", str(world["id"]))
+    url = url_of(path, world)
     etag = client.get(f"/api/v1/offers/{world['id']}", headers=bearer(world["token"])).headers["ETag"]
     for number, body in enumerate(HOSTILE_JSON):
         for extra in ({"If-Match": etag, "Idempotency-Key": f"body-{number}"}, {"If-Match": "*" * 300}):
             response = client.open(url, method=method.upper(), json=body, headers=bearer(world["token"]) | extra)
             assert_handled(response)
     for path_id in ("0", "-1", "99999999999999999999", "abc"):
-        response = client.get(path.replace("{product_id}", path_id), headers=bearer(world["token"]))
+        response = client.open(url_of(path, world, path_id), method=method.upper(), headers=bearer(world["token"]))
         assert_handled(response)

@@ -343,3 +343,55 @@ def get_recent_sales(seller_id: int):
         """,
         seller_id=seller_id,
     )
+
+
+def list_lines_after(
+    seller_id: int,
+    after_id: int,
+    limit: int,
+    status: str | None = None,
+    starts_at=None,
+    ends_at=None,
+):
+    """A page of the seller's order lines for the API, newest first (ordered_at, id), after the line
+    `after_id` (0: from the newest); `status` is one of order.STATUS_NAMES, the bounds are instants.
+
+    Keyset pages on the seller's (ordered_at, id) index: a line another seller owns as `after_id`
+    matches nothing, so the page is empty rather than someone else's position.
+    """
+    conditions = ["o.seller_id = :seller_id"]
+    params: dict = {"seller_id": seller_id, "limit": limit}
+    if status:
+        conditions.append("o.status = :status")
+        params["status"] = status
+    if starts_at is not None:
+        conditions.append("o.ordered_at >= :starts_at")
+        params["starts_at"] = starts_at
+    if ends_at is not None:
+        conditions.append("o.ordered_at < :ends_at")
+        params["ends_at"] = ends_at
+    if after_id:
+        conditions.append(
+            "(o.ordered_at, o.id) < (SELECT c.ordered_at, c.id FROM orders AS c"
+            " WHERE c.id = :after_id AND c.seller_id = :seller_id)"
+        )
+        params["after_id"] = after_id
+    where = " AND ".join(conditions)
+    return db.all(
+        f"""
+        SELECT {_LINE_COLUMNS}
+        FROM (
+            SELECT o.id
+            FROM orders AS o
+            WHERE {where}
+            ORDER BY o.ordered_at DESC, o.id DESC
+            LIMIT :limit
+        ) AS page
+        JOIN orders AS o ON o.id = page.id
+        JOIN products AS p ON p.id = o.product_id
+        JOIN users AS buyer ON buyer.id = o.buyer_id
+        JOIN purchases AS pu ON pu.id = o.purchase_id
+        ORDER BY o.ordered_at DESC, o.id DESC
+        """,  # noqa: S608 - fixed fragments with bound values
+        **params,
+    )

@@ -134,3 +134,38 @@ def list_stock_points(seller_id: int, product_id: int, limit: int):
         product_id=product_id,
         limit=limit,
     )
+
+
+def list_events_after(seller_id: int, after_id: int, limit: int, product_id: int | None = None):
+    """A page of the seller's inventory events for the API, newest first, with ids below `after_id`
+    (0: from the newest), of one product if `product_id` is given."""
+    product_condition = "AND product_id = :product_id" if product_id is not None else ""
+    after_condition = "AND id < :after_id" if after_id else ""
+    return db.all(
+        f"""
+        SELECT id, product_id, delta, quantity_after, reason, order_id, created_at
+        FROM inventory_events
+        WHERE seller_id = :seller_id
+          {product_condition}
+          {after_condition}
+        ORDER BY id DESC
+        LIMIT :limit
+        """,  # noqa: S608 - fixed fragments with bound values
+        seller_id=seller_id,
+        product_id=product_id,
+        after_id=after_id,
+        limit=limit,
+    )
+
+
+def has_events(seller_id: int, product_id: int) -> bool:
+    """Whether the seller has any inventory event of the product (every offer starts with one)."""
+    return db.value(
+        """
+        SELECT EXISTS (
+            SELECT 1 FROM inventory_events WHERE seller_id = :seller_id AND product_id = :product_id
+        )
+        """,
+        seller_id=seller_id,
+        product_id=product_id,
+    )

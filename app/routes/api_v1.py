@@ -10,6 +10,7 @@ import base64
 import binascii
 import hashlib
 import json
+import re
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
@@ -20,13 +21,15 @@ from app import api_auth, charts, reports
 from app.api_auth import current_caller, require_scope
 from app.forms import time_zone_names
 from app.forms_seller import MAX_PRICE, MAX_QUANTITY
-from app.inputs import MAX_ID
-from app.models import analytics, catalog, catalog_page, offline_sale
+from app.inputs import MAX_ID, InvalidInput, parse_date
+from app.models import analytics, catalog, catalog_page, fulfilment, inventory, offline_sale
 from app.models import offer as offer_model
+from app.models import order as order_model
 from app.models import user as user_model
 from app.openapi import openapi_document
 from app.pagination import MAX_PAGE
 from app.problems import Problem
+from app.query_args import local_day_bounds
 from app.security import csrf
 
 bp = Blueprint("api_v1", __name__, url_prefix="/api/v1")
@@ -445,3 +448,172 @@ def search_products():
             "api_v1.search_products", **criteria.to_args(), cursor=encode_cursor(number + 1, "p"), _external=True
         )
     return body, 200, {"Link": f'<{body["next"]}>; rel="next"'} if body["next"] else {}
+
+
+# --- orders --------------------------------------------------------------------------------------
+
+
+def order_line_json(line) -> dict:
+    """One of the caller's order lines as the API shows it (as /seller/orders does: no other seller's lines)."""
+    return {
+        "id": line["id"],
+        "purchase_id": line["purchase_id"],
+        "product_id": line["product_id"],
+        "product_name": line["product_name"],
+        "quantity": line["quantity"],
+        "unit_price": money(line["unit_price"]),
+        "line_total": money(line["line_total"]),
+        "status": line["status"],
+        "buyer_name": line["buyer_name"],
+        "ship_to": line["ship_to"],
+        "note": line["note"],
+        "ordered_at": iso(line["ordered_at"]),
+        "shipped_at": iso(line["shipped_at"]),
+        "carrier": line["carrier"],
+        "tracking_number": line["tracking_number"],
+        "delivered_at": iso(line["delivered_at"]),
+        "cancelled_at": iso(line["cancelled_at"]),
+        "refunded_at": iso(line["refunded_at"]),
+    }
+
+
+def _query_dates(time_zone: str) -> dict:
+    """`from` and `to` (YYYY-MM-DD, the owner's local days) as starts_at/ends_at instants; 400 if bad."""
+    days = {}
+    errors = []
+    for name in ("from", "to"):
+        raw = request.args.get(name)
+        if raw is None:
+            continue
+        try:
+            days[name] = parse_date(raw, name)
+        except InvalidInput as invalid:
+            errors.append({"field": name, "message": str(invalid)})
+    if not errors and "from" in days and "to" in days and days["from"] > days["to"]:
+        errors.append({"field": "from", "message": "from comes after to."})
+    if errors:
+        raise Problem(400, "Bad query parameter.", errors)
+    return local_day_bounds(days.get("from"), days.get("to"), ZoneInfo(time_zone))
+
+
+def _next_link(body: dict, endpoint: str, cursor: str, **args) -> dict:
+    """Put the `next` link of a page in the body; the matching Link header."""
+    body["next"] = url_for(endpoint, cursor=cursor, **{k: v for k, v in args.items() if v is not None}, _external=True)
+    return {"Link": f'<{body["next"]}>; rel="next"'}
+
+
+@bp.get("/orders")
+@require_scope("orders")
+def list_orders():
+    """The caller's order lines as a seller, newest first, filtered by status and local dates."""
+    user_id = current_caller().user_id
+    limit = page_size()
+    status = request.args.get("status")
+    if status is not None and status not in order_model.STATUS_NAMES:
+        message = "One of " + ", ".join(order_model.STATUS_NAMES) + "."
+        raise Problem(400, "Bad query parameter.", [{"field": "status", "message": message}])
+    bounds = _query_dates(owner_time_zone(user_id))
+    after = decode_cursor(request.args.get("cursor"), "l")
+    rows = fulfilment.list_lines_after(
+        user_id, after, limit + 1, status, bounds.get("starts_at"), bounds.get("ends_at")
+    )
+    more = len(rows) > limit
+    rows = rows[:limit]
+    body = {"items": [order_line_json(row) for row in rows], "next": None}
+    headers = {}
+    if more:
+        headers = _next_link(
+            body,
+            "api_v1.list_orders",
+            encode_cursor(rows[-1]["id"], "l"),
+            limit=limit,
+            status=status,
+            **{"from": request.args.get("from"), "to": request.args.get("to")},
+        )
+    return body, 200, headers
+
+
+MAX_CARRIER = 60
+MAX_TRACKING = 60
+SHIP_FIELDS = {"carrier", "tracking_number"}
+
+
+def parse_shipment(body) -> tuple[str, str | None]:
+    """carrier (required) and tracking_number (optional) of a POSTed shipment, as /seller/orders/ship takes them."""
+    if not isinstance(body, dict):
+        raise Problem(400, "Send a JSON object, with Content-Type: application/json.")
+    errors = [{"field": name, "message": "Not a field of a shipment."} for name in body if name not in SHIP_FIELDS]
+    carrier, tracking = body.get("carrier"), body.get("tracking_number")
+    if isinstance(carrier, str):
+        carrier = carrier.strip()
+    if not isinstance(carrier, str) or not 1 <= len(carrier) <= MAX_CARRIER or not carrier.isprintable():
+        errors.append({"field": "carrier", "message": f"The carrier's name, like UPS: 1 to {MAX_CARRIER} characters."})
+    if tracking is not None:
+        if isinstance(tracking, str):
+            tracking = tracking.strip()
+        if not isinstance(tracking, str) or len(tracking) > MAX_TRACKING or not TRACKING.match(tracking):
+            message = f"Letters, digits, spaces and dashes, up to {MAX_TRACKING}; or leave it out."
+            errors.append({"field": "tracking_number", "message": message})
+    if errors:
+        raise Problem(422, "Some fields cannot be used.", errors)
+    return carrier, tracking or None
+
+
+TRACKING = re.compile(r"^(?:[A-Za-z0-9][A-Za-z0-9 -]*)?$")
+
+
+@bp.post("/orders/<int:order_id>/ship")
+@require_scope("orders")
+def ship_order(order_id: int):
+    """Mark one of the caller's placed lines shipped with its carrier and tracking number (the buyer is mailed)."""
+    user_id = current_caller().user_id
+    line = fulfilment.get_line(user_id, order_id) if order_id <= MAX_ID else None
+    if line is None:
+        raise Problem(404, "You have no order line with this id.")
+    carrier, tracking = parse_shipment(request.get_json(silent=True))
+    if not order_model.mark_shipped(user_id, [order_id], carrier, tracking):
+        status = fulfilment.get_line(user_id, order_id)["status"]
+        raise Problem(409, f"Only a placed line can be shipped; this one is {status}.")
+    return order_line_json(fulfilment.get_line(user_id, order_id))
+
+
+# --- inventory events ----------------------------------------------------------------------------
+
+
+def inventory_event_json(row) -> dict:
+    return {
+        "id": row["id"],
+        "product_id": row["product_id"],
+        "delta": row["delta"],
+        "quantity_after": row["quantity_after"],
+        "reason": row["reason"],
+        "order_id": row["order_id"],
+        "created_at": iso(row["created_at"]),
+    }
+
+
+@bp.get("/inventory-events")
+@require_scope("read")
+def list_inventory_events():
+    """The caller's inventory events (every stock change of their offers), newest first."""
+    user_id = current_caller().user_id
+    limit = page_size()
+    raw = request.args.get("product_id")
+    product_id = None
+    if raw is not None:
+        if not (raw.isascii() and raw.isdigit() and len(raw) <= 19 and 1 <= int(raw) <= MAX_ID):
+            raise Problem(400, "Bad query parameter.", [{"field": "product_id", "message": "A product's id."}])
+        product_id = int(raw)
+        if not inventory.has_events(user_id, product_id):
+            raise Problem(404, "You have no offer of this product.")
+    after = decode_cursor(request.args.get("cursor"), "e")
+    rows = inventory.list_events_after(user_id, after, limit + 1, product_id)
+    more = len(rows) > limit
+    rows = rows[:limit]
+    body = {"items": [inventory_event_json(row) for row in rows], "next": None}
+    headers = {}
+    if more:
+        headers = _next_link(
+            body, "api_v1.list_inventory_events", encode_cursor(rows[-1]["id"], "e"), limit=limit, product_id=product_id
+        )
+    return body, 200, headers
