@@ -72,6 +72,7 @@ class Worker:
             connection = psycopg2.connect(self.database_url)
             connection.autocommit = True
             with connection.cursor() as cursor:
+                # LISTEN takes a name, not a bound value: a constant of app/jobs.py, never input.
                 cursor.execute(f"LISTEN {jobs.NOTIFY_CHANNEL}")
         except psycopg2.OperationalError as error:
             _log.warning("cannot LISTEN for new jobs (%s); polling meanwhile", str(error).strip())

@@ -209,7 +209,9 @@ def update_offer(seller_id: int, product_id: int, price: Decimal, quantity: int,
         return new_quantity
 
 
-def _set_offer(conn: Connection, seller_id: int, product_id: int, price: Decimal, quantity: int) -> None:
+def _set_offer(
+    conn: Connection, seller_id: int, product_id: int, price: Decimal, quantity: int, is_active: bool = True
+) -> None:
     """Price, stock and active flag of a locked offer (the trigger refreshes the product)."""
     db.execute(
         conn,
@@ -217,7 +219,7 @@ def _set_offer(conn: Connection, seller_id: int, product_id: int, price: Decimal
         UPDATE offers
         SET price = :price,
             quantity = :quantity,
-            is_active = TRUE,
+            is_active = :is_active,
             updated_at = now()
         WHERE seller_id = :seller_id
           AND product_id = :product_id
@@ -226,6 +228,7 @@ def _set_offer(conn: Connection, seller_id: int, product_id: int, price: Decimal
         product_id=product_id,
         price=price,
         quantity=quantity,
+        is_active=is_active,
     )
 
 
@@ -379,23 +382,7 @@ def change_offer(
         new_price = offer["price"] if price is None else price
         new_quantity = offer["quantity"] if quantity is None else quantity
         new_active = offer["is_active"] if is_active is None else is_active
-        db.execute(
-            conn,
-            """
-            UPDATE offers
-            SET price = :price,
-                quantity = :quantity,
-                is_active = :is_active,
-                updated_at = now()
-            WHERE seller_id = :seller_id
-              AND product_id = :product_id
-            """,
-            seller_id=seller_id,
-            product_id=product_id,
-            price=new_price,
-            quantity=new_quantity,
-            is_active=new_active,
-        )
+        _set_offer(conn, seller_id, product_id, new_price, new_quantity, new_active)
         if new_quantity != offer["quantity"]:
             delta = new_quantity - offer["quantity"]
             inventory.record_stock_change(conn, seller_id, product_id, delta, new_quantity, inventory.reason_for(delta))
