@@ -39,7 +39,7 @@ def _server_url() -> str:
 def _drop_abandoned_test_databases(server_url: str) -> None:
     """Drop test databases whose run ended without cleaning up (its process is gone)."""
     with psycopg2.connect(manage.with_database(server_url, "postgres")) as connection, connection.cursor() as cursor:
-        cursor.execute("SELECT datname FROM pg_database WHERE datname ~ '^bazaar_test_[0-9]+$'")
+        cursor.execute("SELECT datname FROM pg_database WHERE datname ~ '^bazaar_(generated_)?test_[0-9]+$'")
         names = [row[0] for row in cursor.fetchall()]
     connection.close()
     for name in names:

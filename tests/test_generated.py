@@ -5,6 +5,7 @@ test database: they generate into their own database on the same server and drop
 """
 
 import datetime as dt
+import os
 
 import pytest
 from psycopg2 import sql
@@ -20,7 +21,8 @@ from db.generated.scales import SCALES
 from db.generated.world import Counts
 from tests.direct import fetch
 
-GENERATED_DATABASE = "bazaar_generated_test"
+# Per run, so parallel runs on one server (checkouts side by side) do not drop each other's.
+GENERATED_DATABASE = f"bazaar_generated_test_{os.getpid()}"
 NOW = dt.date(2026, 11, 23)
 SEED = 7
 # Uploads, failed sign-ins and report snapshots are the app's to make.
