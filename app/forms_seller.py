@@ -3,7 +3,7 @@
 from decimal import Decimal
 
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileField
+from flask_wtf.file import FileField, FileRequired
 from wtforms import Field, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import HiddenInput
@@ -126,3 +126,35 @@ class FulfilForm(FlaskForm):
             raise ValidationError("Select at least one order line to mark fulfilled.")
         if len(field.data or []) > self.MAX_LINES:
             raise ValidationError(f"Mark at most {self.MAX_LINES} lines at a time.")
+
+
+def alt_text_field() -> StringField:
+    return StringField(
+        "Alt text",
+        filters=[_strip],
+        validators=[
+            Length(max=250, message="Keep the alt text under 250 characters."),
+            no_control_characters,
+        ],
+    )
+
+
+class GalleryImageForm(FlaskForm):
+    """One more picture for a product's gallery (product_image.add_image)."""
+
+    image = FileField("Image", validators=[FileRequired("Choose an image file to add.")])
+    alt_text = alt_text_field()
+    submit = SubmitField("Add picture")
+
+
+class AltTextForm(FlaskForm):
+    """A gallery picture's alt text: what it shows, for someone who cannot see it."""
+
+    alt_text = alt_text_field()
+    submit = SubmitField("Save alt text")
+
+
+class GalleryOrderForm(FlaskForm):
+    """The gallery's pictures in their new order: entry ids, comma-separated (the page writes them)."""
+
+    order = StringField("Order", validators=[DataRequired(STALE_FORM), Length(max=200, message=STALE_FORM)])

@@ -1,8 +1,9 @@
 """Uploaded product images: checked by their content with Pillow, resized and re-encoded.
 
 The bytes a user sends are never stored or served as they came: an image is decoded,
-turned upright, fitted within STANDARD_SIZE and written anew as WebP, which drops any
-metadata (EXIF location, comments) and anything hidden after the picture.
+turned upright, fitted within STANDARD_SIZE (and again within THUMBNAIL_SIZE) and written anew
+as WebP, which drops any metadata (EXIF location, comments) and anything hidden after the
+picture. Fitted, never cropped: a 400 × 300 photo stays 4:3, and pages letterbox it.
 """
 
 import io
@@ -18,6 +19,7 @@ from app.models import upload_slot
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 STANDARD_SIZE = (800, 800)
+THUMBNAIL_SIZE = (320, 320)  # the gallery's thumbnails and every small picture (cards, cart)
 # Decoding takes memory and CPU by the pixel, whatever the file size: refuse before decoding.
 # 12 megapixels (4000 × 3000) is a phone camera's whole photo, far more than the 800 × 800 shown.
 MAX_PIXELS = 12_000_000
@@ -38,6 +40,9 @@ class ProcessedImage:
     content_type: str
     width: int
     height: int
+    thumbnail: bytes
+    thumbnail_width: int
+    thumbnail_height: int
 
 
 def process_upload(stream: BinaryIO) -> ProcessedImage:
@@ -79,7 +84,7 @@ def _verified_format(data: bytes) -> str:
 
 
 def _reencode(data: bytes) -> ProcessedImage:
-    """Decode, turn upright, fit within STANDARD_SIZE and write as WebP."""
+    """Decode, turn upright, fit within STANDARD_SIZE and THUMBNAIL_SIZE and write both as WebP."""
     try:
         with Image.open(io.BytesIO(data)) as original:
             # A JPEG can be decoded straight at 1/2, 1/4 or 1/8 of its size: only as large as the
@@ -91,9 +96,17 @@ def _reencode(data: bytes) -> ProcessedImage:
         # verify() checks structure only; pixel data can still be corrupt.
         raise ImageRejected("This image is damaged and cannot be read. Upload another one.") from None
     image.thumbnail(STANDARD_SIZE, Image.Resampling.LANCZOS)
+    small = image.copy()
+    small.thumbnail(THUMBNAIL_SIZE, Image.Resampling.LANCZOS)
+    return ProcessedImage(
+        _webp(image), OUTPUT_CONTENT_TYPE, image.width, image.height, _webp(small), small.width, small.height
+    )
+
+
+def _webp(image: Image.Image) -> bytes:
     output = io.BytesIO()
     image.save(output, format="WEBP", quality=85, method=4)
-    return ProcessedImage(output.getvalue(), OUTPUT_CONTENT_TYPE, image.width, image.height)
+    return output.getvalue()
 
 
 def _fitted_size(size: tuple[int, int]) -> tuple[int, int]:

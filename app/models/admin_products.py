@@ -223,7 +223,10 @@ def delete_product(product_id: int, reason: str, actor: audit.Actor) -> None:
         # Reviews before the product: their rating trigger updates the product row, which a
         # cascade from the product's own DELETE would find deleted by that same statement.
         db.execute(conn, "DELETE FROM product_reviews WHERE product_id = :id", id=product_id)
-        db.execute(conn, "DELETE FROM products WHERE id = :id", id=product_id)
-        if before["image_id"]:
-            image_model.delete_unused_image(conn, before["image_id"], before["creator_id"])
+        gallery = db.fetch_all(
+            conn, "SELECT image_id FROM product_images WHERE product_id = :id AND image_id IS NOT NULL", id=product_id
+        )
+        db.execute(conn, "DELETE FROM products WHERE id = :id", id=product_id)  # its gallery rows cascade
+        for image_id in {before["image_id"], *(row["image_id"] for row in gallery)} - {None}:
+            image_model.delete_unused_image(conn, image_id, before["creator_id"])
         audit.record(conn, actor, "product.delete", "product", product_id, before=before, reason=reason)

@@ -11,8 +11,10 @@ def insert_image(conn: Connection, uploader_id: int, image: ProcessedImage) -> i
     row = db.fetch_one(
         conn,
         """
-        INSERT INTO images (uploader_id, content_type, width, height, data)
-        VALUES (:uploader_id, :content_type, :width, :height, :data)
+        INSERT INTO images (uploader_id, content_type, width, height, data,
+                            thumbnail, thumbnail_width, thumbnail_height)
+        VALUES (:uploader_id, :content_type, :width, :height, :data,
+                :thumbnail, :thumbnail_width, :thumbnail_height)
         RETURNING id
         """,
         uploader_id=uploader_id,
@@ -20,12 +22,16 @@ def insert_image(conn: Connection, uploader_id: int, image: ProcessedImage) -> i
         width=image.width,
         height=image.height,
         data=image.data,
+        thumbnail=image.thumbnail,
+        thumbnail_width=image.thumbnail_width,
+        thumbnail_height=image.thumbnail_height,
     )
     return row["id"]
 
 
 def delete_unused_image(conn: Connection, image_id: int, uploader_id: int) -> None:
-    """Delete the uploader's image once no product shows it any more (after a replacement)."""
+    """Delete the uploader's image once no product shows it any more (after a replacement or a
+    removal from a gallery)."""
     db.execute(
         conn,
         """
@@ -33,6 +39,7 @@ def delete_unused_image(conn: Connection, image_id: int, uploader_id: int) -> No
         WHERE id = :image_id
           AND uploader_id = :uploader_id
           AND NOT EXISTS (SELECT 1 FROM products WHERE image_id = :image_id)
+          AND NOT EXISTS (SELECT 1 FROM product_images WHERE image_id = :image_id)
         """,
         image_id=image_id,
         uploader_id=uploader_id,

@@ -14,7 +14,8 @@
                                                                offline_sale.record_sale (API POST)
     5. products      by id                                     the same writers, review.save_review and
                                                                review.delete_review (product reviews),
-                                                               sale.start_sale/end_sale and the sales job
+                                                               sale.start_sale/end_sale and the sales job;
+                                                               alone: the gallery (product_image.py)
     6. coupons       by id                                     checkout (the codes it applies: their
                                                                limits are read under this lock),
                                                                cancellation (the purchase's, whose uses

@@ -51,14 +51,17 @@ def list_offers_for_product(product_id: int) -> Sequence[RowMapping]:
 
 
 def get_product_picture(product_id: int) -> RowMapping | None:
-    """What a product's picture is made from: its uploaded image's id and type (if any), its name
-    and category; or None if there is no such product."""
+    """What a product's picture is made from: its uploaded cover's id and type (if any), its
+    category and department; or None if there is no such product."""
     if not 0 < product_id <= MAX_PRODUCT_ID:
         return None
     return db.one(
         """
-        SELECT p.id, p.name, p.category_id, p.image_id, i.content_type
+        SELECT p.id, p.category_id, p.image_id, i.content_type,
+               c.slug AS category_slug, d.slug AS department_slug
         FROM products AS p
+        JOIN categories AS c ON c.id = p.category_id
+        JOIN departments AS d ON d.id = c.department_id
         LEFT JOIN images AS i ON i.id = p.image_id
         WHERE p.id = :product_id
         """,
@@ -66,9 +69,13 @@ def get_product_picture(product_id: int) -> RowMapping | None:
     )
 
 
-def get_image_data(image_id: int) -> bytes | None:
-    """The bytes of an uploaded image, or None."""
-    data = db.value("SELECT data FROM images WHERE id = :image_id", image_id=image_id)
+def get_image_data(image_id: int, thumbnail: bool = False) -> bytes | None:
+    """The bytes of an uploaded image (its thumbnail when asked and it has one), or None."""
+    data = db.value(
+        "SELECT CASE WHEN :thumbnail THEN coalesce(thumbnail, data) ELSE data END FROM images WHERE id = :image_id",
+        image_id=image_id,
+        thumbnail=thumbnail,
+    )
     return bytes(data) if data is not None else None
 
 

@@ -12,7 +12,7 @@ from sqlalchemy import Connection
 from app import db
 from app.images import ProcessedImage
 from app.models import image as image_model
-from app.models import inventory, offer
+from app.models import inventory, offer, product_image
 
 
 def list_category_choices():
@@ -39,6 +39,8 @@ def create_product(
     with db.transaction() as conn:
         image_id = image_model.insert_image(conn, creator_id, image) if image else None
         product_id = _insert_product(conn, creator_id, details, image_id)
+        if image_id:
+            product_image.replace_cover(conn, product_id, image_id)
         offer.insert_offer(conn, creator_id, product_id, price, quantity)
         if quantity:
             inventory.record_stock_change(conn, creator_id, product_id, quantity, quantity, "initial")
@@ -64,12 +66,16 @@ def _insert_product(conn: Connection, creator_id: int, details: dict, image_id: 
 
 
 def get_product_for_editing(product_id: int):
-    """A product's editable details and its creator, or None."""
+    """A product's editable details and its creator (and its category's and department's slugs,
+    which its drawn pictures need), or None."""
     return db.one(
         """
-        SELECT id, creator_id, name, description, category_id, image_id
-        FROM products
-        WHERE id = :product_id
+        SELECT p.id, p.creator_id, p.name, p.description, p.category_id, p.image_id,
+               c.slug AS category_slug, d.slug AS department_slug
+        FROM products AS p
+        JOIN categories AS c ON c.id = p.category_id
+        JOIN departments AS d ON d.id = c.department_id
+        WHERE p.id = :product_id
         """,
         product_id=product_id,
     )
@@ -93,6 +99,8 @@ def update_product(product_id: int, creator_id: int, details: dict, image: Proce
         if current is None:
             return False
         image_id = image_model.insert_image(conn, creator_id, image) if image else current["image_id"]
+        if image:
+            product_image.replace_cover(conn, product_id, image_id)
         _update_product_row(conn, product_id, creator_id, details, image_id)
         if image and current["image_id"]:
             image_model.delete_unused_image(conn, current["image_id"], creator_id)

@@ -6,8 +6,8 @@ import hashlib
 from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
 from flask_login import current_user
 
-from app import page_cache
-from app.models import catalog, catalog_page, product, recommendation
+from app import page_cache, pictures
+from app.models import catalog, catalog_page, product, product_image, recommendation
 from app.models.search_miss import record_miss
 from app.pagination import requested_page
 from app.routes.reviews import review_section
@@ -15,21 +15,7 @@ from app.routes.reviews import review_section
 bp = Blueprint("catalog", __name__, url_prefix="/products")
 
 PICTURE_MAX_AGE = 3600  # seconds a browser may reuse a picture before asking again (ETag)
-# Colours for generated pictures, one per category (by id); each keeps white initials readable.
-PALETTE = (
-    "#1f5f99",
-    "#8a3b12",
-    "#2e6b34",
-    "#6b3fa0",
-    "#9c2f4a",
-    "#0f6e6e",
-    "#75570a",
-    "#3d4f7c",
-    "#a13d2d",
-    "#44633f",
-    "#5b4a8a",
-    "#805030",
-)
+FOREVER = 31_536_000  # a year: for URLs whose content never changes (an image id, a drawing's digest)
 
 
 @bp.get("")
@@ -82,6 +68,7 @@ def show(product_id: int):
         viewer_id=current_user.id if current_user.is_authenticated else None,
         section=review_section("product", product_id),
         recommendations=parts["recommendations"],
+        gallery=parts["gallery"],
     )
 
 
@@ -94,7 +81,9 @@ def _product_parts(product_id: int) -> tuple[dict, list[int]]:
     recommendations = recommendation.also_bought(product_id)
     shown = [product_id, *(row["id"] for row in recommendations["products"])]
     offers = product.list_offers_for_product(product_id)
-    return {"product": item, "offers": offers, "recommendations": recommendations, "shown": shown}, shown
+    gallery = product_image.list_gallery(product_id)
+    parts = {"product": item, "offers": offers, "recommendations": recommendations, "gallery": gallery}
+    return parts | {"shown": shown}, shown
 
 
 def _may_see_unlisted(item) -> bool:
@@ -106,36 +95,80 @@ def _may_see_unlisted(item) -> bool:
 
 @bp.get("/<int:product_id>/image")
 def image(product_id: int):
-    """The product's uploaded image, or a picture drawn from its name and category."""
+    """The product's cover, small (its uploaded image's thumbnail, or its drawn picture): the URL
+    cards and lists use, which stays the same when the cover changes, so it is checked by ETag."""
     picture = product.get_product_picture(product_id)
     if picture is None:
         abort(404)
     if picture["image_id"] is not None:
-        etag = f"image-{picture['image_id']}"
+        etag = f"image-{picture['image_id']}-small"
         if request.if_none_match.contains(etag):
             return _cacheable(Response(status=304), etag)
-        data = product.get_image_data(picture["image_id"])
+        data = product.get_image_data(picture["image_id"], thumbnail=True)
         return _cacheable(Response(data, mimetype=picture["content_type"]), etag)
-    # The drawing depends only on the name, the category and the template: a client's copy is
-    # checked against those before anything is drawn.
-    drawn_from = f"{_picture_template_digest()}|{picture['category_id']}|{picture['name']}"
+    glyph = pictures.glyph_for(picture["category_slug"], picture["department_slug"])
+    ink = pictures.ink_for(product_id, picture["category_id"])
+    return _drawn(glyph, ink, 1, PICTURE_MAX_AGE)
+
+
+@bp.get("/<int:product_id>/images/<int:image_id>/<any(display, thumbnail):size>.webp")
+def gallery_image(product_id: int, image_id: int, size: str):
+    """An uploaded image of the product's gallery. An image id's bytes never change (a new upload is a
+    new id), so the URL is cached for a year, immutable."""
+    etag = f"image-{image_id}-{size}"
+    if request.if_none_match.contains(etag):
+        return _cacheable(Response(status=304), etag, FOREVER)
+    found = None
+    if product_id <= product.MAX_PRODUCT_ID and image_id <= product.MAX_PRODUCT_ID:
+        found = product_image.get_gallery_image(product_id, image_id, thumbnail=size == "thumbnail")
+    if found is None:
+        abort(404)
+    return _cacheable(Response(bytes(found["data"]), mimetype=found["content_type"]), etag, FOREVER)
+
+
+@bp.get("/pictures/<glyph>-<ink>-<int:view>.svg")
+def drawn_picture(glyph: str, ink: str, view: int):
+    """A drawn picture (app/pictures.py): made from its URL alone, without a query. Immutable for a
+    year when the URL carries the template's current digest (?v=), as picture_url() writes it."""
+    if not pictures.is_valid(glyph, ink, view):
+        abort(404)
+    current = request.args.get("v") == _picture_template_digest()
+    return _drawn(glyph, ink, view, FOREVER if current else PICTURE_MAX_AGE)
+
+
+def _drawn(glyph: str, ink: str, view: int, max_age: int) -> Response:
+    """The SVG of a drawn picture, or 304 when the client's copy is current."""
+    drawn_from = f"{_picture_template_digest()}|{glyph}|{ink}|{view}"
     etag = "drawn-" + hashlib.sha256(drawn_from.encode()).hexdigest()[:20]
     if request.if_none_match.contains(etag):
-        return _cacheable(Response(status=304), etag)
+        return _cacheable(Response(status=304), etag, max_age)
     svg = render_template(
-        "catalog/picture.svg",
-        name=picture["name"],
-        initials=initials(picture["name"]),
-        colour=PALETTE[picture["category_id"] % len(PALETTE)],
+        "catalog/picture.svg", glyph=glyph, ink=ink, background=pictures.background_for(ink), view=view
     )
-    return _cacheable(Response(svg, mimetype="image/svg+xml"), etag)
+    return _cacheable(Response(svg, mimetype="image/svg+xml"), etag, max_age)
 
 
 @functools.cache
 def _picture_template_digest() -> str:
-    """A hash of the picture template's source, so a changed drawing gets new ETags."""
+    """A hash of the picture template's source, so a changed drawing gets new ETags and URLs."""
     source, _, _ = current_app.jinja_env.loader.get_source(current_app.jinja_env, "catalog/picture.svg")
     return hashlib.sha256(source.encode()).hexdigest()[:12]
+
+
+@bp.app_template_global()
+def gallery_image_url(product_id: int, image_id: int, thumbnail: bool = False) -> str:
+    """The immutable URL of an uploaded gallery image, at display or thumbnail size."""
+    size = "thumbnail" if thumbnail else "display"
+    return f"{request.script_root}/products/{product_id}/images/{image_id}/{size}.webp"
+
+
+@bp.app_template_global()
+def drawn_picture_url(item, view: int = 1, colour: str | None = None) -> str:
+    """The immutable URL of a product's drawn picture from `view`, in a variant's `colour` (a name
+    such as "Red") when given. `item` has id, category_id, category_slug and department_slug."""
+    glyph = pictures.glyph_for(item["category_slug"], item["department_slug"])
+    ink = pictures.ink_for(item["id"], item["category_id"], colour)
+    return f"{request.script_root}{pictures.picture_path(glyph, ink, view)}?v={_picture_template_digest()}"
 
 
 @bp.app_template_global()
@@ -145,14 +178,10 @@ def product_url(product_id: int, image: bool = False) -> str:
     return f"{request.script_root}/products/{product_id}{'/image' if image else ''}"
 
 
-def initials(name: str) -> str:
-    """Up to two initials from a product name: the first letter or digit of its first two words."""
-    letters = [next((char for char in word if char.isalnum()), "") for word in name.split()]
-    return "".join(letters)[:2].upper() or "?"
-
-
-def _cacheable(response: Response, etag: str) -> Response:
+def _cacheable(response: Response, etag: str, max_age: int = PICTURE_MAX_AGE) -> Response:
     response.set_etag(etag)
     response.cache_control.public = True
-    response.cache_control.max_age = PICTURE_MAX_AGE
+    response.cache_control.max_age = max_age
+    if max_age == FOREVER:
+        response.cache_control.immutable = True
     return response

@@ -16,9 +16,18 @@ from app import images
 from app.charts import safe_cell
 from app.forms import EmptyForm
 from app.forms_orders import AcceptReturnForm, RefuseReturnForm, ShipForm, ShippingMethodForm
-from app.forms_seller import NewProductForm, OfferEditForm, OfferForm, ProductForm, ThresholdForm
-from app.inputs import int_arg, text_arg, whole_number
-from app.models import fulfilment, order, seller, seller_product, shipping
+from app.forms_seller import (
+    AltTextForm,
+    GalleryImageForm,
+    GalleryOrderForm,
+    NewProductForm,
+    OfferEditForm,
+    OfferForm,
+    ProductForm,
+    ThresholdForm,
+)
+from app.inputs import STALE_FORM, int_arg, text_arg, whole_number
+from app.models import fulfilment, order, product_image, seller, seller_product, shipping
 from app.models import inventory as inventory_model
 from app.models import offer as offer_model
 from app.pagination import Page, requested_page
@@ -317,6 +326,114 @@ def update_product(product_id: int):
             flash(f"{form.name.data} is saved.", "success")
             return redirect(f"/products/{product_id}")
     return render_template("seller/product_form.html", form=form, product=product), 400
+
+
+# A product's gallery: up to 8 pictures in order, each with alt text (issue 17)
+
+
+@bp.get("/products/<int:product_id>/images")
+def product_images(product_id: int):
+    product = get_own_product_or_403(product_id, current_user.id)
+    return _render_gallery(product, GalleryImageForm())
+
+
+def _render_gallery(product, form: GalleryImageForm, status: int = 200):
+    gallery = product_image.list_gallery(product["id"])
+    return render_template(
+        "seller/product_images.html",
+        product=product,
+        gallery=gallery,
+        moves=_moves([row["id"] for row in gallery]),
+        form=form,
+        most=product_image.MAX_IMAGES,
+    ), status
+
+
+def _moves(ids: list[int]) -> list[dict]:
+    """For each picture, the gallery's order after moving it up and down ("7,12,9"; None at an end)."""
+
+    def swapped(first: int, second: int) -> str | None:
+        if not (0 <= first < len(ids) and 0 <= second < len(ids)):
+            return None
+        order = list(ids)
+        order[first], order[second] = order[second], order[first]
+        return ",".join(map(str, order))
+
+    return [{"up": swapped(index, index - 1), "down": swapped(index, index + 1)} for index in range(len(ids))]
+
+
+@bp.post("/products/<int:product_id>/images")
+def add_product_image(product_id: int):
+    product = get_own_product_or_403(product_id, current_user.id)
+    form = GalleryImageForm()
+    if not form.validate_on_submit():
+        return _render_gallery(product, form, 400)
+    # Refused before decoding when full already; add_image checks again under the product's lock.
+    if product_image.count_images(product_id) >= product_image.MAX_IMAGES:
+        form.image.errors.append(product_image.GALLERY_FULL)
+        return _render_gallery(product, form, 409)
+    image = _uploaded_image(form)
+    if form.image.errors:
+        return _render_gallery(product, form, 400)
+    try:
+        if not product_image.add_image(product_id, current_user.id, image, form.alt_text.data or ""):
+            abort(404)
+    except product_image.GalleryRefused as refused:
+        form.image.errors.append(str(refused))
+        return _render_gallery(product, form, 409)
+    flash("The picture is added to the gallery.", "success")
+    return redirect(url_for("seller.product_images", product_id=product_id))
+
+
+@bp.post("/products/<int:product_id>/images/<int:entry_id>/alt")
+def set_image_alt_text(product_id: int, entry_id: int):
+    product = get_own_product_or_403(product_id, current_user.id)
+    form = AltTextForm()
+    if not form.validate_on_submit():
+        flash(" ".join(form.alt_text.errors) or STALE_FORM, "danger")
+        return _render_gallery(product, GalleryImageForm(formdata=None), 400)
+    if not product_image.set_alt_text(product_id, current_user.id, min(entry_id, MAX_ID), form.alt_text.data or ""):
+        abort(404)
+    flash("The alt text is saved.", "success")
+    return redirect(url_for("seller.product_images", product_id=product_id))
+
+
+@bp.post("/products/<int:product_id>/images/<int:entry_id>/remove")
+def remove_product_image(product_id: int, entry_id: int):
+    product = get_own_product_or_403(product_id, current_user.id)
+    if not EmptyForm().validate_on_submit():
+        flash(STALE_FORM, "danger")
+        return _render_gallery(product, GalleryImageForm(formdata=None), 400)
+    if not product_image.remove_image(product_id, current_user.id, min(entry_id, MAX_ID)):
+        abort(404)
+    flash("The picture is removed from the gallery.", "success")
+    return redirect(url_for("seller.product_images", product_id=product_id))
+
+
+@bp.post("/products/<int:product_id>/images/order")
+def reorder_product_images(product_id: int):
+    product = get_own_product_or_403(product_id, current_user.id)
+    form = GalleryOrderForm()
+    entry_ids = _entry_ids(form.order.data) if form.validate_on_submit() else None
+    if not entry_ids:
+        flash(STALE_FORM, "danger")
+        return _render_gallery(product, GalleryImageForm(formdata=None), 400)
+    try:
+        if not product_image.reorder(product_id, current_user.id, entry_ids):
+            abort(404)
+    except product_image.GalleryRefused as refused:
+        flash(str(refused), "danger")
+        return _render_gallery(product, GalleryImageForm(formdata=None), 409)
+    flash("The pictures are in their new order.", "success")
+    return redirect(url_for("seller.product_images", product_id=product_id))
+
+
+def _entry_ids(raw: str) -> list[int] | None:
+    """Gallery entry ids from "12,7,9": each a whole number, none twice, at most a gallery's worth."""
+    numbers = [whole_number(part, 1, MAX_ID) for part in raw.split(",")]
+    if None in numbers or len(set(numbers)) != len(numbers) or len(numbers) > product_image.MAX_IMAGES:
+        return None
+    return numbers
 
 
 # Orders: shipping and returns
