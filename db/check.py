@@ -22,6 +22,27 @@ SESSION_SETTINGS = {"work_mem": "1GB", "max_parallel_workers_per_gather": "0"}
 
 INVARIANTS: list[tuple[str, str]] = [
     (
+        "product_images: each gallery's positions run 1..n without gaps, n at most 8",
+        """
+        SELECT count(*)
+        FROM (
+            SELECT product_id
+            FROM product_images
+            GROUP BY product_id
+            HAVING min(position) <> 1 OR max(position) <> count(*) OR count(*) > 8
+        ) AS broken
+        """,
+    ),
+    (
+        "products: image_id (the cover) is the uploaded image at gallery position 1, or NULL",
+        """
+        SELECT count(*)
+        FROM products AS p
+        LEFT JOIN product_images AS g ON g.product_id = p.id AND g.position = 1
+        WHERE p.image_id IS DISTINCT FROM g.image_id
+        """,
+    ),
+    (
         "offline_sales: each offer's offline sales add up to its 'offline sale' inventory events",
         """
         SELECT count(*)

@@ -109,6 +109,21 @@ def test_every_table_has_rows(generated_url):
     assert counts["product_reviews"] == SCALES["tiny"].reviews
 
 
+def test_three_products_in_five_have_a_drawn_gallery_of_2_to_4_views(generated_url):
+    [(products, rows, longest, shortest, uploaded, fronts)] = fetch(
+        generated_url,
+        """
+        SELECT count(DISTINCT product_id), count(*), max(position), min(n), count(image_id),
+               count(*) FILTER (WHERE position = 1 AND drawn_view = 1 AND alt_text = 'Front view')
+        FROM product_images
+        JOIN (SELECT product_id, count(*) AS n FROM product_images GROUP BY product_id) AS sizes USING (product_id)
+        """,
+    )
+    assert products == fronts == SCALES["tiny"].products * 3 // 5
+    assert (shortest, longest, uploaded) == (2, 4, 0)  # drawn views only: no stored bytes
+    assert rows == products * 3
+
+
 def test_same_seed_same_rows(generated_url):
     before = table_digests(generated_url)
     generate(generated_url, SCALES["tiny"], SEED, NOW, show_progress=False)

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from . import journey_tables, promotion_tables
+from . import gallery_tables, journey_tables, promotion_tables
 from .console import PRODUCT_STATUSES, Console
 from .copyload import NULL, TableSource, booleans, integers, money, or_null, timestamps
 from .ledger import ACCOUNTS, KINDS, NO_PURCHASE
@@ -454,6 +454,7 @@ def table_sources(world: World) -> list[TableSource]:
         journey_tables.addresses(world.journey),
         journey_tables.shipping_methods(world.journey),
         _products(world),
+        gallery_tables.product_images(world.catalog.product_count),
         promotion_tables.coupons(world.promotions),
         _offers(world),
         _purchases(world),
