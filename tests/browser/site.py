@@ -1,15 +1,18 @@
 """A small shop with every kind of page filled in, and the checks every page must pass in Chromium:
 no sideways scrolling, the page's main action on screen, and no axe-core violation."""
 
+import io
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
+from PIL import Image
 from playwright.sync_api import expect
 from sqlalchemy import text
 
+from app import images
 from app.models import (
     address,
     admin_coupons,
@@ -21,6 +24,7 @@ from app.models import (
     message,
     order,
     passkey,
+    product_image,
     review,
     review_report,
     sale,
@@ -67,6 +71,25 @@ class Shop:
     passkey_id: int = 0
 
 
+def add_gallery(app, product: dict, seller: dict) -> None:
+    """A gallery of three: an uploaded 4:3 photo (the cover), then the drawn side view and close-up."""
+    photo = io.BytesIO()
+    Image.new("RGB", (400, 300), (150, 90, 40)).save(photo, format="PNG")
+    with app.test_request_context():
+        processed = images.process_upload(io.BytesIO(photo.getvalue()))
+        product_image.add_image(product["id"], seller["id"], processed, "The table from the front, oiled")
+    with app.extensions["bazaar_db"].transaction() as connection:
+        connection.execute(
+            text(
+                """
+                INSERT INTO product_images (product_id, position, drawn_view, alt_text)
+                VALUES (:id, 2, 2, 'The table from the side'), (:id, 3, 3, 'A close-up of its drawer')
+                """
+            ),
+            {"id": product["id"]},
+        )
+
+
 def build_shop(app) -> Shop:
     """A seller with thirty offers (one low on stock, one on sale), coupons and shipping methods; a
     buyer with purchases (a line placed, one shipped, one delivered, one they asked to return), points,
@@ -93,6 +116,7 @@ def build_shop(app) -> Shop:
         shop.products.append(product)
     shop.low_stock_product = shop.products[1]
     products = shop.products
+    add_gallery(app, products[0], seller)
     shop.coupon_code = f"TEAK{tag.upper()}"
     with app.test_request_context():
         shop.coupon_id = coupon.create_coupon(

@@ -142,6 +142,11 @@ def seller_pages(shop):
         ("/seller/offers/new?q=table", lambda page: page.get_by_role("main").get_by_role("button", name="Search")),
         ("/seller/products/new", lambda page: page.get_by_role("button", name="Create product")),
         (f"/seller/products/{low['id']}/edit", lambda page: page.get_by_role("button", name="Save product")),
+        (
+            f"/seller/products/{shop.products[0]['id']}/images",
+            lambda page: page.get_by_role("button", name="Add picture"),
+            lambda page: [page.get_by_role("button", name="Move down picture 1")],
+        ),
         ("/seller/analytics", lambda page: page.get_by_role("button", name="Show")),
         ("/seller/coupons", lambda page: page.get_by_role("button", name="Create coupon")),
         (f"/seller/coupons/{shop.coupon_id}", lambda page: page.get_by_role("button", name="Pause")),
