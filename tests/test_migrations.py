@@ -218,3 +218,24 @@ def test_a_server_older_than_14_is_refused_with_a_clear_message():
 
     with pytest.raises(manage.ServerTooOld, match="PostgreSQL 13 is too old.*14 or newer"):
         manage.check_server_version(OldServer())
+
+
+def test_0024_makes_each_uploaded_picture_position_1_of_its_products_gallery(scratch_url):
+    create_wave1_database(scratch_url)
+    load_data_dump(scratch_url, FIXTURES / "wave1_tiny_data.sql.gz")
+    execute(
+        scratch_url,
+        """
+        WITH image AS (
+            INSERT INTO images (uploader_id, content_type, width, height, data)
+            SELECT creator_id, 'image/webp', 400, 300, '\\x52494646' FROM products WHERE id = 1
+            RETURNING id
+        )
+        UPDATE products SET image_id = (SELECT id FROM image) WHERE id = 1
+        """,
+    )
+    manage.migrate(scratch_url)
+    rows = fetch(scratch_url, "SELECT product_id, position, image_id, drawn_view, alt_text FROM product_images")
+    image_id = fetch(scratch_url, "SELECT image_id FROM products WHERE id = 1")[0][0]
+    assert rows == [(1, 1, image_id, None, "")]
+    assert [(name, count) for name, count in check.run_checks(scratch_url, workers=1) if count] == []
