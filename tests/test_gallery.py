@@ -10,7 +10,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
 from app import images, pictures
-from app.models import product_image
+from app.models import admin_products, audit, product_image
 from tests import factories
 from tests.conftest import query_one
 from tests.test_images import bomb_png
@@ -415,3 +415,14 @@ def test_a_gallery_entry_is_an_image_or_a_drawn_view_never_both_and_at_most_8(ap
             app.extensions["bazaar_db"].transaction() as connection,
         ):
             connection.execute(text(sql), {"p": product_id})
+
+
+def test_deleting_a_product_deletes_its_gallery_and_uploaded_images(app, actions, lamp):
+    product_id = lamp["product"]["id"]
+    add(actions, product_id, picture(size=(60, 40)))
+    add(actions, product_id, picture(size=(40, 60)))
+    drawn_entries_after(app, product_id)
+    with app.app_context():
+        admin_products.delete_product(product_id, "Duplicate listing", audit.Actor(None, "administrator"))
+    assert query_one(app, "SELECT count(*) AS n FROM product_images")["n"] == 0
+    assert query_one(app, "SELECT count(*) AS n FROM images")["n"] == 0

@@ -203,20 +203,27 @@ def replace_cover(conn: Connection, product_id: int, image_id: int) -> None:
 
 
 def _lock_and_count(conn: Connection, product_id: int, creator_id: int) -> int | None:
-    """Lock the creator's product and count its entries; None if it is not theirs."""
-    row = db.fetch_one(
+    """Lock the creator's product, then count its entries; None if it is not theirs.
+
+    Two statements: a count in the locking statement would be read from the snapshot taken before
+    the lock was granted, and miss the picture that the transaction it waited for had just added."""
+    locked = db.fetch_one(
         conn,
         """
-        SELECT (SELECT count(*) FROM product_images WHERE product_id = p.id) AS entries
-        FROM products AS p
-        WHERE p.id = :product_id
-          AND p.creator_id = :creator_id
-        FOR NO KEY UPDATE OF p
+        SELECT id
+        FROM products
+        WHERE id = :product_id
+          AND creator_id = :creator_id
+        FOR NO KEY UPDATE
         """,
         product_id=product_id,
         creator_id=creator_id,
     )
-    return row["entries"] if row else None
+    if locked is None:
+        return None
+    return db.fetch_one(
+        conn, "SELECT count(*) AS entries FROM product_images WHERE product_id = :product_id", product_id=product_id
+    )["entries"]
 
 
 def _set_cover(conn: Connection, product_id: int) -> None:
