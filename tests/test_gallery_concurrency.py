@@ -39,13 +39,19 @@ def gallery_invariants(app) -> list[tuple[str, int]]:
         return [(name, connection.execute(text(query)).scalar()) for name, query in checks]
 
 
-def test_two_uploads_racing_for_the_8th_place_add_one(app, actions):
+def product_with_pictures(app, actions, count: int):
+    """A seller's product with `count` uploaded pictures (committed), the seller, and a processed picture."""
     seller = actions.create_user()
     product = factories.product(app, seller["id"])
     processed = images.process_upload(io.BytesIO(picture(size=(40, 30))))
     with app.app_context():
-        for _ in range(7):
+        for _ in range(count):
             product_image.add_image(product["id"], seller["id"], processed, "")
+    return product, seller, processed
+
+
+def test_two_uploads_racing_for_the_8th_place_add_one(app, actions):
+    product, seller, processed = product_with_pictures(app, actions, 7)
 
     outcomes = racing(app, [lambda: product_image.add_image(product["id"], seller["id"], processed, "")] * 4)
 
@@ -58,12 +64,8 @@ def test_two_uploads_racing_for_the_8th_place_add_one(app, actions):
 
 
 def test_removals_reorders_and_uploads_at_once_keep_positions_contiguous_and_the_cover_in_step(app, actions):
-    seller = actions.create_user()
-    product = factories.product(app, seller["id"])
-    processed = images.process_upload(io.BytesIO(picture(size=(40, 30))))
+    product, seller, processed = product_with_pictures(app, actions, 6)
     with app.app_context():
-        for _ in range(6):
-            product_image.add_image(product["id"], seller["id"], processed, "")
         ids = [row["id"] for row in product_image.list_gallery(product["id"])]
 
     calls = [
