@@ -426,3 +426,9 @@ def test_deleting_a_product_deletes_its_gallery_and_uploaded_images(app, actions
         admin_products.delete_product(product_id, "Duplicate listing", audit.Actor(None, "administrator"))
     assert query_one(app, "SELECT count(*) AS n FROM product_images")["n"] == 0
     assert query_one(app, "SELECT count(*) AS n FROM images")["n"] == 0
+
+
+def test_the_edit_page_links_to_the_pictures(actions, lamp):
+    product_id = lamp["product"]["id"]
+    page = actions.client.get(f"/seller/products/{product_id}/edit").get_data(as_text=True)
+    assert f'href="/seller/products/{product_id}/images">Pictures: add, order and describe up to 8</a>' in page
