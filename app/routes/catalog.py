@@ -73,7 +73,7 @@ def show(product_id: int):
 
 
 def _product_parts(product_id: int) -> tuple[dict, list[int]]:
-    """What a product page shows every visitor alike (the product, its sellers, also-bought), and the
+    """What a product page shows every visitor alike (the product, its sellers and gallery, also-bought), and the
     products it shows: cached while none of them changes (page_cache.shared)."""
     item = product.get_product(product_id)
     if item is None:
@@ -82,8 +82,13 @@ def _product_parts(product_id: int) -> tuple[dict, list[int]]:
     shown = [product_id, *(row["id"] for row in recommendations["products"])]
     offers = product.list_offers_for_product(product_id)
     gallery = product_image.list_gallery(product_id)
-    parts = {"product": item, "offers": offers, "recommendations": recommendations, "gallery": gallery}
-    return parts | {"shown": shown}, shown
+    return {
+        "product": item,
+        "offers": offers,
+        "recommendations": recommendations,
+        "gallery": gallery,
+        "shown": shown,
+    }, shown
 
 
 def _may_see_unlisted(item) -> bool:
@@ -129,7 +134,7 @@ def gallery_image(product_id: int, image_id: int, size: str):
 @bp.get("/pictures/<glyph>-<ink>-<int:view>.svg")
 def drawn_picture(glyph: str, ink: str, view: int):
     """A drawn picture (app/pictures.py): made from its URL alone, without a query. Immutable for a
-    year when the URL carries the template's current digest (?v=), as picture_url() writes it."""
+    year when the URL carries the template's current digest (?v=), as drawn_picture_url() writes it."""
     if not pictures.is_valid(glyph, ink, view):
         abort(404)
     current = request.args.get("v") == _picture_template_digest()
