@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app import images, pictures
 from app.models import admin_products, audit, product_image
+from app.page_cache import PageCache
 from tests import factories
 from tests.conftest import query_one
 from tests.test_images import bomb_png
@@ -432,3 +433,25 @@ def test_the_edit_page_links_to_the_pictures(actions, lamp):
     product_id = lamp["product"]["id"]
     page = actions.client.get(f"/seller/products/{product_id}/edit").get_data(as_text=True)
     assert f'href="/seller/products/{product_id}/images">Pictures: add, order and describe up to 8</a>' in page
+
+
+def test_a_guest_sees_a_gallery_change_at_once_through_the_page_cache(app, lamp):
+    """A gallery change writes the product row (its cover), which bumps the product's cache version."""
+    app.config["PAGE_CACHE_SECONDS"] = 30
+    app.extensions["page_cache"] = PageCache(30, 8 * 1024 * 1024)
+    try:
+        guest = app.test_client()
+        product_id, seller_id = lamp["product"]["id"], lamp["seller"]["id"]
+        assert 'id="picture-2"' not in guest.get(f"/products/{product_id}").get_data(as_text=True)
+        drawn_entries(app, product_id, (1,))
+        with app.app_context():
+            processed = images.process_upload(io.BytesIO(picture(size=(60, 40))))
+            assert product_image.add_image(product_id, seller_id, processed, "Lit at night")
+        assert 'alt="Lit at night"' in guest.get(f"/products/{product_id}").get_data(as_text=True)
+        entry_id = gallery(app, product_id)[1]["id"]
+        with app.app_context():
+            assert product_image.set_alt_text(product_id, seller_id, entry_id, "Lit at dusk")
+        assert 'alt="Lit at dusk"' in guest.get(f"/products/{product_id}").get_data(as_text=True)
+    finally:
+        app.config["PAGE_CACHE_SECONDS"] = 0
+        app.extensions["page_cache"] = PageCache(1, 1024)
