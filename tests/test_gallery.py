@@ -455,3 +455,24 @@ def test_a_guest_sees_a_gallery_change_at_once_through_the_page_cache(app, lamp)
     finally:
         app.config["PAGE_CACHE_SECONDS"] = 0
         app.extensions["page_cache"] = PageCache(1, 1024)
+
+
+def test_a_cover_without_a_gallery_row_still_shows(app, client, lamp):
+    """An upload an older server made during the rollout sets only products.image_id."""
+    product_id = lamp["product"]["id"]
+    with app.extensions["bazaar_db"].transaction() as connection:
+        connection.execute(
+            text(
+                """
+                WITH image AS (
+                    INSERT INTO images (uploader_id, content_type, width, height, data)
+                    VALUES (:seller, 'image/webp', 1, 1, '\\x52494646')
+                    RETURNING id
+                )
+                UPDATE products SET image_id = (SELECT id FROM image) WHERE id = :id
+                """
+            ),
+            {"seller": lamp["seller"]["id"], "id": product_id},
+        )
+    page = client.get(f"/products/{product_id}").get_data(as_text=True)
+    assert f'src="/products/{product_id}/image"' in page
