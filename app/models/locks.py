@@ -12,7 +12,7 @@
                                                                offer.change_offer (API PATCH),
                                                                offer.set_stocks (API bulk PATCH),
                                                                offline_sale.record_sale (API POST)
-    5. products      by id                                     the same writers, review.save_review and
+    5. products      by id (a variant's parent with it)        the same writers, review.save_review and
                                                                review.delete_review (product reviews),
                                                                sale.start_sale/end_sale and the sales job;
                                                                alone: the gallery (product_image.py)
@@ -34,6 +34,8 @@ triggers lock rows too (db/functions.sql), at the moment of the write:
 - offers_end_undercut_sale (0012) and orders_paid_default (0015) change only the row being
   written, and lock nothing;
 - orders_units_sold (insert of an order line, or cancelling one) locks the line's product;
+- products_family_summary (0026: a variant's offer count, stock, prices or units sold change)
+  locks the variant's parent, which lock_products locked with the variant;
 - product_reviews_rating locks the reviewed product, which review.py has locked before the
   review row; seller_reviews_rating locks the seller's users row, after the review row (7, 8);
 - orders_legacy_states (0014) changes only the row being written, and locks nothing;
@@ -127,13 +129,27 @@ def lock_offer(conn: Connection, seller_id: int, product_id: int):
 
 
 def lock_products(conn: Connection, product_ids: Iterable[int]) -> int:
-    """Lock product rows (their catalog summaries are about to change), in id order.
+    """Lock product rows (their catalog summaries are about to change) and the parents of those
+    that are variants (products_family_summary updates them), all in id order.
 
-    Returns how many of them exist.
+    Returns how many of the products asked for exist. A variant's parent_id never changes, so it
+    may be read before the lock.
     """
-    return db.execute(
-        conn, "SELECT 1 FROM products WHERE id = ANY(:ids) ORDER BY id FOR NO KEY UPDATE", ids=sorted(set(product_ids))
-    )
+    return db.fetch_one(
+        conn,
+        """
+        WITH locked AS (
+            SELECT id
+            FROM products
+            WHERE id = ANY(:ids)
+               OR id IN (SELECT parent_id FROM products WHERE id = ANY(:ids) AND parent_id IS NOT NULL)
+            ORDER BY id
+            FOR NO KEY UPDATE
+        )
+        SELECT count(*) FILTER (WHERE id = ANY(:ids)) AS found FROM locked
+        """,
+        ids=sorted(set(product_ids)),
+    )["found"]
 
 
 def lock_users(conn: Connection, user_ids: Iterable[int]) -> None:

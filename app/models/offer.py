@@ -46,6 +46,11 @@ class ProductNotFound(OfferError):
         super().__init__("There is no such product.")
 
 
+class ProductHasVariants(OfferError):
+    def __init__(self) -> None:
+        super().__init__("This product comes in options: choose one of its variants to sell.")
+
+
 # Which offers the inventory shows; fixed SQL fragments chosen by name.
 STOCK_FILTERS = {
     "active": "o.is_active",
@@ -269,6 +274,8 @@ def add_offer(seller_id: int, product_id: int, price: Decimal, quantity: int) ->
             # A new offer has no row to lock yet: the product is next in the order either way.
             if not locks.lock_products(conn, [product_id]):
                 raise ProductNotFound()
+            if offer is None and _has_variants(conn, product_id):
+                raise ProductHasVariants()
             if offer is None:
                 insert_offer(conn, seller_id, product_id, price, quantity)
                 if quantity:
@@ -286,6 +293,13 @@ def add_offer(seller_id: int, product_id: int, price: Decimal, quantity: int) ->
         if getattr(error.orig, "pgcode", None) == "23505":
             raise AlreadyOffered(product_id) from None
         raise
+
+
+def _has_variants(conn: Connection, product_id: int) -> bool:
+    """Whether the product comes in options: its variants are offered, never the product itself."""
+    return db.fetch_one(
+        conn, "SELECT cardinality(option_names) > 0 AS has FROM products WHERE id = :id", id=product_id
+    )["has"]
 
 
 def insert_offer(conn: Connection, seller_id: int, product_id: int, price: Decimal, quantity: int) -> None:
@@ -308,6 +322,7 @@ def get_product_to_offer(seller_id: int, product_id: int):
     return db.one(
         """
         SELECT p.id, p.name, p.image_id, p.offer_count, p.min_price,
+               cardinality(p.option_names) > 0 AS has_variants,
                c.name AS category_name, o.is_active AS offered, o.price AS my_price
         FROM products AS p
         JOIN categories AS c ON c.id = p.category_id
@@ -331,6 +346,7 @@ def search_products_to_offer(seller_id: int, keyword: str, limit: int = 20):
             FROM products AS p,
                  websearch_to_tsquery('english', :keyword) AS query
             WHERE p.search_vector @@ query
+              AND cardinality(p.option_names) = 0  -- a product with variants is offered through them
             ORDER BY rank DESC, p.id
             LIMIT :limit
         ) AS found

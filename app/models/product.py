@@ -18,6 +18,7 @@ def get_product(product_id: int) -> RowMapping | None:
         """
         SELECT p.id, p.name, p.description, p.image_id, p.created_at, p.status, p.moderation_note,
                p.offer_count, p.total_stock, p.min_price, p.min_price_before_sale, p.rating_avg, p.rating_count,
+               p.parent_id, p.option_names, p.max_price,
                c.id AS category_id, c.name AS category_name, c.slug AS category_slug,
                d.name AS department_name, d.slug AS department_slug,
                u.id AS creator_id, u.full_name AS creator_name
@@ -31,22 +32,23 @@ def get_product(product_id: int) -> RowMapping | None:
     )
 
 
-def list_offers_for_product(product_id: int) -> Sequence[RowMapping]:
-    """Every active offer of a product with its seller's name and rating, cheapest first: `price` is
-    what it costs now (a sale's price until the sale ends), `usual_price` the offer's own."""
+def list_offers_for_products(product_ids: Sequence[int]) -> Sequence[RowMapping]:
+    """Every active offer of these products (a product, or a product's variants) with its seller's
+    name and rating, cheapest first: `price` is what it costs now (a sale's price until the sale
+    ends), `usual_price` the offer's own."""
     return db.all(
         """
-        SELECT o.seller_id, offer_price_now(o.price, o.sale_price, o.sale_ends_at) AS price,
+        SELECT o.product_id, o.seller_id, offer_price_now(o.price, o.sale_price, o.sale_ends_at) AS price,
                o.price AS usual_price, o.sale_ends_at, o.quantity,
                u.full_name AS seller_name, u.seller_rating_count,
                round(u.seller_rating_sum::numeric / nullif(u.seller_rating_count, 0), 1) AS seller_rating
         FROM offers AS o
         JOIN users AS u ON u.id = o.seller_id
-        WHERE o.product_id = :product_id
+        WHERE o.product_id = ANY(:product_ids)
           AND o.is_active
         ORDER BY offer_price_now(o.price, o.sale_price, o.sale_ends_at), o.seller_id
         """,
-        product_id=product_id,
+        product_ids=list(product_ids),
     )
 
 
@@ -86,6 +88,7 @@ def list_best_sellers(limit: int) -> Sequence[RowMapping]:
         SELECT {CARD_COLUMNS}
         FROM products AS p
         WHERE p.offer_count > 0
+          AND p.parent_id IS NULL
         ORDER BY p.units_sold DESC, p.id
         LIMIT :limit
         """,  # noqa: S608 - a fixed column list
@@ -100,6 +103,7 @@ def list_new_arrivals(limit: int) -> Sequence[RowMapping]:
         SELECT {CARD_COLUMNS}
         FROM products AS p
         WHERE p.offer_count > 0
+          AND p.parent_id IS NULL
         ORDER BY p.created_at DESC, p.id
         LIMIT :limit
         """,  # noqa: S608 - a fixed column list

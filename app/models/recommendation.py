@@ -41,6 +41,7 @@ def list_recommended_for_you(user_id: int | None, exclude_ids: list[int], limit:
         best_sellers AS (
             SELECT id
             FROM products
+            WHERE parent_id IS NULL
             ORDER BY units_sold DESC, id
             LIMIT :best_sellers
         )
@@ -57,6 +58,13 @@ def list_recommended_for_you(user_id: int | None, exclude_ids: list[int], limit:
                 AND o.product_id = p.id
                 AND o.cancelled_at IS NULL
           )
+          AND NOT EXISTS (  -- nor a product one of whose variants they bought
+              SELECT 1
+              FROM products AS variant
+              JOIN orders AS o ON o.buyer_id = :user_id AND o.product_id = variant.id
+              WHERE variant.parent_id = p.id
+                AND o.cancelled_at IS NULL
+          )
         ORDER BY in_favourite_category DESC, p.units_sold DESC, p.id
         LIMIT :limit
         """,  # noqa: S608 - a fixed column list
@@ -69,26 +77,28 @@ def list_recommended_for_you(user_id: int | None, exclude_ids: list[int], limit:
     )
 
 
-def list_also_bought(product_id: int, limit: int):
-    """Products bought in the same purchases as this one (among its latest RECENT_PURCHASES), the
-    most shared purchases first, then the most recently shared; only products someone offers."""
+def list_also_bought(product_ids: list[int], limit: int):
+    """Products bought in the same purchases as this one (`product_ids`: the product, or its
+    variants; among its latest RECENT_PURCHASES), the most shared purchases first, then the most
+    recently shared; only products someone offers. A variant bought counts for its product."""
     return db.all(
         f"""
         WITH recent AS (
             SELECT purchase_id
             FROM orders
-            WHERE product_id = :product_id
+            WHERE product_id = ANY(:product_ids)
             ORDER BY purchase_id DESC
             LIMIT :recent_purchases
         ),
         shared AS (
-            SELECT other.product_id,
+            SELECT coalesce(bought.parent_id, bought.id) AS product_id,
                    count(DISTINCT other.purchase_id) AS purchases,
                    max(other.purchase_id) AS latest_purchase
             FROM recent
             JOIN orders AS other ON other.purchase_id = recent.purchase_id
-            WHERE other.product_id <> :product_id
-            GROUP BY other.product_id
+            JOIN products AS bought ON bought.id = other.product_id
+            WHERE other.product_id <> ALL(:product_ids)
+            GROUP BY coalesce(bought.parent_id, bought.id)
             ORDER BY purchases DESC, latest_purchase DESC
             LIMIT :candidates
         )
@@ -96,10 +106,11 @@ def list_also_bought(product_id: int, limit: int):
         FROM shared
         JOIN products AS p ON p.id = shared.product_id
         WHERE p.offer_count > 0
+          AND p.id <> ALL(:product_ids)
         ORDER BY shared.purchases DESC, shared.latest_purchase DESC
         LIMIT :limit
         """,  # noqa: S608 - a fixed column list
-        product_id=product_id,
+        product_ids=list(product_ids),
         recent_purchases=RECENT_PURCHASES,
         candidates=CANDIDATES,
         limit=limit,
@@ -120,12 +131,13 @@ def recommended_for_you(user_id: int | None, exclude_ids=()) -> dict:
     }
 
 
-def also_bought(product_id: int) -> dict:
-    """The "Customers who bought this also bought" list for recommendations/_list.html (one query)."""
+def also_bought(product_ids: list[int]) -> dict:
+    """The "Customers who bought this also bought" list for recommendations/_list.html (one query):
+    `product_ids` are the product's own, or its variants'."""
     return {
         "id": "also-bought",
         "heading": "Customers who bought this also bought",
         "note": None,
         "empty": "No one has bought this together with anything else yet.",
-        "products": list_also_bought(product_id, ROW_LENGTH),
+        "products": list_also_bought(product_ids, ROW_LENGTH),
     }

@@ -49,12 +49,21 @@ class ReviewRefused(Exception):
 SELLER_OF_PRODUCT = "You sell this product (or created it), so you cannot review it."
 
 
+def _is_subject(kind: Kind, column: str, subject: str) -> str:
+    """SQL true when an order line's or offer's `column` names the subject: the seller, or the
+    product or one of its variants (orders and offers name variants; reviews name the product)."""
+    if kind.subject != "product_id":
+        return f"{column} = {subject}"
+    variants = f"SELECT variant.id FROM products AS variant WHERE variant.parent_id = {subject}"  # noqa: S608 - fixed fragments
+    return f"({column} = {subject} OR {column} IN ({variants}))"
+
+
 def _bought(kind: Kind, buyer: str, subject: str) -> str:
     """SQL true when `buyer` has a non-cancelled order line for `subject` (product or seller)."""
     return f"""EXISTS (
         SELECT 1 FROM orders AS bought
         WHERE bought.buyer_id = {buyer}
-          AND bought.{kind.subject} = {subject}
+          AND {_is_subject(kind, f"bought.{kind.subject}", subject)}
           AND bought.cancelled_at IS NULL
     )"""  # noqa: S608 - table and column names from the two fixed review kinds
 
@@ -64,16 +73,20 @@ def _received(kind: Kind, buyer: str, subject: str) -> str:
     return f"""EXISTS (
         SELECT 1 FROM orders AS bought
         WHERE bought.buyer_id = {buyer}
-          AND bought.{kind.subject} = {subject}
+          AND {_is_subject(kind, f"bought.{kind.subject}", subject)}
           AND bought.fulfilled_at IS NOT NULL
     )"""  # noqa: S608 - table and column names from the two fixed review kinds
 
 
 def _sells_product(author: str, product: str) -> str:
-    """SQL true when `author` created the product or has (or had) an offer of it."""
+    """SQL true when `author` created the product or has (or had) an offer of it or of a variant."""
     return f"""(
         EXISTS (SELECT 1 FROM products AS own WHERE own.id = {product} AND own.creator_id = {author})
-        OR EXISTS (SELECT 1 FROM offers AS sold WHERE sold.seller_id = {author} AND sold.product_id = {product})
+        OR EXISTS (
+            SELECT 1 FROM offers AS sold
+            WHERE sold.seller_id = {author}
+              AND {_is_subject(KINDS["product"], "sold.product_id", product)}
+        )
     )"""  # noqa: S608 - fixed fragments naming bound parameters
 
 
@@ -178,7 +191,9 @@ def list_reviews(kind_name: str, subject_id: int, viewer_id: int | None, options
 
 def get_reviewed_product(product_id: int):
     """The product a review page is about (id, name and whether it is listed), or None."""
-    return db.one("SELECT id, name, status = 'listed' AS listed FROM products WHERE id = :id", id=product_id)
+    return db.one(
+        "SELECT id, name, status = 'listed' AS listed FROM products WHERE id = :id AND parent_id IS NULL", id=product_id
+    )
 
 
 def get_reviewed_seller(seller_id: int):

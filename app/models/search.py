@@ -25,7 +25,7 @@ ORDER_BY = {
 
 CARD_COLUMNS = """
     p.id, p.name, p.category_id, p.min_price, p.min_price_before_sale, p.offer_count, p.total_stock,
-    p.rating_avg, p.rating_count, p.units_sold, p.created_at
+    p.rating_avg, p.rating_count, p.units_sold, p.created_at, p.max_price
 """
 
 MATCHES_WORDS = """
@@ -41,6 +41,7 @@ MATCHES_FILTERS = """
     AND (NOT :in_stock OR p.total_stock > 0)
     AND (:include_unavailable OR p.offer_count > 0)
     AND p.status = 'listed'
+    AND p.parent_id IS NULL
 """
 
 MATCHES = f"{MATCHES_WORDS} AND {MATCHES_FILTERS}"

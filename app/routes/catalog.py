@@ -3,11 +3,11 @@
 import functools
 import hashlib
 
-from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from app import page_cache, pictures
-from app.models import catalog, catalog_page, product, product_image, recommendation
+from app.models import catalog, catalog_page, product, product_image, recommendation, variant
 from app.models.search_miss import record_miss
 from app.pagination import requested_page
 from app.routes.reviews import review_section
@@ -60,11 +60,20 @@ def show(product_id: int):
     item = parts["product"]
     if item is None or (item["status"] != "listed" and not _may_see_unlisted(item)):
         abort(404)
+    if item["parent_id"] is not None:
+        # A variant's page is its product's, with the variant chosen (links from the cart, orders).
+        return redirect(url_for("catalog.show", product_id=item["parent_id"], variant=product_id))
+    variants = parts["variants"]
+    chosen = _chosen_variant(item, variants)
+    offers = [offer for offer in parts["offers"] if offer["product_id"] == (chosen["id"] if chosen else product_id)]
     page_cache.show_products(parts["shown"])
     return render_template(
         "catalog/show.html",
         product=item,
-        offers=parts["offers"],
+        variants=variants,
+        chosen=chosen,
+        choices=variant.option_choices(item["option_names"], variants),
+        offers=offers,
         viewer_id=current_user.id if current_user.is_authenticated else None,
         section=review_section("product", product_id),
         recommendations=parts["recommendations"],
@@ -72,23 +81,41 @@ def show(product_id: int):
     )
 
 
+def _chosen_variant(item, variants):
+    """The variant the visitor picked (?variant=id, or ?o0=Red&o1=M from the picker), or the
+    default one; 404 for a variant of another product or a value the product does not come in."""
+    if not variants:
+        return None
+    variant_id = request.args.get("variant")
+    if variant_id is not None:
+        chosen = variant.pick_variant(variants, int(variant_id) if variant_id.isdecimal() else -1, [])
+        if chosen is None:
+            abort(404, description="This product has no such variant.")
+        return chosen
+    wanted = []
+    for position, values in enumerate(variant.option_choices(item["option_names"], variants)):
+        value = request.args.get(f"o{position}")
+        if value is not None and value not in values["values"]:
+            abort(404, description=f"This product does not come in that {values['name'].lower()}.")
+        wanted.append(value)
+    return variant.pick_variant(variants, None, wanted)
+
+
 def _product_parts(product_id: int) -> tuple[dict, list[int]]:
-    """What a product page shows every visitor alike (the product, its sellers and gallery, also-bought), and the
-    products it shows: cached while none of them changes (page_cache.shared)."""
+    """What a product page shows every visitor alike (the product, its variants, their sellers,
+    its gallery, also-bought), and the products it shows: cached while none of them changes
+    (page_cache.shared)."""
     item = product.get_product(product_id)
     if item is None:
         return {"product": None, "shown": [product_id]}, [product_id]
-    recommendations = recommendation.also_bought(product_id)
-    shown = [product_id, *(row["id"] for row in recommendations["products"])]
-    offers = product.list_offers_for_product(product_id)
+    variants = variant.list_variants(product_id) if item["option_names"] else []
+    family = [product_id, *(row["id"] for row in variants)]
+    recommendations = recommendation.also_bought(family)
+    shown = [*family, *(row["id"] for row in recommendations["products"])]
+    offers = product.list_offers_for_products(family)
     gallery = product_image.list_gallery(product_id)
-    return {
-        "product": item,
-        "offers": offers,
-        "recommendations": recommendations,
-        "gallery": gallery,
-        "shown": shown,
-    }, shown
+    parts = {"product": item, "variants": variants, "offers": offers, "recommendations": recommendations}
+    return parts | {"gallery": gallery, "shown": shown}, shown
 
 
 def _may_see_unlisted(item) -> bool:

@@ -250,7 +250,7 @@ def create_offer():
         reactivated = offer_model.add_offer(current_user.id, product_id, form.price.data, form.quantity.data)
     except offer_model.ProductNotFound:
         abort(404)
-    except offer_model.AlreadyOffered:
+    except (offer_model.AlreadyOffered, offer_model.ProductHasVariants):
         return _render_offer_form(_product_to_offer_or_404(product_id), form, 409)
     flash("You sell this product again." if reactivated else "You now sell this product.", "success")
     return redirect(url_for("seller.offer", product_id=product_id))

@@ -41,4 +41,17 @@
       submit(form);
     });
   });
+
+  // Radio groups (the product page's variant picker): a click or tap applies at once; arrow keys
+  // only move the choice, and Enter or the form's button applies it (as for the selects above).
+  document.querySelectorAll("form[data-auto-submit-radios]").forEach(function (form) {
+    var pointing = false;
+    form.addEventListener("pointerdown", function () { pointing = true; });
+    form.addEventListener("keydown", function () { pointing = false; });
+    form.addEventListener("change", function (event) {
+      if (pointing && event.target.type === "radio") {
+        submit(form);
+      }
+    });
+  });
 })();
