@@ -15,21 +15,26 @@ def split_list(text: str) -> list[str]:
     return [item.strip() for item in (text or "").split(",") if item.strip()]
 
 
-def _short_items(form, field) -> None:
-    items = split_list(field.data)
-    if not 1 <= len(items) <= MAX_OPTIONS:
-        raise ValidationError(f"Give 1 to {MAX_OPTIONS} items, separated by commas.")
-    if any(len(item) > MAX_VALUE_LENGTH for item in items):
-        raise ValidationError(f"Keep each item under {MAX_VALUE_LENGTH} characters.")
-    if len({item.casefold() for item in items}) != len(items):
-        raise ValidationError("Each item must differ from the others.")
+def _short_list(noun: str):
+    """A validator: 1 to MAX_OPTIONS comma-separated `noun`s, each short, no two alike."""
+
+    def validate(form, field) -> None:
+        items = split_list(field.data)
+        if not 1 <= len(items) <= MAX_OPTIONS:
+            raise ValidationError(f"Give 1 to {MAX_OPTIONS} {noun}s, separated by commas.")
+        if any(len(item) > MAX_VALUE_LENGTH for item in items):
+            raise ValidationError(f"Keep each {noun} under {MAX_VALUE_LENGTH} characters.")
+        if noun == "option" and len({item.casefold() for item in items}) != len(items):
+            raise ValidationError("Each option must differ from the others.")
+
+    return validate
 
 
 def _list_field(label: str, message: str) -> StringField:
     return StringField(
         label,
         filters=[_strip],
-        validators=[DataRequired(message), Length(max=200), no_control_characters, _short_items],
+        validators=[DataRequired(message), Length(max=200), no_control_characters, _short_list("option")],
     )
 
 
@@ -45,7 +50,9 @@ class VariantForm(FlaskForm):
     themselves, for a product that has none yet)."""
 
     options = StringField(
-        "Options", filters=[_strip], validators=[Optional(), Length(max=200), no_control_characters, _short_items]
+        "Options",
+        filters=[_strip],
+        validators=[Optional(), Length(max=200), no_control_characters, _short_list("option")],
     )
     values = StringField(
         "Values",
@@ -54,13 +61,7 @@ class VariantForm(FlaskForm):
             DataRequired("Give a value for each option, such as Red, M."),
             Length(max=200),
             no_control_characters,
+            _short_list("value"),
         ],
     )
     submit = SubmitField("Add variant")
-
-    def validate_values(self, field) -> None:
-        items = split_list(field.data)
-        if not 1 <= len(items) <= MAX_OPTIONS:
-            raise ValidationError(f"Give 1 to {MAX_OPTIONS} values, separated by commas.")
-        if any(len(item) > MAX_VALUE_LENGTH for item in items):
-            raise ValidationError(f"Keep each value under {MAX_VALUE_LENGTH} characters.")

@@ -78,13 +78,19 @@ def add_variant(creator_id: int, parent_id: int, option_names: list[str], values
             """
             SELECT id, name, category_id, description, status, parent_id, option_names,
                    EXISTS (SELECT 1 FROM offers WHERE product_id = products.id) AS has_offers,
-                   (SELECT count(*) FROM products AS variant WHERE variant.parent_id = products.id) AS variants
+                   (SELECT count(*) FROM products AS variant WHERE variant.parent_id = products.id) AS variants,
+                   EXISTS (
+                       SELECT 1 FROM products AS variant
+                       WHERE variant.parent_id = products.id
+                         AND lower(CAST(variant.option_values AS text)) = lower(CAST(CAST(:values AS text[]) AS text))
+                   ) AS taken
             FROM products
             WHERE id = :parent_id AND creator_id = :creator_id
             FOR NO KEY UPDATE
             """,
             parent_id=parent_id,
             creator_id=creator_id,
+            values=values,
         )
         if parent is None:
             return 0
@@ -101,6 +107,8 @@ def add_variant(creator_id: int, parent_id: int, option_names: list[str], values
             raise VariantRefused(f"Name 1 to {MAX_OPTIONS} different options, such as Colour and Size.")
         if len(values) != len(names):
             raise VariantRefused("Give a value for each option: " + ", ".join(names) + ".")
+        if parent["taken"]:  # "grey" beside "Grey" would show shoppers two of one choice
+            raise VariantRefused("The product already has the variant " + variant_label(values) + ".")
         if not parent["option_names"]:
             db.execute(conn, "UPDATE products SET option_names = :names WHERE id = :id", names=names, id=parent_id)
         variant_id = db.fetch_one(
