@@ -578,11 +578,62 @@ INVARIANTS: list[tuple[str, str]] = [
             WHERE is_active
             GROUP BY product_id
         ) AS active ON active.product_id = p.id
-        WHERE p.offer_count <> coalesce(active.offer_count, 0)
-           OR p.total_stock <> coalesce(active.total_stock, 0)
-           OR p.min_price IS DISTINCT FROM active.min_price
-           OR p.min_price_before_sale IS DISTINCT FROM
-              (CASE WHEN active.min_usual > active.min_price THEN active.min_usual END)
+        WHERE cardinality(p.option_names) = 0
+          AND (p.offer_count <> coalesce(active.offer_count, 0)
+               OR p.total_stock <> coalesce(active.total_stock, 0)
+               OR p.min_price IS DISTINCT FROM active.min_price
+               OR p.min_price_before_sale IS DISTINCT FROM
+                  (CASE WHEN active.min_usual > active.min_price THEN active.min_usual END)
+               OR p.max_price IS NOT NULL)
+        """,
+    ),
+    (
+        "summary: a product with variants adds up its variants (offers, stock, prices, range, units sold)",
+        """
+        SELECT count(*)
+        FROM products AS p
+        LEFT JOIN (
+            SELECT parent_id,
+                   sum(offer_count) AS offer_count,
+                   sum(total_stock) AS total_stock,
+                   coalesce(min(min_price) FILTER (WHERE total_stock > 0), min(min_price)) AS min_price,
+                   max(min_price) AS max_price,
+                   coalesce(min(coalesce(min_price_before_sale, min_price)) FILTER (WHERE total_stock > 0),
+                            min(coalesce(min_price_before_sale, min_price))) AS min_usual,
+                   sum(units_sold) AS units_sold
+            FROM products
+            WHERE parent_id IS NOT NULL
+            GROUP BY parent_id
+        ) AS family ON family.parent_id = p.id
+        WHERE cardinality(p.option_names) > 0
+          AND (p.offer_count <> coalesce(family.offer_count, 0)
+               OR p.total_stock <> coalesce(family.total_stock, 0)
+               OR p.min_price IS DISTINCT FROM family.min_price
+               OR p.max_price IS DISTINCT FROM family.max_price
+               OR p.min_price_before_sale IS DISTINCT FROM
+                  (CASE WHEN family.min_usual > family.min_price THEN family.min_usual END)
+               OR p.units_sold <> coalesce(family.units_sold, 0))
+        """,
+    ),
+    (
+        "variants: a product with options has no offers of its own (its variants are offered)",
+        """
+        SELECT count(*)
+        FROM offers AS o
+        JOIN products AS p ON p.id = o.product_id
+        WHERE cardinality(p.option_names) > 0
+        """,
+    ),
+    (
+        "variants: a variant's product has options, one value per option, no parent, same creator and category",
+        """
+        SELECT count(*)
+        FROM products AS v
+        JOIN products AS p ON p.id = v.parent_id
+        WHERE p.parent_id IS NOT NULL
+           OR cardinality(v.option_values) <> cardinality(p.option_names)
+           OR v.creator_id <> p.creator_id
+           OR v.category_id <> p.category_id
         """,
     ),
     (
@@ -613,6 +664,7 @@ INVARIANTS: list[tuple[str, str]] = [
             GROUP BY product_id
         ) AS sold ON sold.product_id = p.id
         WHERE p.units_sold <> coalesce(sold.units, 0)
+          AND cardinality(p.option_names) = 0
         """,
     ),
     (

@@ -12,6 +12,7 @@ from .arrays import choose_weighted, contains, first_occurrences
 from .people import SELLER_ID, People
 from .texts import CatalogText
 from .timeline import DAY, HOUR, MINUTE, Timeline
+from .variants import Families, make_families
 from .vocabulary import all_categories
 
 MAX_OFFERS_PER_PRODUCT = 25
@@ -38,6 +39,12 @@ class Catalog:
     offer_price: np.ndarray  # cents
     offer_active: np.ndarray
     offer_weight: np.ndarray  # how often buyers pick this offer
+    families: Families  # products with options (no offers) and their variants
+
+    def subjects(self, products: np.ndarray) -> np.ndarray:
+        """What a buyer of each product reviews: a variant's parent, else the product itself."""
+        parents = self.families.parent[products - 1]
+        return np.where(parents > 0, parents, products)
 
     @property
     def product_count(self) -> int:
@@ -158,24 +165,37 @@ def make_catalog(people: People, text: CatalogText, offers: int, products: int, 
     _demo_seller_products(creators, created, timeline, rng)
     order = np.argsort(created, kind="stable")  # product ids follow creation time
     categories, creators, created = categories[order], creators[order], created[order]
+    base = _base_prices(categories, rng)
+    families = make_families(categories, creators, base, rng)
     popularity = _popularity(products, rng)
     counts = _offer_counts(popularity, offers, int(people.is_seller.sum()), rng)
     pair_products, pair_sellers = _offer_pairs(creators, counts, people, rng)
     pair_products, pair_sellers = _add_demo_offers(pair_products, pair_sellers, popularity, rng)
+    # A product with options is offered through its variants only.
+    sold_as_is = ~families.has_options[pair_products - 1]
+    pair_products, pair_sellers = pair_products[sold_as_is], pair_sellers[sold_as_is]
     by_key = np.lexsort((pair_products, pair_sellers))
     pair_products, pair_sellers = pair_products[by_key], pair_sellers[by_key]
-    base = _base_prices(categories, rng)
     # A product's popularity is shared among its sellers, so more sellers do not mean more sales.
     seller_factor = people.seller_weight[pair_sellers - 1] ** 0.3 * rng.lognormal(0.0, 0.3, len(pair_sellers))
     seller_factor /= np.bincount(pair_products, weights=seller_factor)[pair_products]
+    # A variant reads as its product: the same words, with its option values after them (tables.py).
+    texts = [pool.pick(categories, rng) for pool in (text.heads, text.tails, text.leads, text.extras)]
+    # A product with options names none of them ("… in Navy" would contradict its Red variant):
+    # each category's first tail is the empty one.
+    parents = np.flatnonzero(families.has_options)
+    texts[1][parents] = text.tails.offsets[categories[parents]]
+    variants = np.flatnonzero(families.parent)
+    for words in texts:
+        words[variants] = words[families.parent[variants] - 1]
     return Catalog(
         product_category=categories,
         product_creator=creators,
         product_created=created,
-        product_head=text.heads.pick(categories, rng),
-        product_tail=text.tails.pick(categories, rng),
-        product_lead=text.leads.pick(categories, rng),
-        product_extra=text.extras.pick(categories, rng),
+        product_head=texts[0],
+        product_tail=texts[1],
+        product_lead=texts[2],
+        product_extra=texts[3],
         product_popularity=popularity,
         offer_seller=pair_sellers,
         offer_product=pair_products,
@@ -183,4 +203,5 @@ def make_catalog(people: People, text: CatalogText, offers: int, products: int, 
         offer_price=_prices(base[pair_products - 1], rng),
         offer_active=rng.random(len(pair_sellers)) >= INACTIVE_SHARE,
         offer_weight=popularity[pair_products - 1] * seller_factor,
+        families=families,
     )

@@ -89,7 +89,8 @@ def _ratings(weights_per_row: np.ndarray, rng) -> np.ndarray:
 def _sells(catalog: Catalog, authors: np.ndarray, products: np.ndarray) -> np.ndarray:
     """Whether each author created the product or has an offer of it (they may not review it)."""
     width = catalog.product_count + 1
-    offered = contains(catalog.offer_seller * width + catalog.offer_product, authors * width + products)
+    offered_keys = catalog.offer_seller * width + catalog.subjects(catalog.offer_product)  # a variant's: its product's
+    offered = contains(offered_keys, authors * width + products)
     return offered | (catalog.product_creator[products - 1] == authors)
 
 
@@ -98,7 +99,7 @@ def _non_buyer_reviews(count, people: People, catalog: Catalog, taken_keys, time
     draws = int(count * 1.3) + 10
     products = catalog.product_count
     authors = rng.choice(people.count, size=draws, p=people.buyer_weight / people.buyer_weight.sum()) + 1
-    popularity = catalog.product_popularity
+    popularity = np.where(catalog.families.parent > 0, 0.0, catalog.product_popularity)  # products, not variants
     items = rng.choice(products, size=draws, p=popularity / popularity.sum()) + 1
     created = _after(np.maximum(people.created_at[authors - 1], catalog.product_created[items - 1]), timeline, rng, 3.0)
     keys = authors * (products + 1) + items
@@ -144,7 +145,9 @@ def _review_set(target, author, rating, created, title, body, people, per_review
 
 def _product_reviews(count, people, catalog: Catalog, orders: Orders, text: ReviewText, timeline, rng):
     """`count` product reviews, most of them by buyers of the product."""
-    buyers, products, bought = _first_purchases(orders.line_buyer, orders.line_product, orders.line_ordered, timeline)
+    # A buyer of a variant reviews its product.
+    subjects = catalog.subjects(orders.line_product)
+    buyers, products, bought = _first_purchases(orders.line_buyer, subjects, orders.line_ordered, timeline)
     allowed = ~_sells(catalog, buyers, products)  # a seller buying a rival's copy still may not review it
     buyers, products, bought = buyers[allowed], products[allowed], bought[allowed]
     from_buyers = min(round(count * BUYER_SHARE), len(buyers))

@@ -13,6 +13,7 @@ from .stock import NO_ORDER, REASONS
 from .summaries import NO_PRICE
 from .texts import escape_copy
 from .timeline import DAY, NO_TIME
+from .variants import category_options, variant_labels
 from .vocabulary import DEPARTMENTS, all_categories
 from .world import World
 
@@ -89,6 +90,11 @@ def _products(world: World) -> TableSource:
     """Products with names, descriptions and their summary columns."""
     catalog, summaries, text, console = world.catalog, world.summaries, world.catalog_text, world.console
     statuses = np.array(PRODUCT_STATUSES, dtype=object)
+    families = catalog.families
+    labels = variant_labels(families, catalog.product_category)
+    option_names = np.array(
+        [_text_array(category_options(index)[0]) for index in range(len(all_categories()))], dtype=object
+    )
 
     def rows(start: int, stop: int):
         """Products start..stop (0-based)."""
@@ -101,7 +107,7 @@ def _products(world: World) -> TableSource:
             integers(np.arange(start + 1, stop + 1)),
             integers(catalog.product_category[window] + 1),
             integers(catalog.product_creator[window]),
-            text.heads.texts[head] + text.tails.texts[catalog.product_tail[window]],
+            _with_label(text.heads.texts[head] + text.tails.texts[catalog.product_tail[window]], labels[window]),
             description,
             created,
             created,
@@ -118,12 +124,30 @@ def _products(world: World) -> TableSource:
             statuses[console.product_status[window]],
             or_null(console.product_note[window], console.product_note[window] == ""),
             _optional_times(console.product_status_changed[window]),
+            or_null(integers(families.parent[window]), families.parent[window] == 0),
+            np.where(families.has_options[window], option_names[catalog.product_category[window]], "{}"),
+            np.array([_text_array(label.split(" / ")) if label else "{}" for label in labels[window]], dtype=object),
+            or_null(money(summaries.max_price[window]), summaries.max_price[window] == NO_PRICE),
         ]
 
     columns = ("id", "category_id", "creator_id", "name", "description", "created_at", "updated_at", "offer_count")
     columns += ("total_stock", "min_price", "rating_count", "rating_sum", "rating_avg", "units_sold")
     columns += ("min_price_before_sale", "status", "moderation_note", "status_changed_at")
+    columns += ("parent_id", "option_names", "option_values", "max_price")
     return TableSource("products", columns, world.catalog.product_count, rows)
+
+
+def _text_array(items) -> str:
+    """A PostgreSQL text[] literal of plain words (option names and values have no quotes)."""
+    return "{" + ",".join(f'"{item}"' for item in items) + "}"
+
+
+def _with_label(names: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """A variant's name: its product's, then its option values ("Trail Runner — Red / M")."""
+    labelled = labels != ""
+    names = names.astype(object)
+    names[labelled] = names[labelled] + " — " + labels[labelled]
+    return names
 
 
 def _offers(world: World) -> TableSource:
