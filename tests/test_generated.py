@@ -323,3 +323,20 @@ def test_print_logins_needs_no_database(capsys, monkeypatch):
     assert main(["--print-logins"]) == 0
     output = capsys.readouterr().out
     assert all(login.email in output and login.password in output for login in DEMO_LOGINS)
+
+
+def test_some_products_come_in_options(generated_url):
+    """Products with options and their variants (issue 17): the variants carry the offers and sales."""
+    [(products, variants, offered_variants, sold_variants)] = fetch(
+        generated_url,
+        """
+        SELECT (SELECT count(*) FROM products WHERE cardinality(option_names) > 0),
+               (SELECT count(*) FROM products WHERE parent_id IS NOT NULL),
+               (SELECT count(DISTINCT o.product_id) FROM offers AS o
+                JOIN products AS p ON p.id = o.product_id WHERE p.parent_id IS NOT NULL),
+               (SELECT count(DISTINCT o.product_id) FROM orders AS o
+                JOIN products AS p ON p.id = o.product_id WHERE p.parent_id IS NOT NULL)
+        """,
+    )
+    assert products >= 1 and variants >= 2 * products
+    assert offered_variants >= variants // 2 and sold_variants >= 1

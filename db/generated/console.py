@@ -192,11 +192,22 @@ def _queue(planner: _Planner, activity: _Activity, granted: int) -> np.ndarray:
     created = catalog.product_created
     count = int(np.clip(catalog.product_count // 250, 4, 40)) if catalog.product_count >= 40 else 0
     first = catalog.product_count - count
+
     # The switch goes on between two listings, a day or more after the administrator got the role.
-    while first < catalog.product_count and (created[first] < granted + DAY or created[first] - created[first - 1] < 2):
+    def may_start(index: int) -> bool:
+        return created[index] >= granted + DAY and created[index] - created[index - 1] >= 2
+
+    while first < catalog.product_count and not may_start(first):
         first += 1
     if first >= catalog.product_count:
         return np.zeros(0, dtype=np.int64)
+    # Reach back a little further while every queued product was already sold, reviewed or carted:
+    # the queue is shown with a product still waiting.
+    for earlier_first in range(first - 1, max(first - 3 * count, 1), -1):
+        if (activity.product_first[first:] == NEVER).any():
+            break
+        if may_start(earlier_first):
+            first = earlier_first
     earlier = int(created[first - 1]) if first else granted
     switched_on = int(created[first]) - max(MINUTE, min(6 * HOUR, (int(created[first]) - earlier) // 2))
     planner.act(switched_on, ADMIN_ID, "setting.enable", ("setting", None), "", *_switch(False))

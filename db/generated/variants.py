@@ -13,8 +13,9 @@ import numpy as np
 
 from .vocabulary import all_categories
 
-FAMILY_SHARE = 0.05  # of the products in categories that have options
+FAMILY_SHARE = 0.1  # of the products in categories that have options
 MIN_VARIANTS, MAX_VARIANTS = 2, 6
+NEWEST_LEFT_SINGLE = 50
 VARIANT_PRICE_STEP = 0.06  # each larger size or memory costs a little more
 
 COLOURS = ("Black", "White", "Navy", "Red", "Green", "Grey", "Blue", "Sand")
@@ -66,7 +67,9 @@ def make_families(categories: np.ndarray, creators: np.ndarray, base_prices: np.
     combination = np.full(count, -1, dtype=np.int64)
     has_options = np.zeros(count, dtype=bool)
     eligible = np.array([bool(category_options(index)[0]) for index in range(len(all_categories()))])
-    candidates = np.flatnonzero(eligible[categories] & (rng.random(count) < FAMILY_SHARE))
+    # The newest products stay single: the console's approval queue (console.py) holds their offers.
+    limit = max(0, count - max(NEWEST_LEFT_SINGLE, count // 200))
+    candidates = np.flatnonzero(eligible[categories[:limit]] & (rng.random(limit) < FAMILY_SHARE))
     sizes = rng.integers(MIN_VARIANTS, MAX_VARIANTS + 1, len(candidates))
     taken = np.zeros(count, dtype=bool)
     following = 0  # the next row a family may take as a variant
@@ -75,7 +78,7 @@ def make_families(categories: np.ndarray, creators: np.ndarray, base_prices: np.
             continue
         following = max(following, index + 1)
         members = []
-        while len(members) < size and following < count:
+        while len(members) < size and following < limit:
             if not taken[following]:
                 members.append(following)
             following += 1
