@@ -199,3 +199,21 @@ def test_the_product_page_runs_a_fixed_number_of_queries(app, client, actions, f
     assert "XXL" in page
     # Product, variants, their offers, also-bought, and the reviews' list and summary.
     assert len(few) == len(many) <= 6
+
+
+def test_a_sellers_analytics_count_a_products_variants_as_one_product(app, actions, family):
+    from datetime import date, timedelta
+
+    from app.models import analytics
+
+    buyer = actions.create_user(balance="500.00")
+    with app.test_request_context():
+        cart.set_line(buyer["id"], family["dear"]["id"], family["ids"]["Red / M"], 1)
+        cart.set_line(buyer["id"], family["dear"]["id"], family["ids"]["Blue / L"], 1)
+        checkout.place_order(buyer["id"], checkout.new_token())
+        today = date.today()
+        period = analytics.Period(today - timedelta(days=2), today + timedelta(days=2), "UTC")
+        rows = analytics.list_top_products_and_categories(family["dear"]["id"], period, 5)
+    products = [row for row in rows if row["dimension"] == "product"]
+    assert [(row["name"], row["units"], row["orders"]) for row in products] == [("Trail Runner", 2, 1)]
+    assert products[0]["revenue"] == Decimal("105.00")

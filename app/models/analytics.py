@@ -19,12 +19,21 @@ DIMENSIONS = ("category", "product")
 OWNER_COLUMNS = {"seller": "o.seller_id", "buyer": "o.buyer_id"}
 # The other party counted in the totals: a seller's distinct buyers, a buyer's distinct sellers.
 COUNTERPART_COLUMNS = {"seller": "o.buyer_id", "buyer": "o.seller_id"}
-DIMENSION_KEYS = {"category": "p.category_id", "product": "lines.product_id"}
-DIMENSION_JOINS = {"category": "JOIN product_categories AS p ON p.id = lines.product_id", "product": ""}
+# A variant's sales count for its product (issue 17): products are what shoppers and sellers compare.
+DIMENSION_KEYS = {"category": "p.category_id", "product": "p.product_key"}
 DIMENSION_NAMES = {
     "category": "(SELECT name FROM categories WHERE id = grouped.key)",
     "product": "(SELECT name FROM products WHERE id = grouped.key)",
 }
+
+# The distinct products of `lines` with their category and product key (a variant's parent).
+SOLD_PRODUCTS = """
+    SELECT sold.product_id AS id, product.category_id, coalesce(product.parent_id, product.id) AS product_key
+    FROM (SELECT DISTINCT product_id FROM lines) AS sold
+    CROSS JOIN LATERAL (
+        SELECT id, category_id, parent_id FROM products WHERE products.id = sold.product_id
+    ) AS product
+"""
 
 MAX_RANGE_DAYS = 3700  # ten years: enough for any dashboard, and bounds the work of one request
 MAX_DAY_BUCKETS = 366  # a daily chart of more than a year is unreadable; week or month says it better
@@ -227,14 +236,10 @@ def list_sales_by_group(owner: str, owner_id: int, period: Period, grouping: Gro
             WHERE {OWNER_COLUMNS[owner]} = :owner_id
             {_RANGE}
         ),
-        -- Each distinct product's category, looked up once rather than once per order line,
-        -- by primary key: a join would let the planner scan every product when it guesses many
-        -- distinct ones. (PostgreSQL computes this only when the grouping is by category.)
-        product_categories AS MATERIALIZED (
-            SELECT sold.product_id AS id,
-                   (SELECT category_id FROM products WHERE products.id = sold.product_id) AS category_id
-            FROM (SELECT DISTINCT product_id FROM lines) AS sold
-        ),
+        -- Each distinct product's category and product (a variant's parent), looked up once
+        -- rather than once per order line, by primary key: a join would let the planner scan
+        -- every product when it guesses many distinct ones.
+        product_categories AS MATERIALIZED ({SOLD_PRODUCTS}),
         sales AS MATERIALIZED (
             SELECT {DIMENSION_KEYS[grouping.dimension]} AS key,
                    lines.period,
@@ -242,7 +247,7 @@ def list_sales_by_group(owner: str, owner_id: int, period: Period, grouping: Gro
                    lines.quantity,
                    lines.line_total
             FROM lines
-            {DIMENSION_JOINS[grouping.dimension]}
+            JOIN product_categories AS p ON p.id = lines.product_id
         ),
         leaders AS (
             SELECT key, row_number() OVER (ORDER BY sum(line_total) DESC, key) AS rank
@@ -290,23 +295,25 @@ def list_top_products_and_categories(seller_id: int, period: Period, limit: int)
             WHERE o.seller_id = :seller_id
             {_RANGE}
         ),
-        -- A seller has at most one line per product in a purchase, so a product's lines are its
-        -- orders. Its category is looked up once, by primary key.
+        -- Each sold product's category and product (a variant's parent), looked up once, by
+        -- primary key; a variant's sales count for its product.
+        sold AS MATERIALIZED ({SOLD_PRODUCTS}),
         by_product AS MATERIALIZED (
-            SELECT product_id,
-                   (SELECT category_id FROM products WHERE products.id = lines.product_id) AS category_id,
-                   sum(line_total) AS revenue,
-                   sum(quantity) AS units,
-                   count(*) AS orders
+            SELECT sold.product_key AS product_id,
+                   sold.category_id,
+                   sum(lines.line_total) AS revenue,
+                   sum(lines.quantity) AS units,
+                   count(DISTINCT lines.purchase_id) AS orders
             FROM lines
-            GROUP BY product_id
+            JOIN sold ON sold.id = lines.product_id
+            GROUP BY sold.product_key, sold.category_id
         ),
         category_orders AS (
             SELECT category_id, count(*) AS orders
             FROM (
-                SELECT DISTINCT by_product.category_id, lines.purchase_id
+                SELECT DISTINCT sold.category_id, lines.purchase_id
                 FROM lines
-                JOIN by_product ON by_product.product_id = lines.product_id
+                JOIN sold ON sold.id = lines.product_id
             ) AS category_purchases
             GROUP BY category_id
         ),
