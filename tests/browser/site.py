@@ -29,6 +29,7 @@ from app.models import (
     review_report,
     sale,
     shipping,
+    variant,
 )
 from app.models import seller as seller_model
 from app.models import session as session_model
@@ -69,6 +70,7 @@ class Shop:
     shipping_method_id: int = 0
     other_session_id: int = 0  # the buyer signed in on a phone too
     passkey_id: int = 0
+    family_id: int = 0  # a product in sizes (issue 17): its variants carry the offers
 
 
 def add_gallery(app, product: dict, seller: dict) -> None:
@@ -117,6 +119,12 @@ def build_shop(app) -> Shop:
     shop.low_stock_product = shop.products[1]
     products = shop.products
     add_gallery(app, products[0], seller)
+    family = factories.product(app, seller["id"], category["id"], f"Bench {tag}", "Oak.")
+    shop.family_id = family["id"]
+    with app.test_request_context():
+        for length, price in (("120 cm", "80.00"), ("160 cm", "95.00"), ("200 cm", "120.00")):
+            variant_id = variant.add_variant(seller["id"], family["id"], ["Length"], [length])
+            factories.offer(app, seller["id"], variant_id, price, 0 if length == "200 cm" else 5)
     shop.coupon_code = f"TEAK{tag.upper()}"
     with app.test_request_context():
         shop.coupon_id = coupon.create_coupon(

@@ -109,3 +109,49 @@ def test_keyboard_reaches_the_filters_and_results(page, lamps):
 def test_a_search_with_no_match_shows_an_empty_state(page, lamps):
     page.goto("/products?q=qqqqqqqqqqqqqqqqqqqqq")
     expect(page.get_by_text("No products match")).to_be_visible()
+
+
+@pytest.fixture
+def boots(app, actions):
+    """Boots in three sizes, the largest sold out, committed for the live server."""
+    from app.models import variant
+
+    word = _token()
+    seller = actions.create_user(full_name=f"Cobbler {word}")
+    boot = factories.product(app, seller["id"], name=f"Boot {word}", description="Leather.")
+    with app.test_request_context():
+        for size, price, stock in (("8", "70.00", 4), ("9", "75.00", 4), ("10", "80.00", 0)):
+            variant_id = variant.add_variant(seller["id"], boot["id"], ["Size"], [size])
+            factories.offer(app, seller["id"], variant_id, price, stock)
+    return {"word": word, "boot": boot}
+
+
+def test_a_guest_picks_a_variant_by_mouse_and_by_keyboard_and_adds_it_to_the_cart(page, boots):
+    word = boots["word"]
+    page.goto(f"/products?q={word}")
+    card = first_card(page)
+    expect(card).to_contain_text("$70.00 – $80.00")  # one card for the boot, with its price range
+    expect(page.get_by_role("main").get_by_role("article")).to_have_count(1)
+    card.get_by_role("link").click()
+    chosen = page.get_by_test_id("chosen-variant")
+    expect(chosen).to_contain_text("8 · ")  # the cheapest size in stock
+
+    # A click applies at once.
+    page.locator("label", has_text=re.compile(r"^9$")).click()
+    expect(page).to_have_url(re.compile(r"o0=9"))
+    expect(chosen).to_contain_text("9 · ")
+    expect(page.get_by_role("radio", name="9")).to_be_checked()
+
+    # The arrow keys only move the choice; the button (or Enter) applies it.
+    page.get_by_role("radio", name="9").focus()
+    page.keyboard.press("ArrowRight")
+    expect(page.get_by_role("radio", name="10")).to_be_checked()
+    expect(chosen).to_contain_text("9 · ")
+    page.get_by_role("button", name="Show this variant").click()
+    expect(chosen).to_contain_text("Out of stock")
+    expect(page.get_by_role("button", name="Add to cart")).to_be_disabled()
+
+    page.locator("label", has_text=re.compile(r"^9$")).click()
+    expect(chosen).to_contain_text("9 · ")
+    page.get_by_role("button", name="Add to cart").click()
+    expect(page.get_by_role("main")).to_contain_text(f"Boot {word} — 9")

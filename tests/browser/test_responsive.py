@@ -41,6 +41,11 @@ def guest_pages(shop):
             lambda page: [page.locator(".sale-price").first],
         ),
         (
+            f"/products/{shop.family_id}",
+            lambda page: page.get_by_role("button", name="Add to cart"),
+            lambda page: [page.get_by_role("radio", name="120 cm"), page.get_by_test_id("chosen-variant")],
+        ),
+        (
             f"/users/{shop.seller['id']}",
             lambda page: page.get_by_role("link", name=re.compile(f"Side table {shop.tag}")).first,
         ),
@@ -141,6 +146,8 @@ def seller_pages(shop):
         ("/seller/orders", lambda page: action(page, r"^(Mark fulfilled|Mark shipped|Ship)").first),
         ("/seller/offers/new?q=table", lambda page: page.get_by_role("main").get_by_role("button", name="Search")),
         ("/seller/products/new", lambda page: page.get_by_role("button", name="Create product")),
+        ("/seller/products/new-with-options", lambda page: page.get_by_role("button", name="Create product")),
+        (f"/seller/products/{shop.family_id}/variants", lambda page: page.get_by_role("button", name="Add variant")),
         (f"/seller/products/{low['id']}/edit", lambda page: page.get_by_role("button", name="Save product")),
         (
             f"/seller/products/{shop.products[0]['id']}/images",
