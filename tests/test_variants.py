@@ -217,3 +217,23 @@ def test_a_sellers_analytics_count_a_products_variants_as_one_product(app, actio
     products = [row for row in rows if row["dimension"] == "product"]
     assert [(row["name"], row["units"], row["orders"]) for row in products] == [("Trail Runner", 2, 1)]
     assert products[0]["revenue"] == Decimal("105.00")
+
+
+def test_taking_a_product_down_holds_its_variants_offers_and_restoring_releases_them(app, client, actions, family):
+    from app.models import admin_products, audit
+
+    moderator = actions.create_user()
+    actor = audit.Actor(moderator["id"], "moderator", "127.0.0.1")
+    parent_id = family["parent"]["id"]
+    with app.test_request_context():
+        held = admin_products.set_status(parent_id, "taken_down", "Counterfeit.", actor, "product.take_down")
+    assert held == 4
+    row = summary(app, parent_id)
+    assert row["offer_count"] == 0 and row["min_price"] is None and row["max_price"] is None
+    statuses = query_one(app, "SELECT array_agg(DISTINCT status) AS s FROM products WHERE parent_id = :p", p=parent_id)
+    assert statuses["s"] == ["taken_down"]
+    assert client.get(f"/products/{parent_id}").status_code == 404
+    assert client.get(f"/products/{family['ids']['Red / M']}").status_code == 404
+    with app.test_request_context():
+        released = admin_products.set_status(parent_id, "listed", "Checked.", actor, "product.restore")
+    assert released == 4 and summary(app, parent_id)["offer_count"] == 4

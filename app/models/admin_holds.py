@@ -11,13 +11,16 @@ from sqlalchemy import Connection
 from app import db
 from app.models import locks
 
-# Whose offers: one product's or one seller's (fixed columns, chosen by name).
-OWNERS = {"product": "product_id", "seller": "seller_id"}
+# Whose offers: one product's and its variants', or one seller's (fixed conditions, chosen by name).
+OWNERS = {
+    "product": "product_id IN (SELECT id FROM products WHERE id = :owner_id OR parent_id = :owner_id)",
+    "seller": "seller_id = :owner_id",
+}
 STATES = {"active": "is_active", "held": "moderation_hold"}
 
 
 def lock_offers_and_products(conn: Connection, owner: str, owner_id: int, state: str) -> None:
-    """Lock a product's or a seller's active (or held) offers, then their products."""
+    """Lock a product's (and its variants') or a seller's active (or held) offers, then their products."""
     keys = [
         (row["seller_id"], row["product_id"])
         for row in db.fetch_all(
@@ -25,7 +28,7 @@ def lock_offers_and_products(conn: Connection, owner: str, owner_id: int, state:
             f"""
             SELECT seller_id, product_id
             FROM offers
-            WHERE {OWNERS[owner]} = :owner_id
+            WHERE {OWNERS[owner]}
               AND {STATES[state]}
             """,  # noqa: S608 - allow-listed column names
             owner_id=owner_id,
@@ -46,7 +49,7 @@ def switch_offers(conn: Connection, owner: str, owner_id: int, activate: bool) -
         f"""
         UPDATE offers
         SET is_active = :activate, moderation_hold = NOT :activate, updated_at = now()
-        WHERE {OWNERS[owner]} = :owner_id
+        WHERE {OWNERS[owner]}
           AND {STATES["held" if activate else "active"]}
         RETURNING is_active
         """,  # noqa: S608 - allow-listed column names

@@ -116,11 +116,9 @@ def set_status(product_id: int, status: str, reason: str, actor: audit.Actor, ac
     listing = status == "listed"
     with db.transaction() as conn:
         holds.lock_offers_and_products(conn, "product", product_id, "held" if listing else "active")
-        before = db.fetch_one(
-            conn,
-            "SELECT id, status, moderation_note FROM products WHERE id = :id FOR NO KEY UPDATE",
-            id=product_id,
-        )
+        # A product with options goes with its variants: their offers are held (or released) too.
+        locks.lock_products(conn, _family_ids(conn, product_id))
+        before = db.fetch_one(conn, "SELECT id, status, moderation_note FROM products WHERE id = :id", id=product_id)
         if before is None:
             raise AdminRefused("There is no such product.")
         if before["status"] == status:
@@ -130,7 +128,7 @@ def set_status(product_id: int, status: str, reason: str, actor: audit.Actor, ac
             """
             UPDATE products
             SET status = :status, moderation_note = :note, status_changed_at = now()
-            WHERE id = :product_id
+            WHERE id = :product_id OR parent_id = :product_id
             """,
             product_id=product_id,
             status=status,
@@ -148,6 +146,12 @@ def set_status(product_id: int, status: str, reason: str, actor: audit.Actor, ac
             reason=reason,
         )
     return changed
+
+
+def _family_ids(conn, product_id: int) -> list[int]:
+    """A product's id and its variants' (a variant's parent_id never changes)."""
+    rows = db.fetch_all(conn, "SELECT id FROM products WHERE id = :id OR parent_id = :id", id=product_id)
+    return [row["id"] for row in rows]
 
 
 def edit_product(product_id: int, details: dict, actor: audit.Actor, reason: str = "") -> bool:
