@@ -197,8 +197,8 @@ def test_the_product_page_runs_a_fixed_number_of_queries(app, client, actions, f
     with count_queries() as many:
         page = client.get(f"/products/{parent_id}?o0=Green").get_data(as_text=True)
     assert "XXL" in page
-    # Product, variants, their offers, also-bought, and the reviews' list and summary.
-    assert len(few) == len(many) <= 6
+    # Product, variants, their offers, also-bought, the gallery, and the reviews' list and summary.
+    assert len(few) == len(many) <= 7
 
 
 def test_a_sellers_analytics_count_a_products_variants_as_one_product(app, actions, family):
@@ -237,3 +237,12 @@ def test_taking_a_product_down_holds_its_variants_offers_and_restoring_releases_
     with app.test_request_context():
         released = admin_products.set_status(parent_id, "listed", "Checked.", actor, "product.restore")
     assert released == 4 and summary(app, parent_id)["offer_count"] == 4
+
+
+def test_the_drawn_pictures_take_the_chosen_colour(client, family):
+    from app import pictures
+
+    parent_id = family["parent"]["id"]
+    red = client.get(f"/products/{parent_id}?o0=Red").get_data(as_text=True)
+    blue = client.get(f"/products/{parent_id}?o0=Blue").get_data(as_text=True)
+    assert f"-{pictures.NAMED_COLOURS['red']}-" in red and f"-{pictures.NAMED_COLOURS['blue']}-" in blue

@@ -78,7 +78,18 @@ def show(product_id: int):
         section=review_section("product", product_id),
         recommendations=parts["recommendations"],
         gallery=parts["gallery"],
+        colour=_chosen_colour(item, chosen),
     )
+
+
+COLOUR_OPTIONS = ("colour", "color", "shade")
+
+
+def _chosen_colour(item, chosen) -> str | None:
+    """The chosen variant's colour, if the product comes in colours: its drawn pictures take it."""
+    names = [name.lower() for name in item["option_names"]]
+    position = next((names.index(name) for name in COLOUR_OPTIONS if name in names), None)
+    return chosen["option_values"][position] if chosen and position is not None else None
 
 
 def _chosen_variant(item, variants):
