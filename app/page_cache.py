@@ -36,7 +36,11 @@ from flask_wtf.csrf import generate_csrf
 from app import db
 from app.models import page_cache as versions
 
-ALLOWED_SESSION_KEYS = frozenset({"csrf_token"})  # a CSRF secret alone is not personal state
+# A CSRF secret is not personal state; nor are recently viewed ids, which a cached page leaves to a
+# script (app/recently_viewed_session.py), so guests who look at products keep getting cached pages;
+# nor Flask-Login's `_fresh: False`, which its session protection writes into any non-empty session
+# without a sign-in the first time a page reads current_user (it kept such guests out of the cache).
+ALLOWED_SESSION_KEYS = frozenset({"csrf_token", "recently_viewed", "_fresh"})
 TOKEN_PLACEHOLDER = "__bazaar_csrf_token__"  # noqa: S105 - a marker, not a secret: each hit writes its own token
 GZIP_LEVEL = 6
 

@@ -241,4 +241,4 @@ def test_cart_page_runs_a_fixed_number_of_queries(app, client, actions, shop, co
         with count_queries() as statements:
             assert client.get("/cart").status_code == 200
         counts.append(len(statements))
-    assert counts[0] == counts[1] <= 3
+    assert counts[0] == counts[1] <= 4  # 4th: the wishlist's ids, for the hearts on the recommended cards

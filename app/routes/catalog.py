@@ -10,6 +10,7 @@ from app import page_cache, pictures
 from app.models import catalog, catalog_page, product, product_image, recommendation, variant
 from app.models.search_miss import record_miss
 from app.pagination import requested_page
+from app.routes import recently_viewed
 from app.routes.reviews import review_section
 
 bp = Blueprint("catalog", __name__, url_prefix="/products")
@@ -79,6 +80,8 @@ def show(product_id: int):
         recommendations=parts["recommendations"],
         gallery=parts["gallery"],
         colour=_chosen_colour(item, chosen),
+        recent=recently_viewed.for_page(product_id),
+        recent_exclude=product_id,
     )
 
 

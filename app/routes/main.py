@@ -5,6 +5,7 @@ from flask_login import current_user
 
 from app import db, page_cache
 from app.models import category, product, recommendation
+from app.routes import recently_viewed
 
 bp = Blueprint("main", __name__)
 
@@ -27,6 +28,7 @@ def index():
         recommendations=(
             recommendation.recommended_for_you(current_user.id) if current_user.is_authenticated else None
         ),
+        recent=recently_viewed.for_page(),
     )
 
 
