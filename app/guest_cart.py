@@ -46,3 +46,8 @@ def _merge_into_account(sender, user, **extra) -> None:
 
 def init_app(app: Flask) -> None:
     user_logged_in.connect(_merge_into_account, app)
+
+
+def clear() -> None:
+    """Empty the guest's cart."""
+    session.pop("cart", None)

@@ -232,3 +232,49 @@ def set_saved_for_later(user_id: int, seller_id: int, product_id: int, saved: bo
         )
         == 1
     )
+
+
+def keep_selected(user_id: int, chosen: list[tuple[int, int]]) -> int:
+    """Check out only the chosen (seller, product) lines of the active cart: every other active
+    line moves to "saved for later" (still in the cart; checkout leaves it). Return how many moved;
+    raise CartError when none of the chosen is an active line of this user's cart."""
+    sellers = [seller_id for seller_id, _ in chosen]
+    products = [product_id for _, product_id in chosen]
+    with db.transaction() as conn:
+        kept = db.fetch_one(
+            conn,
+            """
+            SELECT count(*) AS lines
+            FROM cart_lines
+            WHERE user_id = :user_id
+              AND NOT saved_for_later
+              AND (seller_id, product_id) IN (
+                  SELECT * FROM unnest(CAST(:sellers AS bigint[]), CAST(:products AS bigint[]))
+              )
+            """,
+            user_id=user_id,
+            sellers=sellers,
+            products=products,
+        )["lines"]
+        if not kept:
+            raise CartError("Select at least one line of your cart to check out.")
+        return db.execute(
+            conn,
+            """
+            UPDATE cart_lines
+            SET saved_for_later = true
+            WHERE user_id = :user_id
+              AND NOT saved_for_later
+              AND (seller_id, product_id) NOT IN (
+                  SELECT * FROM unnest(CAST(:sellers AS bigint[]), CAST(:products AS bigint[]))
+              )
+            """,
+            user_id=user_id,
+            sellers=sellers,
+            products=products,
+        )
+
+
+def clear(user_id: int) -> int:
+    """Remove every line of the user's cart, saved for later too; return how many."""
+    return db.run("DELETE FROM cart_lines WHERE user_id = :user_id", user_id=user_id)

@@ -6,8 +6,10 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user, login_required
 
 from app import cart_promotions, guest_cart
-from app.forms import AddToCartForm, CartLineForm, CartQuantityForm
+from app.forms import AddToCartForm, CartLineForm, CartQuantityForm, EmptyForm
+from app.forms_lists import CartSelectionForm
 from app.forms_promotions import ApplyCouponForm, RemoveCouponForm, UsePointsForm
+from app.inputs import MAX_ID
 from app.models import cart, recommendation
 from app.templating import money
 from app.urls import safe_next
@@ -78,6 +80,7 @@ def _render_cart(status: int = 200, **forms):
         total=total,
         can_check_out=bool(active) and all(_line_ok(line) for line in active),
         **_promotion_context(active, **forms),
+        selection_form=CartSelectionForm(formdata=None),
         recommendations=recommendation.recommended_for_you(
             current_user.id if current_user.is_authenticated else None, [line["product_id"] for line in lines]
         ),
@@ -224,4 +227,61 @@ def use_points():
     cart_promotions.set_points(quote.points)
     used = f"{quote.points:,} points will pay {money(quote.totals.points_discount)}." if quote.points else ""
     flash(used or "No points used.", "success")
+    return redirect(url_for("cart.show"))
+
+
+MAX_SELECTED = 1000  # more checkboxes than any cart page shows: an edited form
+
+
+def _chosen_lines(values: list[str]) -> list[tuple[int, int]] | None:
+    """The checked "seller_id-product_id" values as pairs, or None if one is not such a value."""
+    chosen = []
+    for value in values[: MAX_SELECTED + 1]:
+        seller, _, product = value.partition("-")
+        if not (seller.isascii() and seller.isdigit() and product.isascii() and product.isdigit()):
+            return None
+        if len(seller) > 19 or len(product) > 19 or int(seller) > MAX_ID or int(product) > MAX_ID:
+            return None
+        chosen.append((int(seller), int(product)))
+    return chosen if len(chosen) <= MAX_SELECTED else None
+
+
+@bp.post("/select")
+@login_required
+def select():
+    """ "Proceed to checkout" with the ticked lines: the others wait under "Saved for later"."""
+    form = CartSelectionForm()
+    chosen = _chosen_lines(form.lines.data or []) if form.validate_on_submit() else None
+    if chosen is None:
+        flash(_form_problem(form) if form.errors else "That selection is not valid. Reload your cart.", "danger")
+        return _render_cart(400)
+    try:
+        moved = cart.keep_selected(current_user.id, chosen)
+    except cart.CartError as error:
+        flash(str(error), "danger")
+        return _render_cart(409)
+    if moved:
+        flash(
+            f"{moved} {'line waits' if moved == 1 else 'lines wait'} under “Saved for later”, still in your cart.",
+            "info",
+        )
+    return redirect(url_for("checkout.review"))
+
+
+@bp.route("/clear", methods=["GET", "POST"])
+def clear():
+    """Ask, then remove every line of the cart (saved for later too)."""
+    form = EmptyForm()
+    if request.method == "GET":
+        lines = cart.list_lines(current_user.id) if current_user.is_authenticated else guest_cart.lines()
+        if not lines:
+            return redirect(url_for("cart.show"))
+        return render_template("cart/clear.html", form=form, line_count=len(lines))
+    if not form.validate_on_submit():
+        abort(400, "That request was not valid. Reload your cart and try again.")
+    if current_user.is_authenticated:
+        cart.clear(current_user.id)
+    else:
+        guest_cart.clear()
+    flash("Your cart is empty now.", "success")
     return redirect(url_for("cart.show"))

@@ -54,7 +54,7 @@ def test_guest_cart_to_purchase_and_cancellation(page, app, actions, mailbox):
     expect(page.get_by_role("alert")).to_contain_text("Your balance is $100.00.")
 
     # The review: the profile's address (no address book yet), each seller's shipping, the total.
-    page.get_by_role("link", name="Proceed to checkout").click()
+    page.get_by_role("button", name="Proceed to checkout").click()
     expect(page.get_by_role("main")).to_contain_text("7 Checkout Lane")
     expect(page.get_by_test_id("checkout-total")).to_have_text("$72.50")
     page.get_by_role("button", name="Place order").click()

@@ -51,7 +51,7 @@ def test_address_review_place_ship_confirm_return_refund(browser, live_server, a
     page.goto(f"/products/{lamp['id']}")
     page.get_by_role("button", name="Add to cart").click()
     page.goto("/cart")
-    page.get_by_role("link", name="Proceed to checkout").click()
+    page.get_by_role("button", name="Proceed to checkout").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Review your order")
     expect(page.get_by_label(re.compile("221 Baker Street"))).to_be_checked()
     expect(page.get_by_test_id("checkout-total")).to_have_text("$42.00")  # the cheapest method first

@@ -76,7 +76,7 @@ def test_coupon_and_points_at_checkout(browser, live_server, app, actions, viewp
     expect(page.get_by_test_id("cart-pay")).to_have_text("$57.50")
     fits(page)
 
-    page.get_by_role("link", name="Proceed to checkout").click()
+    page.get_by_role("button", name="Proceed to checkout").click()
     expect(page.get_by_test_id("checkout-coupon")).to_have_text("−$20.00")
     expect(page.get_by_test_id("checkout-points")).to_have_text("−$2.50")
     expect(page.get_by_test_id("checkout-total")).to_have_text("$57.50")

@@ -77,7 +77,7 @@ def test_create_sell_buy_and_fulfil(page, browser, live_server, app):
     buyer_page.get_by_role("link", name=product_name).click()
     buyer_page.get_by_role("button", name="Add to cart").click()
     buyer_page.goto("/cart")
-    buyer_page.get_by_role("link", name="Proceed to checkout").click()
+    buyer_page.get_by_role("button", name="Proceed to checkout").click()
     buyer_page.get_by_role("button", name="Place order").click()
     expect(buyer_page.get_by_role("alert")).to_contain_text("Your order is placed.")
     purchase_url = buyer_page.url
