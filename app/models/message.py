@@ -2,7 +2,9 @@
 
 A thread is (purchase, seller). Its two parties are the purchase's buyer and that seller,
 and only while the seller has a line in the purchase: every query checks that in SQL.
-Messages are never edited or deleted.
+Messages are never edited or deleted. A party may delete a thread for themselves
+(hide_thread): hidden_threads keeps the newest message it had, and the inbox leaves the thread
+out until a newer message arrives; the other party sees it as before.
 """
 
 from app import db
@@ -88,7 +90,8 @@ def send(purchase_id: int, seller_id: int, sender_id: int, body: str) -> bool:
 
 
 def list_threads(user_id: int, limit: int, offset: int):
-    """The user's threads, latest message first, with how many are unread for them."""
+    """The user's threads, latest message first, with how many are unread for them; threads they
+    deleted are left out unless a message came after."""
     return db.all(
         """
         SELECT m.purchase_id, m.seller_id,
@@ -100,8 +103,11 @@ def list_threads(user_id: int, limit: int, offset: int):
         FROM messages AS m
         JOIN users AS other
           ON other.id = CASE WHEN m.sender_id = :user_id THEN m.recipient_id ELSE m.sender_id END
+        LEFT JOIN hidden_threads AS h
+          ON h.user_id = :user_id AND h.purchase_id = m.purchase_id AND h.seller_id = m.seller_id
         WHERE :user_id IN (m.sender_id, m.recipient_id)
-        GROUP BY m.purchase_id, m.seller_id, other.id, other.full_name
+        GROUP BY m.purchase_id, m.seller_id, other.id, other.full_name, h.through_message_id
+        HAVING max(m.id) > coalesce(h.through_message_id, 0)
         ORDER BY last_at DESC
         LIMIT :limit OFFSET :offset
         """,
@@ -112,11 +118,54 @@ def list_threads(user_id: int, limit: int, offset: int):
 
 
 def count_threads(user_id: int) -> int:
+    """How many threads list_threads lists in all."""
     return db.value(
         """
-        SELECT count(DISTINCT (purchase_id, seller_id))
-        FROM messages
-        WHERE :user_id IN (sender_id, recipient_id)
+        SELECT count(*)
+        FROM (
+            SELECT purchase_id, seller_id, max(id) AS newest_id
+            FROM messages
+            WHERE :user_id IN (sender_id, recipient_id)
+            GROUP BY purchase_id, seller_id
+        ) AS thread
+        LEFT JOIN hidden_threads AS h
+          ON h.user_id = :user_id AND h.purchase_id = thread.purchase_id AND h.seller_id = thread.seller_id
+        WHERE thread.newest_id > coalesce(h.through_message_id, 0)
         """,
         user_id=user_id,
     )
+
+
+def hide_thread(purchase_id: int, seller_id: int, user_id: int) -> bool:
+    """Delete the thread for the user alone, up to its newest message, which also counts its
+    messages to them as read; False if the user has no message in it. Hiding twice is harmless."""
+    hidden = db.run(
+        """
+        WITH newest AS (
+            SELECT max(id) AS id
+            FROM messages
+            WHERE purchase_id = :purchase_id
+              AND seller_id = :seller_id
+              AND :user_id IN (sender_id, recipient_id)
+        ),
+        read AS (
+            UPDATE messages
+            SET read_at = now()
+            WHERE purchase_id = :purchase_id
+              AND seller_id = :seller_id
+              AND recipient_id = :user_id
+              AND read_at IS NULL
+        )
+        INSERT INTO hidden_threads (user_id, purchase_id, seller_id, through_message_id)
+        SELECT :user_id, :purchase_id, :seller_id, id
+        FROM newest
+        WHERE id IS NOT NULL
+        ON CONFLICT (user_id, purchase_id, seller_id) DO UPDATE
+        SET through_message_id = EXCLUDED.through_message_id,
+            hidden_at = now()
+        """,
+        purchase_id=purchase_id,
+        seller_id=seller_id,
+        user_id=user_id,
+    )
+    return hidden == 1

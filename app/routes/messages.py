@@ -3,7 +3,7 @@
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
-from app.forms import MessageForm
+from app.forms import EmptyForm, MessageForm
 from app.models import message
 from app.pagination import Page, requested_page
 
@@ -51,5 +51,22 @@ def thread(purchase_id: int, seller_id: int):
     if any(row["read_at"] is None and row["sender_id"] != current_user.id for row in messages):
         message.mark_read(purchase_id, seller_id, current_user.id)
     return render_template(
-        "messages/thread.html", thread=details, messages=messages, form=form, purchase_id=purchase_id
+        "messages/thread.html",
+        thread=details,
+        messages=messages,
+        form=form,
+        purchase_id=purchase_id,
+        hide_form=EmptyForm(formdata=None),
     ), 400 if form.errors else 200
+
+
+@bp.post("/<int:purchase_id>/<int:seller_id>/delete")
+def hide(purchase_id: int, seller_id: int):
+    """Delete the thread for the signed-in user only; a new message in it shows it again."""
+    get_thread_or_404(purchase_id, seller_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400, "That request was not valid. Reload the page and try again.")
+    if not message.hide_thread(purchase_id, seller_id, current_user.id):
+        abort(404)
+    flash("Conversation deleted for you. The other party still sees it; a new message brings it back.", "success")
+    return redirect(url_for("messages.inbox"))
