@@ -43,6 +43,39 @@ INVARIANTS: list[tuple[str, str]] = [
         """,
     ),
     (
+        "wishlist_items: at most 500 a user (app/models/wishlist.MAX_ITEMS), and one added without stock was seen out",
+        """
+        SELECT (SELECT count(*)
+                FROM (SELECT user_id FROM wishlist_items GROUP BY user_id HAVING count(*) > 500) AS full_lists)
+             + (SELECT count(*)
+                FROM wishlist_items
+                WHERE (NOT in_stock_when_added AND seen_out_at IS NULL)
+                   OR seen_out_at < added_at - interval '1 second')
+        """,
+    ),
+    (
+        "recently_viewed: at most 20 products a user (app/models/recently_viewed.KEEP)",
+        """
+        SELECT count(*)
+        FROM (SELECT user_id FROM recently_viewed GROUP BY user_id HAVING count(*) > 20) AS long_lists
+        """,
+    ),
+    (
+        "hidden_threads: each hides, up to one of its messages, a thread its user is a party to",
+        """
+        SELECT count(*)
+        FROM hidden_threads AS h
+        WHERE NOT EXISTS (
+            SELECT 1
+            FROM messages AS m
+            WHERE m.id = h.through_message_id
+              AND m.purchase_id = h.purchase_id
+              AND m.seller_id = h.seller_id
+              AND h.user_id IN (m.sender_id, m.recipient_id)
+        )
+        """,
+    ),
+    (
         "offline_sales: each offer's offline sales add up to its 'offline sale' inventory events",
         """
         SELECT count(*)

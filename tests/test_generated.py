@@ -27,6 +27,7 @@ NOW = dt.date(2026, 11, 23)
 SEED = 7
 # Uploads, failed sign-ins and report snapshots are the app's to make.
 EMPTY_BY_DESIGN = {"images", "login_failures", "report_snapshots"}
+EMPTY_BY_DESIGN |= {"hidden_threads"}  # a thread deleted for oneself: only by a user, at run time
 # Two-factor sign-in and passkeys are off for every generated user (README, "Demo logins").
 EMPTY_BY_DESIGN |= {
     "user_totp",
@@ -254,6 +255,27 @@ def test_demo_accounts_have_something_to_show(generated_url):
     assert purchases >= 10 and cart >= 1 and saved == 1 and reviews >= 1 and messages >= 2
     assert offers >= 10 and pending >= 1 and fulfilled >= 1 and seller_reviews >= 1
     assert balance >= 1000
+
+
+def test_the_demo_buyer_has_a_wishlist_and_recently_viewed_products(generated_url):
+    [row] = fetch(
+        generated_url,
+        """
+        SELECT count(*),
+               count(*) FILTER (WHERE w.price_when_added > p.min_price),
+               count(*) FILTER (WHERE p.total_stock > 0 AND w.seen_out_at > now() - interval '14 days'),
+               count(*) FILTER (WHERE p.total_stock = 0),
+               (SELECT count(*) FROM recently_viewed WHERE user_id = 1),
+               (SELECT count(DISTINCT user_id) FROM wishlist_items),
+               (SELECT max(n) FROM (SELECT count(*) AS n FROM recently_viewed GROUP BY user_id) AS lists)
+        FROM wishlist_items AS w
+        JOIN products AS p ON p.id = w.product_id
+        WHERE w.user_id = 1
+        """,
+    )
+    items, cheaper, back_in_stock, out_of_stock, recent, wishers, longest_recent = row
+    assert items >= 5 and cheaper >= 1 and back_in_stock >= 1 and out_of_stock >= 1
+    assert recent >= 10 and wishers >= 5 and longest_recent <= 20
 
 
 def test_the_demo_shows_every_order_state_and_promotion(generated_url):

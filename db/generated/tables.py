@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from . import gallery_tables, journey_tables, promotion_tables
+from . import gallery_tables, journey_tables, list_tables, promotion_tables
 from .console import PRODUCT_STATUSES, Console
 from .copyload import NULL, TableSource, booleans, integers, money, or_null, timestamps
 from .ledger import ACCOUNTS, KINDS, NO_PURCHASE
@@ -488,6 +488,8 @@ def table_sources(world: World) -> list[TableSource]:
         _balance_ledger(world),
         *promotion_tables.purchase_tables(world.promotions),
         _cart_lines(world),
+        list_tables.wishlist_items(world.lists),
+        list_tables.recently_viewed(world.lists),
         _reviews(
             "product_reviews",
             "product_id",

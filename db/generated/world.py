@@ -17,6 +17,7 @@ from .commerce import Orders, make_orders
 from .console import Console, make_console
 from .journey import Journey, make_journey, plan_lines
 from .ledger import Ledger, make_ledger
+from .lists import Lists, make_lists
 from .messages import Messages, make_messages
 from .moderation import Moderation, make_moderation
 from .people import People, make_people
@@ -41,6 +42,7 @@ STAGES = (
     "promotions",
     "journey",
     "console",
+    "lists",
 )
 
 
@@ -76,6 +78,7 @@ class World:
     journey: Journey
     console: Console
     summaries: Summaries
+    lists: Lists
 
 
 def make_world(counts: Counts, seed: int, now: dt.date, report=lambda stage: None) -> World:
@@ -136,6 +139,17 @@ def make_world(counts: Counts, seed: int, now: dt.date, report=lambda stage: Non
     }
     console = make_console(**made, timeline=timeline, rng=streams["console"])
     made |= {"catalog": console.catalog, "ledger": console.ledger, "moderation": console.moderation}
+    summaries = make_summaries(
+        console.catalog,
+        stock.offer_quantity,
+        orders,
+        reviews,
+        people.count,
+        console.moderation,
+        promotions.offer_sale_price,
+    )
+    report("lists")
+    lists = make_lists(people, console.catalog, console.product_status, summaries, timeline, streams["lists"])
     return World(
         timeline=timeline,
         catalog_text=catalog_text,
@@ -143,13 +157,6 @@ def make_world(counts: Counts, seed: int, now: dt.date, report=lambda stage: Non
         message_text=message_text,
         **made,
         console=console,
-        summaries=make_summaries(
-            console.catalog,
-            stock.offer_quantity,
-            orders,
-            reviews,
-            people.count,
-            console.moderation,
-            promotions.offer_sale_price,
-        ),
+        summaries=summaries,
+        lists=lists,
     )
