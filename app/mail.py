@@ -49,6 +49,8 @@ SUBJECTS = {
     "return_refused": "Your return request was refused",
     "order_refunded": "You were refunded for a cancelled item",
     "order_cancelled": "A buyer cancelled an item: do not ship it",
+    # Wishlist news (app/wishlist_mail.py).
+    "wishlist_news": "Something on your {site_name} wishlist is cheaper or back in stock",
 }
 
 

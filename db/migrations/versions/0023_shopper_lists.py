@@ -41,6 +41,7 @@ def upgrade() -> None:
         CREATE INDEX wishlist_items_product ON wishlist_items (product_id);
 
         ALTER TABLE users ADD COLUMN wishlist_alerts boolean NOT NULL DEFAULT false;
+        CREATE INDEX users_wishlist_alerts ON users (id) WHERE wishlist_alerts;  -- the alert job's users
 
         CREATE TABLE recently_viewed (
             user_id    bigint NOT NULL REFERENCES users (id) ON DELETE CASCADE,
