@@ -25,7 +25,8 @@
                      and member points)                        escrow release, balance.top_up,
                                                                balance.withdraw, seller reviews' trigger,
                                                                points earned on delivery and their expiry
-                                                               job; alone: the address book (address.py)
+                                                               job; alone: the address book (address.py),
+                                                               the wishlist's cap (wishlist.add, merge_items)
 
 A transaction takes every lock it needs, in this order, before its first write, because
 triggers lock rows too (db/functions.sql), at the moment of the write:
