@@ -147,3 +147,16 @@ def test_the_fragment_takes_bad_input_calmly(client, things, exclude):
     client.get(f"/products/{things[0]['id']}")
     response = client.get(f"/recently-viewed/fragment?exclude={exclude}")
     assert response.status_code == 200 and shown(response.get_data(as_text=True)) == ["Thing 0"]
+
+
+def test_the_list_page_runs_a_fixed_number_of_queries(app, client, actions, things, count_queries):
+    actions.signed_in_user()
+    client.get(f"/products/{things[0]['id']}")
+    with count_queries() as few:
+        client.get("/recently-viewed")
+    for product in things[1:]:
+        client.get(f"/products/{product['id']}")
+    with count_queries() as many:
+        page = client.get("/recently-viewed").get_data(as_text=True)
+    assert "Thing 7" in page
+    assert len(few) == len(many) <= 3  # the session and user, the list, the wishlist's ids (hearts)

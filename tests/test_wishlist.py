@@ -272,3 +272,15 @@ def test_alerts_opt_in_needs_a_sign_in_and_is_saved(app, client, actions, shop):
     assert query_one(app, "SELECT wishlist_alerts FROM users WHERE id = :u", u=buyer["id"])["wishlist_alerts"]
     actions.post("/account/wishlist/alerts", {})
     assert not query_one(app, "SELECT wishlist_alerts FROM users WHERE id = :u", u=buyer["id"])["wishlist_alerts"]
+
+
+def test_a_guests_page_runs_a_fixed_number_of_queries(app, client, actions, shop, count_queries):
+    heart(actions, shop["lamp"])
+    with count_queries() as few:
+        client.get("/account/wishlist")
+    heart(actions, shop["mug"])
+    heart(actions, shop["bare"])
+    with count_queries() as many:
+        page = client.get("/account/wishlist").get_data(as_text=True)
+    assert "Bare Thing" in page
+    assert len(few) == len(many) <= 1  # the items, from the session's ids

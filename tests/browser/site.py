@@ -25,11 +25,13 @@ from app.models import (
     order,
     passkey,
     product_image,
+    recently_viewed,
     review,
     review_report,
     sale,
     shipping,
     variant,
+    wishlist,
 )
 from app.models import seller as seller_model
 from app.models import session as session_model
@@ -95,9 +97,9 @@ def add_gallery(app, product: dict, seller: dict) -> None:
 def build_shop(app) -> Shop:
     """A seller with thirty offers (one low on stock, one on sale), coupons and shipping methods; a
     buyer with purchases (a line placed, one shipped, one delivered, one they asked to return), points,
-    an address, a passkey, a second session, reviews, feedback, a message thread and a cart larger than
-    their balance; an administrator and a moderator with a reported review, feedback and a platform
-    coupon in their console — committed, for the live server."""
+    an address, a passkey, a second session, reviews, feedback, a message thread, a wishlist, recently
+    viewed products and a cart larger than their balance; an administrator and a moderator with a
+    reported review, feedback and a platform coupon in their console — committed, for the live server."""
     tag = uuid.uuid4().hex[:6]
     people = Actions(app, app.test_client())
     seller = people.create_user(email=f"seller-{tag}@example.com", full_name=f"Teak House {tag}")
@@ -152,6 +154,7 @@ def build_shop(app) -> Shop:
         # A purchase with the coupon and a few points: the coupon's uses and the points ledger.
         cart.set_line(buyer["id"], seller["id"], products[6]["id"], 1)
         checkout.place_order(buyer["id"], checkout.new_token(), coupon_codes=[shop.coupon_code], points_to_spend=10)
+        wishlist.add(buyer["id"], first["id"])  # before the sale: the wishlist shows the price fell
         sale.start_sale(seller["id"], first["id"], Decimal("15.00"), now + timedelta(days=3))
 
         # Every offer at or under the warning level: the dashboard's alert links to them all.
@@ -176,6 +179,10 @@ def build_shop(app) -> Shop:
         # More in the cart than the balance holds: the cart shows "Add money"; the first table is on sale.
         cart.set_line(buyer["id"], seller["id"], products[29]["id"], 20)
         cart.set_line(buyer["id"], seller["id"], first["id"], 1)
+        # A wishlist (the first table went on sale since it was added) and products viewed lately.
+        wishlist.add(buyer["id"], products[7]["id"])
+        for product in (first, products[7]):
+            recently_viewed.record_and_list(buyer["id"], product["id"], 1)
     shop.other_review_id = factories.product_review(app, first["id"], critic["id"], 2, "Wobbly", "Uneven legs.")["id"]
     with app.test_request_context():
         review_report.report_review("product", shop.review_id, critic["id"], "spam", "It reads like an advert.")
