@@ -53,7 +53,9 @@ def show():
     if current_user.is_authenticated:
         offset = (page_number - 1) * PAGE_SIZE
         rows = wishlist.list_items(current_user.id, PAGE_SIZE, offset)
-        total = wishlist.count_items(current_user.id) if rows or page_number > 1 else 0
+        # A first page that is not full holds the whole list: no need to count it.
+        full = page_number > 1 or len(rows) == PAGE_SIZE
+        total = wishlist.count_items(current_user.id) if full else len(rows)
         alerts_form = WishlistAlertsForm(formdata=None, data={"alerts": current_user.wishlist_alerts})
     else:
         every = wishlist.list_guest_items(guest_wishlist.items())
@@ -63,7 +65,6 @@ def show():
         "wishlist/show.html",
         items=Page(list(rows), page_number, PAGE_SIZE, total),
         alerts_form=alerts_form,
-        item_form=WishlistItemForm(formdata=None),
         max_items=wishlist.MAX_ITEMS if current_user.is_authenticated else guest_wishlist.MAX_GUEST_ITEMS,
     )
 
