@@ -67,3 +67,25 @@ def test_recently_viewed_fills_in_on_a_cached_guest_page_and_clears(page, lamps)
     expect(page.get_by_test_id("recently-viewed")).to_have_count(0)
     page.goto(f"/products/{first['id']}")  # the only one viewed since: nothing else to show
     expect(page.get_by_test_id("recently-viewed")).to_have_count(0)
+
+
+def test_unticked_cart_lines_wait_for_later_and_the_cart_clears(page, app, lamps):
+    from app.models import cart
+
+    first, second, _ = lamps["products"]
+    seller_id = first["creator_id"]
+    with app.test_request_context():
+        for product in (first, second):
+            cart.set_line(lamps["buyer"]["id"], seller_id, product["id"], 1)
+    sign_in(page, lamps["buyer"]["email"])
+    page.goto("/cart")
+    page.get_by_role("checkbox", name=re.compile(f"Check out now :? ?{second['name']}")).uncheck()
+    page.get_by_role("button", name="Proceed to checkout").click()
+    expect(page).to_have_url(re.compile(r"/checkout$"))
+    expect(page.get_by_role("main")).to_contain_text(first["name"])
+    expect(page.get_by_role("main")).not_to_contain_text(second["name"])
+    page.goto("/cart")
+    expect(page.get_by_role("heading", name=re.compile("Saved for later"))).to_be_visible()
+    page.get_by_role("link", name="Clear cart").click()
+    page.get_by_role("button", name="Clear cart").click()
+    expect(page.get_by_role("alert").first).to_contain_text("Your cart is empty now.")
