@@ -284,3 +284,24 @@ def test_a_guests_page_runs_a_fixed_number_of_queries(app, client, actions, shop
         page = client.get("/account/wishlist").get_data(as_text=True)
     assert "Bare Thing" in page
     assert len(few) == len(many) <= 1  # the items, from the session's ids
+
+
+def test_a_product_with_variants_is_wishlisted_whole_and_moves_its_cheapest_variant(app, actions, shop):
+    from app.models import variant
+
+    seller = shop["seller"]
+    with app.test_request_context():
+        shirt = variant.create_product_with_options(
+            seller["id"], {"name": "Shirt", "description": "", "category_id": shop["lamp"]["category_id"]}, ["Size"]
+        )
+        small = variant.add_variant(seller["id"], shirt, ["Size"], ["S"])
+        large = variant.add_variant(seller["id"], shirt, ["Size"], ["L"])
+    factories.offer(app, seller["id"], small, price="30.00", quantity=2)
+    factories.offer(app, shop["other"]["id"], large, price="24.00", quantity=2)
+    buyer = actions.signed_in_user()
+    assert heart(actions, {"id": small}).status_code == 404  # a variant is wishlisted through its product
+    assert heart(actions, {"id": shirt}).status_code == 302
+    assert str(item(app, buyer["id"], shirt)["price_when_added"]) == "24.00"
+    assert actions.post("/account/wishlist/move-to-cart", {"product_id": shirt}).status_code == 302
+    line = query_one(app, "SELECT * FROM cart_lines WHERE user_id = :u", u=buyer["id"])
+    assert (line["product_id"], line["seller_id"]) == (large, shop["other"]["id"])

@@ -25,6 +25,7 @@ def get_product_for_wishlist(product_id: int):
         FROM products
         WHERE id = :product_id
           AND status = 'listed'
+          AND parent_id IS NULL
         """,
         product_id=product_id,
     )
@@ -62,6 +63,7 @@ def add(user_id: int, product_id: int) -> bool:
             FROM products
             WHERE id = :product_id
               AND status = 'listed'
+              AND parent_id IS NULL
             ON CONFLICT (user_id, product_id) DO NOTHING
             """,
             user_id=user_id,
@@ -110,6 +112,7 @@ def merge_items(user_id: int, items: list[tuple[int, Decimal | None, bool]]) -> 
                  WITH ORDINALITY AS g(product_id, price, in_stock, position)
             JOIN products AS p ON p.id = g.product_id
             WHERE p.status = 'listed'
+              AND p.parent_id IS NULL
               AND g.position <= :max_items - (SELECT count(*) FROM wishlist_items WHERE user_id = :user_id)
             ON CONFLICT (user_id, product_id) DO NOTHING
             """,
@@ -178,20 +181,20 @@ def list_guest_items(items: list[tuple[int, Decimal | None, bool]]):
 
 
 def get_cheapest_offer(product_id: int, buyer_id: int):
-    """The cheapest active offer in stock that the buyer may buy (not their own), shaped as
-    cart.get_offer_for_cart returns it; None when there is none."""
+    """The cheapest active offer in stock of the product or one of its variants that the buyer may
+    buy (not their own), shaped as cart.get_offer_for_cart returns it; None when there is none."""
     return db.one(
         """
         SELECT o.seller_id, o.product_id, offer_price_now(o.price, o.sale_price, o.sale_ends_at) AS price,
                o.quantity AS stock, o.is_active, p.name AS product_name
-        FROM offers AS o
-        JOIN products AS p ON p.id = o.product_id
-        WHERE o.product_id = :product_id
+        FROM products AS p
+        JOIN offers AS o ON o.product_id = p.id
+        WHERE (p.id = :product_id OR p.parent_id = :product_id)
+          AND p.status = 'listed'
           AND o.is_active
           AND o.quantity > 0
           AND o.seller_id <> :buyer_id
-          AND p.status = 'listed'
-        ORDER BY offer_price_now(o.price, o.sale_price, o.sale_ends_at), o.seller_id
+        ORDER BY offer_price_now(o.price, o.sale_price, o.sale_ends_at), o.seller_id, o.product_id
         LIMIT 1
         """,
         product_id=product_id,

@@ -112,11 +112,11 @@ def move_to_cart():
     offer = wishlist.get_cheapest_offer(product_id, current_user.id if signed_in else 0)
     if offer is None:
         return _refused("No seller has this product in stock now: it stays on your wishlist.", 409)
-    seller_id = offer["seller_id"]
+    seller_id, offered_id = offer["seller_id"], offer["product_id"]  # the product, or one of its variants
     already = (
-        cart.get_line_quantity(current_user.id, seller_id, product_id)
+        cart.get_line_quantity(current_user.id, seller_id, offered_id)
         if signed_in
-        else guest_cart.quantity_of(seller_id, product_id)
+        else guest_cart.quantity_of(seller_id, offered_id)
     )
     try:
         quantity = cart.check_can_add(offer, current_user.id if signed_in else None, 1, already)
@@ -124,11 +124,11 @@ def move_to_cart():
         return _refused(str(error), 409)
     if signed_in:
         with db.transaction():  # both or neither: a product never leaves the wishlist without reaching the cart
-            cart.set_line(current_user.id, seller_id, product_id, quantity)
+            cart.set_line(current_user.id, seller_id, offered_id, quantity)
             wishlist.remove(current_user.id, product_id)
     else:
         try:
-            guest_cart.set_line(seller_id, product_id, quantity)
+            guest_cart.set_line(seller_id, offered_id, quantity)
         except cart.CartError as error:  # the guest cart is full
             return _refused(str(error), 409)
         guest_wishlist.remove(product_id)

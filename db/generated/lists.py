@@ -82,7 +82,8 @@ def make_lists(
     people: People, catalog: Catalog, product_status: np.ndarray, summaries: Summaries, timeline: Timeline, rng
 ) -> Lists:
     """Generate wishlists and recently viewed products."""
-    listed = np.flatnonzero(product_status == LISTED) + 1
+    # Products as the catalog lists them: a variant is kept and viewed through its parent's page.
+    listed = np.flatnonzero((product_status == LISTED) & (catalog.families.parent == 0)) + 1
     weights = catalog.product_popularity[listed - 1].astype(float) + 1e-9
     counts = np.where(
         rng.random(people.count) < WISHLIST_SHARE, np.minimum(rng.geometric(0.2, people.count), WISHLIST_LONGEST), 0

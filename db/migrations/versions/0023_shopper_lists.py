@@ -1,6 +1,7 @@
 """Shopper lists (issue 17): wishlists, recently viewed products, hidden message threads.
 
-Revision 0023_shopper_lists. Expand only: three new tables and one new column, read by nothing older.
+Revision 0023_shopper_lists, after 0026_product_variants (merged after it; the number was given
+first). Expand only: three new tables and one new column, read by nothing older.
 
 - wishlist_items: a user's wishlist, one row per product (at most 500 a user, enforced by the app
   in the statement that adds). price_when_added and in_stock_when_added are the product's
@@ -17,7 +18,7 @@ Revision 0023_shopper_lists. Expand only: three new tables and one new column, r
 from alembic import op
 
 revision = "0023_shopper_lists"
-down_revision = "0022_inventory_events_seller_idx"
+down_revision = "0026_product_variants"
 branch_labels = None
 depends_on = None
 
