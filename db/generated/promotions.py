@@ -209,6 +209,8 @@ class _History:
 
     def __init__(self, orders: Orders, coupons: Coupons, people: People, rng) -> None:
         self.orders, self.coupons, self.rng = orders, coupons, rng
+        # Once: Orders.line_total multiplies every line, so reading it per line made the replay quadratic.
+        self.line_total = orders.line_total
         lines = len(orders.line_purchase)
         self.seller_discount = np.zeros(lines, dtype=np.int64)
         self.seller_coupon = np.zeros(lines, dtype=np.int64)
@@ -300,7 +302,7 @@ class _History:
         index = usable[int(self.rng.integers(len(usable)))]
         seller = self.coupons.seller[index]
         covered = [line for line in lines if seller == 0 or self.orders.line_seller[line] == seller]
-        bases = [int(self.orders.line_total[line] - self.seller_discount[line]) for line in covered]
+        bases = [int(self.line_total[line] - self.seller_discount[line]) for line in covered]
         base = sum(bases)
         if not covered or base < self.coupons.min_spend[index]:
             return
@@ -325,8 +327,7 @@ class _History:
 
     def _spend_points(self, purchase: int, lines: range, buyer: int, moment: int) -> None:
         left = [
-            int(self.orders.line_total[line] - self.seller_discount[line] - self.platform_discount[line])
-            for line in lines
+            int(self.line_total[line] - self.seller_discount[line] - self.platform_discount[line]) for line in lines
         ]
         limit = min(int(self.balance[buyer]), sum(left) // 2)
         if limit < 100:
@@ -379,10 +380,7 @@ class _History:
 
     def paid(self, line) -> np.ndarray:
         return (
-            self.orders.line_total[line]
-            - self.seller_discount[line]
-            - self.platform_discount[line]
-            - self.points_spent[line]
+            self.line_total[line] - self.seller_discount[line] - self.platform_discount[line] - self.points_spent[line]
         )
 
 
