@@ -9,8 +9,18 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Va
 from wtforms.widgets import HiddenInput
 
 from app.forms import MoneyField, amount_between
-from app.inputs import MAX_ID, STALE_FORM, WholeNumberField, id_field, no_control_characters, whole_number
+from app.inputs import (
+    MAX_ID,
+    STALE_FORM,
+    InvalidInput,
+    WholeNumberField,
+    id_field,
+    no_control_characters,
+    whole_number,
+)
 from app.inputs import strip as _strip
+from app.models.brand import clean_brand_name
+from app.models.tag import MAX_TAGS, parse_tags
 
 MAX_PRICE = Decimal("1000000.00")
 MAX_QUANTITY = 1_000_000
@@ -70,8 +80,28 @@ class ProductForm(FlaskForm):
         validators=[Length(max=5000, message="Keep the description under 5,000 characters."), no_control_characters],
     )
     category_id = SelectField("Category", coerce=int, validators=[InputRequired("Choose a category.")])
+    brand = StringField("Brand", validators=[Optional(), no_control_characters])
+    tags = StringField(f"Tags (up to {MAX_TAGS}, separated by commas)", validators=[Optional(), no_control_characters])
     image = FileField("Image")
     submit = SubmitField("Save product")
+
+    def validate_brand(self, field) -> None:
+        _checked(clean_brand_name, field)
+
+    def validate_tags(self, field) -> None:
+        _checked(parse_tags, field)
+
+    def labels(self) -> dict:
+        """The brand (None for none) and the tags, normalised; call after validation."""
+        return {"brand": clean_brand_name(self.brand.data), "tags": parse_tags(self.tags.data)}
+
+
+def _checked(parse, field) -> None:
+    """Run a parser of app.models on the field's text; its InvalidInput is the field's error."""
+    try:
+        parse(field.data)
+    except InvalidInput as problem:
+        raise ValidationError(str(problem)) from problem
 
 
 class NewProductForm(ProductForm):

@@ -17,6 +17,14 @@ def money(amount: Decimal | int | None) -> str:
     return f"{sign}${abs(Decimal(amount)):,.2f}"
 
 
+def spec_number(number: float | int | Decimal | None) -> str:
+    """A specification's number as written in a shop: 15.6, 1,200, 0.5 (no trailing zeros)."""
+    if number is None:
+        return "—"
+    value = Decimal(str(number)).normalize()
+    return f"{value:,f}" if value == value.to_integral() else f"{value:f}"
+
+
 def user_time_zone() -> ZoneInfo:
     """The signed-in user's time zone (UTC for guests or an unknown name)."""
     name = getattr(current_user, "time_zone", None) or "UTC"
@@ -83,6 +91,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["money"] = money
     app.jinja_env.filters["local_time"] = local_time
     app.jinja_env.filters["device_name"] = device_name
+    app.jinja_env.filters["spec_number"] = spec_number
     app.jinja_env.globals["url_with"] = url_with
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

@@ -4,12 +4,14 @@ Nothing here trusts the URL. A value that cannot be used is dropped with a note 
 every value that reaches SQL is a bound parameter of a known type and size.
 """
 
+import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from app import db
+from app.models.tag import is_valid_tag, normalise_tag
 
 MAX_QUERY_LENGTH = 200  # longer searches are cut: the box allows 200, so only edited URLs are longer
 MAX_QUERY_WORDS = 10
@@ -28,6 +30,7 @@ RATINGS = (4, 3, 2, 1)  # "4 stars & up" …
 
 # NUL and other control characters: PostgreSQL refuses NUL in text, and none belong in a search.
 _CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]+")
+_BRAND_SLUG = re.compile(r"^[a-z0-9-]{1,80}$")
 
 
 @dataclass(frozen=True)
@@ -85,7 +88,27 @@ class Criteria:
     in_stock: bool = False
     include_unavailable: bool = False
     sort: str = "best_selling"
+    brand_slug: str | None = None
+    tag: str | None = None
+    # A category's attribute filters (app/models/attribute.py): key → chosen values, key → (min, max).
+    attribute_choices: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    attribute_ranges: tuple[tuple[str, Decimal | None, Decimal | None], ...] = ()
     notes: tuple[str, ...] = field(default=(), compare=False)
+
+    @property
+    def attribute_choices_json(self) -> str | None:
+        """The chosen values per attribute as a JSON object for SQL, or None when there are none."""
+        if not self.attribute_choices:
+            return None
+        return json.dumps({key: list(values) for key, values in self.attribute_choices})
+
+    @property
+    def attribute_ranges_json(self) -> str | None:
+        """The number ranges per attribute as a JSON object of [min, max] (null: open) for SQL."""
+        if not self.attribute_ranges:
+            return None
+        bounds = {key: [_number(low), _number(high)] for key, low, high in self.attribute_ranges}
+        return json.dumps(bounds)
 
     @property
     def category_ids(self) -> list[int] | None:
@@ -112,7 +135,14 @@ class Criteria:
             "in_stock": "1" if self.in_stock else None,
             "include_unavailable": "1" if self.include_unavailable else None,
             "sort": self.sort if self.sort != self.default_sort else None,
+            "brand": self.brand_slug,
+            "tag": self.tag,
         }
+        for key, values in self.attribute_choices:
+            args[f"attr.{key}"] = list(values)
+        for key, low, high in self.attribute_ranges:
+            args[f"attr.{key}.min"] = _number(low)
+            args[f"attr.{key}.max"] = _number(high)
         return {name: value for name, value in args.items() if value is not None}
 
     @property
@@ -126,8 +156,20 @@ class Criteria:
                 self.min_rating,
                 self.in_stock,
                 self.include_unavailable,
+                self.brand_slug,
+                self.tag,
+                self.attribute_choices,
+                self.attribute_ranges,
             ]
         )
+
+
+def _number(value: Decimal | None) -> str | None:
+    """A bound as the URL and JSON write it (no exponent, no trailing zeros), or None."""
+    if value is None:
+        return None
+    text = format(value, "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 def list_categories() -> CategoryTree:
@@ -212,8 +254,29 @@ def read_criteria(args: Mapping[str, str], tree: CategoryTree) -> Criteria:
         in_stock=args.get("in_stock") == "1",
         include_unavailable=args.get("include_unavailable") == "1",
         sort=_read_sort(args.get("sort"), query, notes),
+        brand_slug=_read_brand(args.get("brand"), notes),
+        tag=_read_tag(args.get("tag"), notes),
         notes=tuple(notes),
     )
+
+
+def _read_brand(raw: str | None, notes: list[str]) -> str | None:
+    if not raw:
+        return None
+    if _BRAND_SLUG.match(raw):
+        return raw
+    notes.append("That brand does not exist, so products of every brand are shown.")
+    return None
+
+
+def _read_tag(raw: str | None, notes: list[str]) -> str | None:
+    if not raw:
+        return None
+    tag = normalise_tag(raw[:100])
+    if is_valid_tag(tag):
+        return tag
+    notes.append("That tag is not one a product could have, so it was ignored.")
+    return None
 
 
 def _read_place(args: Mapping[str, str], tree: CategoryTree, notes: list[str]):

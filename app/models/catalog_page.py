@@ -43,6 +43,7 @@ SORTED_CANDIDATES = 5_000
 WALK_BUDGET = 5_000
 SIMILAR_CANDIDATES = 200  # word_similarity costs ~15 µs a name: rank this many, not every near match
 SIMILAR_WORD_LENGTH = range(3, 31)  # each trigram of the word is a posting list to read
+FACET_VALUES = 15  # brands, tags shown, most matches first
 
 _WORD = re.compile(r"\w+")
 
@@ -59,6 +60,43 @@ class Results:
     sorted_among: int | None = None  # the order covers only the first this-many matches
     corrected_query: str | None = None  # nothing matched the words; these are names like them
     too_slow: bool = False  # a query ran out of time: nothing is shown
+    labels: "Labels | None" = None  # brands, tags and attribute values among the matches
+
+
+@dataclass(frozen=True)
+class Labels:
+    """Brand, tag and attribute facets, counted among the first COUNT_CAP + 1 matches."""
+
+    brands: list  # (slug, name, matches), most matches first
+    tags: list  # (tag, matches)
+    values: dict  # attribute key → [(value, matches)]
+    ranges: dict  # number attribute key → (lowest, highest)
+    estimated: bool  # from the sample of pages (many matches), like the category counts
+
+
+def _labels(connection: Connection, criteria: Criteria, estimated: bool) -> Labels:
+    """The brand, tag and attribute facets of a search: counted when the category counts were
+    (at most COUNT_CAP matches), else estimated from the same sample."""
+    brands, tags, values, ranges = [], [], {}, {}
+    for row in search.count_facets(connection, criteria, COUNT_CAP + 1, sampled=estimated):
+        if row["kind"] == "brand":
+            brands.append((row["key"], row["label"], row["matches"]))
+        elif row["kind"] == "tag":
+            tags.append((row["key"], row["matches"]))
+        elif row["kind"] == "value":
+            values.setdefault(row["key"], []).append((row["label"], row["matches"]))
+        else:
+            ranges[row["key"]] = (row["low"], row["high"])
+    by_count = lambda item: (-item[-1], item[0])  # noqa: E731 - a sort key
+    for key in values:
+        values[key].sort(key=by_count)
+    return Labels(
+        brands=sorted(brands, key=lambda item: (-item[2], item[1]))[:FACET_VALUES],
+        tags=sorted(tags, key=by_count)[:FACET_VALUES],
+        values=values,
+        ranges=ranges,
+        estimated=estimated,
+    )
 
 
 def find_products(criteria: Criteria, requested_page: int) -> Results:
@@ -96,6 +134,7 @@ def _find_products(connection: Connection, criteria: Criteria, requested_page: i
         facets=facets,
         facets_are_estimates=not facets_exact,
         sorted_among=sorted_among,
+        labels=_labels(connection, criteria, not facets_exact) if total else None,
     )
 
 

@@ -5,6 +5,7 @@ from collections.abc import Sequence
 from sqlalchemy import RowMapping
 
 from app import db
+from app.models import product_labels
 from app.models.search import CARD_COLUMNS
 
 MAX_PRODUCT_ID = 2**63 - 1  # bigint: a larger id in a URL names no product
@@ -15,19 +16,21 @@ def get_product(product_id: int) -> RowMapping | None:
     if not 0 < product_id <= MAX_PRODUCT_ID:
         return None
     return db.one(
-        """
+        f"""
         SELECT p.id, p.name, p.description, p.image_id, p.created_at, p.status, p.moderation_note,
                p.offer_count, p.total_stock, p.min_price, p.min_price_before_sale, p.rating_avg, p.rating_count,
                p.parent_id, p.option_names, p.max_price,
                c.id AS category_id, c.name AS category_name, c.slug AS category_slug,
                d.name AS department_name, d.slug AS department_slug,
-               u.id AS creator_id, u.full_name AS creator_name
+               u.id AS creator_id, u.full_name AS creator_name,
+               {product_labels.LABEL_COLUMNS}
         FROM products AS p
         JOIN categories AS c ON c.id = p.category_id
         JOIN departments AS d ON d.id = c.department_id
         JOIN users AS u ON u.id = p.creator_id
+        {product_labels.BRAND_JOIN}
         WHERE p.id = :product_id
-        """,
+        """,  # noqa: S608 - fixed fragments, values bound
         product_id=product_id,
     )
 

@@ -23,10 +23,14 @@ ORDER_BY = {
     "newest": "created_at DESC, id",
 }
 
-CARD_COLUMNS = """
+BASE_COLUMNS = """
     p.id, p.name, p.category_id, p.min_price, p.min_price_before_sale, p.offer_count, p.total_stock,
-    p.rating_avg, p.rating_count, p.units_sold, p.created_at, p.max_price
+    p.rating_avg, p.rating_count, p.units_sold, p.created_at, p.max_price, p.brand_id
 """
+# The card's brand, looked up for the rows of the page only (PostgreSQL evaluates an output
+# column after ORDER BY … LIMIT), not for every candidate sorted.
+BRAND_NAME = "(SELECT b.name FROM brands AS b WHERE b.id = p.brand_id) AS brand_name"
+CARD_COLUMNS = f"{BASE_COLUMNS}, {BRAND_NAME}"
 
 MATCHES_WORDS = """
     (CAST(:query AS text) IS NULL OR p.search_vector @@ websearch_to_tsquery('english', :query))
@@ -39,6 +43,33 @@ MATCHES_FILTERS = """
     AND (CAST(:max_price AS numeric) IS NULL OR p.min_price <= :max_price)
     AND (CAST(:min_rating AS numeric) IS NULL OR p.rating_avg >= :min_rating)
     AND (NOT :in_stock OR p.total_stock > 0)
+    AND (CAST(:brand AS text) IS NULL OR p.brand_id = (SELECT b.id FROM brands AS b WHERE b.slug = :brand))
+    AND (CAST(:tag AS text) IS NULL OR EXISTS (
+        SELECT 1 FROM product_tags AS t WHERE t.product_id = p.id AND t.tag = :tag
+    ))
+    AND (CAST(:attribute_choices AS jsonb) IS NULL OR NOT EXISTS (
+        SELECT 1
+        FROM jsonb_each(CAST(:attribute_choices AS jsonb)) AS wanted(key, choices)
+        WHERE NOT EXISTS (
+            SELECT 1
+            FROM product_attributes AS a
+            WHERE a.product_id = p.id
+              AND a.key = wanted.key
+              AND a.value_text IN (SELECT jsonb_array_elements_text(wanted.choices))
+        )
+    ))
+    AND (CAST(:attribute_ranges AS jsonb) IS NULL OR NOT EXISTS (
+        SELECT 1
+        FROM jsonb_each(CAST(:attribute_ranges AS jsonb)) AS wanted(key, bounds)
+        WHERE NOT EXISTS (
+            SELECT 1
+            FROM product_attributes AS a
+            WHERE a.product_id = p.id
+              AND a.key = wanted.key
+              AND a.value_number >= coalesce(CAST(wanted.bounds ->> 0 AS numeric), a.value_number)
+              AND a.value_number <= coalesce(CAST(wanted.bounds ->> 1 AS numeric), a.value_number)
+        )
+    ))
     AND (:include_unavailable OR p.offer_count > 0)
     AND p.status = 'listed'
     AND p.parent_id IS NULL
@@ -60,6 +91,10 @@ def _params(criteria: Criteria, **extra) -> dict:
         "min_rating": criteria.min_rating,
         "in_stock": criteria.in_stock,
         "include_unavailable": criteria.include_unavailable,
+        "brand": criteria.brand_slug,
+        "tag": criteria.tag,
+        "attribute_choices": criteria.attribute_choices_json,
+        "attribute_ranges": criteria.attribute_ranges_json,
     } | extra
 
 
@@ -134,14 +169,14 @@ def search_candidates(
         connection,
         f"""
         WITH candidates AS MATERIALIZED (
-            SELECT {CARD_COLUMNS},
+            SELECT {BASE_COLUMNS},
                    CASE WHEN :ranked THEN ts_rank(p.search_vector, websearch_to_tsquery('english', :query)) END AS rank
             FROM products AS p
             WHERE {MATCHES}
             LIMIT :candidates
         )
-        SELECT *, (SELECT count(*) FROM candidates) AS candidates
-        FROM candidates
+        SELECT p.*, {BRAND_NAME}, (SELECT count(*) FROM candidates) AS candidates
+        FROM candidates AS p
         ORDER BY {ORDER_BY[criteria.sort]}
         LIMIT :limit OFFSET :offset
         """,  # noqa: S608 - fixed fragments and allow-listed sort orders, values bound
@@ -197,7 +232,7 @@ def search_words_in_order(
         connection,
         f"""
         WITH walked AS MATERIALIZED (
-            SELECT {CARD_COLUMNS}, p.search_vector
+            SELECT {BASE_COLUMNS}, p.search_vector
             FROM products AS p
             WHERE {MATCHES_FILTERS}
             ORDER BY {ORDER_BY[criteria.sort]}
@@ -237,16 +272,87 @@ def search_similar_names(
         connection,
         f"""
         WITH candidates AS MATERIALIZED (
-            SELECT {CARD_COLUMNS}
+            SELECT {BASE_COLUMNS}
             FROM products AS p
             WHERE :word <% p.name
               AND {MATCHES_FILTERS}
             LIMIT :candidates
         )
-        SELECT *, word_similarity(:word, name) AS similarity
-        FROM candidates
+        SELECT p.*, {BRAND_NAME}, word_similarity(:word, p.name) AS similarity
+        FROM candidates AS p
         ORDER BY similarity DESC, units_sold DESC, id
         LIMIT :limit
         """,  # noqa: S608 - fixed fragments and allow-listed sort orders, values bound
         **_params(criteria, word=word, candidates=candidates, limit=limit),
+    )
+
+
+def count_tagged(tag: str, cap: int) -> int:
+    """How many listed products carry the tag, counting no further than `cap`."""
+    return db.value(
+        """
+        SELECT count(*)
+        FROM (
+            SELECT 1
+            FROM product_tags AS t
+            JOIN products AS p ON p.id = t.product_id
+            WHERE t.tag = :tag
+              AND p.status = 'listed'
+            LIMIT :cap
+        ) AS capped
+        """,
+        tag=tag,
+        cap=cap,
+    )
+
+
+def list_tagged(tag: str, sort: str, limit: int, offset: int) -> Sequence[RowMapping]:
+    """One page of the listed products carrying the tag, in a catalog sort order."""
+    return db.all(
+        f"""
+        SELECT {CARD_COLUMNS}
+        FROM product_tags AS t
+        JOIN products AS p ON p.id = t.product_id
+        WHERE t.tag = :tag
+          AND p.status = 'listed'
+        ORDER BY {ORDER_BY[sort]}
+        LIMIT :limit OFFSET :offset
+        """,  # noqa: S608 - fixed fragments and an allow-listed sort order, values bound
+        tag=tag,
+        limit=limit,
+        offset=offset,
+    )
+
+
+def count_facets(connection: Connection, criteria: Criteria, cap: int, sampled: bool) -> Sequence[RowMapping]:
+    """Products per brand, per tag and, inside a category, per value of each choice or text attribute,
+    with each number attribute's lowest and highest value: among the first `cap` matches, or when
+    `sampled`, estimated from the same sample of pages as the category estimates (many matches).
+    Rows: kind ('brand', 'tag', 'value', 'range'), key, label, matches, low, high."""
+    sample = "TABLESAMPLE SYSTEM (:percent) REPEATABLE (0)" if sampled else ""
+    limit = "" if sampled else "LIMIT :first"
+    matches = f"SELECT p.id, p.brand_id FROM products AS p {sample} WHERE {MATCHES} {limit}"  # noqa: S608 - fixed
+    return db.fetch_all(
+        connection,
+        f"""
+        WITH matches AS MATERIALIZED ({matches})
+        SELECT 'brand' AS kind, b.slug AS key, b.name AS label, count(*) * :scale AS matches,
+               NULL::numeric AS low, NULL::numeric AS high
+        FROM matches AS m
+        JOIN brands AS b ON b.id = m.brand_id
+        GROUP BY b.id
+        UNION ALL
+        SELECT 'tag', t.tag, t.tag, count(*) * :scale, NULL, NULL
+        FROM matches AS m
+        JOIN product_tags AS t ON t.product_id = m.id
+        GROUP BY t.tag
+        UNION ALL
+        SELECT CASE WHEN a.value_text IS NULL THEN 'range' ELSE 'value' END, a.key, a.value_text,
+               count(*) * :scale, min(a.value_number), max(a.value_number)
+        FROM matches AS m
+        JOIN product_attributes AS a ON a.product_id = m.id
+        WHERE CAST(:category_id AS integer) IS NOT NULL
+        GROUP BY a.key, a.value_text
+        """,  # noqa: S608 - fixed fragments, values bound
+        **_params(criteria, first=cap, percent=SAMPLE_PERCENT, scale=100 // SAMPLE_PERCENT if sampled else 1),
     )

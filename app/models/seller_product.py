@@ -12,7 +12,7 @@ from sqlalchemy import Connection
 from app import db
 from app.images import ProcessedImage
 from app.models import image as image_model
-from app.models import inventory, offer, product_image
+from app.models import inventory, offer, product_image, product_labels
 
 
 def list_category_choices():
@@ -34,13 +34,14 @@ def create_product(
     price: Decimal,
     quantity: int,
 ) -> int:
-    """A new product (name, description, category_id in `details`), its image and the
-    creator's first offer, all in one transaction; return the product's id."""
+    """A new product (name, description, category_id, brand and tags in `details`), its image and
+    the creator's first offer, all in one transaction; return the product's id."""
     with db.transaction() as conn:
         image_id = image_model.insert_image(conn, creator_id, image) if image else None
         product_id = _insert_product(conn, creator_id, details, image_id)
         if image_id:
             product_image.replace_cover(conn, product_id, image_id)
+        _set_labels(conn, product_id, creator_id, details)
         offer.insert_offer(conn, creator_id, product_id, price, quantity)
         if quantity:
             inventory.record_stock_change(conn, creator_id, product_id, quantity, quantity, "initial")
@@ -63,6 +64,12 @@ def _insert_product(conn: Connection, creator_id: int, details: dict, image_id: 
         category_id=details["category_id"],
     )
     return row["id"]
+
+
+def _set_labels(conn: Connection, product_id: int, creator_id: int, details: dict) -> None:
+    """The brand and tags the form gave, when it had those fields."""
+    if "tags" in details:
+        product_labels.set_brand_and_tags(conn, product_id, creator_id, details.get("brand"), details["tags"])
 
 
 def get_product_for_editing(product_id: int):
@@ -102,6 +109,7 @@ def update_product(product_id: int, creator_id: int, details: dict, image: Proce
         if image:
             product_image.replace_cover(conn, product_id, image_id)
         _update_product_row(conn, product_id, creator_id, details, image_id)
+        _set_labels(conn, product_id, creator_id, details)
         if image and current["image_id"]:
             image_model.delete_unused_image(conn, current["image_id"], creator_id)
         return True

@@ -7,7 +7,7 @@ from flask import Blueprint, Response, abort, current_app, redirect, render_temp
 from flask_login import current_user
 
 from app import page_cache, pictures
-from app.models import catalog, catalog_page, product, product_image, recommendation, variant
+from app.models import attribute, catalog, catalog_page, product, product_image, recommendation, variant
 from app.models.search_miss import record_miss
 from app.pagination import requested_page
 from app.routes import recently_viewed
@@ -24,6 +24,8 @@ FOREVER = 31_536_000  # a year: for URLs whose content never changes (an image i
 def index():
     tree = catalog.list_categories()
     criteria = catalog.read_criteria(request.args, tree)
+    definitions = attribute.list_definitions(criteria.category.id) if criteria.category else []
+    criteria = attribute.with_filters(criteria, request.args, definitions)
     results = catalog_page.find_products(criteria, requested_page())
     if (
         criteria.query
@@ -41,6 +43,7 @@ def index():
         sorts=catalog.SORTS,
         ratings=catalog.RATINGS,
         link=_link_to(criteria),
+        definitions=definitions,
     )
 
 

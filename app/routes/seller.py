@@ -27,7 +27,7 @@ from app.forms_seller import (
     ThresholdForm,
 )
 from app.inputs import STALE_FORM, int_arg, text_arg, whole_number
-from app.models import fulfilment, order, product_image, seller, seller_product, shipping
+from app.models import brand, fulfilment, order, product_image, product_labels, seller, seller_product, shipping
 from app.models import inventory as inventory_model
 from app.models import offer as offer_model
 from app.pagination import Page, requested_page
@@ -268,7 +268,12 @@ def _category_choices() -> dict[str, list[tuple[int, str]]]:
 
 
 def _details(form) -> dict:
-    return {"name": form.name.data, "description": form.description.data or "", "category_id": form.category_id.data}
+    return {
+        "name": form.name.data,
+        "description": form.description.data or "",
+        "category_id": form.category_id.data,
+        **form.labels(),
+    }
 
 
 def _uploaded_image(form) -> images.ProcessedImage | None:
@@ -287,7 +292,13 @@ def _uploaded_image(form) -> images.ProcessedImage | None:
 def new_product():
     form = NewProductForm()
     form.category_id.choices = _category_choices()
-    return render_template("seller/product_form.html", form=form, product=None)
+    return _render_product_form(form, None)
+
+
+def _render_product_form(form, product, status: int = 200):
+    return render_template(
+        "seller/product_form.html", form=form, product=product, brands=brand.list_brand_names()
+    ), status
 
 
 @bp.post("/products/new")
@@ -302,15 +313,15 @@ def create_product():
             )
             flash(f"{form.name.data} is created and for sale.", "success")
             return redirect(url_for("seller.offer", product_id=product_id))
-    return render_template("seller/product_form.html", form=form, product=None), 400
+    return _render_product_form(form, None, 400)
 
 
 @bp.get("/products/<int:product_id>/edit")
 def edit_product(product_id: int):
     product = get_own_product_or_403(product_id, current_user.id)
-    form = ProductForm(data=dict(product))
+    form = ProductForm(data=dict(product) | dict(product_labels.get_labels_for_editing(product_id)))
     form.category_id.choices = _category_choices()
-    return render_template("seller/product_form.html", form=form, product=product)
+    return _render_product_form(form, product)
 
 
 @bp.post("/products/<int:product_id>/edit")
@@ -325,7 +336,7 @@ def update_product(product_id: int):
                 abort(404)
             flash(f"{form.name.data} is saved.", "success")
             return redirect(f"/products/{product_id}")
-    return render_template("seller/product_form.html", form=form, product=product), 400
+    return _render_product_form(form, product, 400)
 
 
 # A product's gallery: up to 8 pictures in order, each with alt text (issue 17)

@@ -1,0 +1,102 @@
+"""Attributes per category (screen size of laptops, material of furniture): their definitions,
+the category page's filters on them, and the facet counts that go with every catalog page.
+
+A filter from the URL is `attr.<key>=<choice>` (repeatable: any of them) for a choice or text
+attribute, and `attr.<key>.min` / `attr.<key>.max` for a number. Keys and choices the category does
+not define, and bounds that are not numbers from 0 to MAX_NUMBER, are dropped with a note.
+"""
+
+import dataclasses
+import re
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from app import db
+from app.models.catalog import Criteria
+
+MAX_NUMBER = Decimal("999999999")  # product_attributes.value_number is numeric(12, 3)
+MAX_CHOSEN = 20  # values of one attribute a URL may choose
+_NUMBER = re.compile(r"^\d{1,9}(\.\d{1,3})?$")
+
+
+@dataclass(frozen=True)
+class Definition:
+    key: str
+    label: str
+    type: str  # 'number', 'text' or 'choice'
+    unit: str | None
+    choices: tuple[str, ...]
+
+
+def list_definitions(category_id: int) -> list[Definition]:
+    """The category's attributes in the order its pages show them."""
+    rows = db.all(
+        """
+        SELECT key, label, type, unit, coalesce(choices, '{}') AS choices
+        FROM category_attributes
+        WHERE category_id = :category_id
+        ORDER BY position, key
+        """,
+        category_id=category_id,
+    )
+    return [Definition(row["key"], row["label"], row["type"], row["unit"], tuple(row["choices"])) for row in rows]
+
+
+def with_filters(criteria: Criteria, args, definitions: list[Definition]) -> Criteria:
+    """The criteria with the URL's filters on the category's attributes (and notes on bad ones)."""
+    if not definitions:
+        return criteria
+    choices, ranges, notes = read_filters(args, definitions)
+    return dataclasses.replace(
+        criteria, attribute_choices=choices, attribute_ranges=ranges, notes=criteria.notes + tuple(notes)
+    )
+
+
+def read_filters(args, definitions: list[Definition]) -> tuple[tuple, tuple, list[str]]:
+    """The attribute filters of a category URL: (key, values) choices, (key, min, max) ranges, notes."""
+    choices, ranges, notes = [], [], []
+    for definition in definitions:
+        if definition.type == "number":
+            low = _bound(args.get(f"attr.{definition.key}.min"), definition, "minimum", notes)
+            high = _bound(args.get(f"attr.{definition.key}.max"), definition, "maximum", notes)
+            if low is not None and high is not None and low > high:
+                low, high = high, low
+                notes.append(f"The {definition.label.lower()} minimum was above the maximum, so they were swapped.")
+            if low is not None or high is not None:
+                ranges.append((definition.key, low, high))
+            continue
+        wanted = _values(args, f"attr.{definition.key}")
+        if definition.type == "choice":
+            unknown = [value for value in wanted if value not in definition.choices]
+            if unknown:
+                notes.append(f"“{unknown[0][:30]}” is not a {definition.label.lower()} we list, so it was ignored.")
+            wanted = [value for value in wanted if value in definition.choices]
+        wanted = [value[:100] for value in wanted if value.strip()][:MAX_CHOSEN]
+        if wanted:
+            choices.append((definition.key, tuple(dict.fromkeys(wanted))))
+    return tuple(choices), tuple(ranges), notes
+
+
+def _values(args, name: str) -> list[str]:
+    """Every value of a repeated URL parameter (or the one value of a plain mapping)."""
+    if hasattr(args, "getlist"):
+        return args.getlist(name)
+    value = args.get(name)
+    return [value] if value else []
+
+
+def _bound(raw: str | None, definition: Definition, which: str, notes: list[str]) -> Decimal | None:
+    """A number bound from the URL, or None with a note when it is not a number from 0 to MAX_NUMBER."""
+    if raw is None or not raw.strip():
+        return None
+    text = raw.strip()
+    try:
+        number = Decimal(text) if _NUMBER.match(text) else None
+    except InvalidOperation:
+        number = None
+    if number is None or number > MAX_NUMBER:
+        shown = raw if len(raw) <= 20 else raw[:20] + "…"
+        label = definition.label.lower()
+        notes.append(f"The {label} {which} “{shown}” is not a number from 0 to 999,999,999, so it was ignored.")
+        return None
+    return number

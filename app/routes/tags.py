@@ -1,0 +1,37 @@
+"""/tags/<tag>: the listed products a tag is on, sortable like the catalog, a page at a time."""
+
+from flask import Blueprint, abort, redirect, render_template, request, url_for
+
+from app import page_cache
+from app.models import catalog, catalog_page, search
+from app.models.tag import is_valid_tag, normalise_tag
+from app.pagination import Page, requested_page
+
+bp = Blueprint("tags", __name__, url_prefix="/tags")
+
+
+@bp.get("/<path:tag>")
+@page_cache.for_guests
+def show(tag: str):
+    """Listed products with a tag, in a catalog order, a page at a time (at most COUNT_CAP of them)."""
+    wanted = normalise_tag(tag[:100])
+    if not is_valid_tag(wanted):
+        abort(404)
+    if wanted != tag:
+        return redirect(url_for("tags.show", tag=wanted, sort=request.args.get("sort")), 301)
+    sort = request.args.get("sort", "best_selling")
+    sort = sort if sort in catalog.SORTS and sort != "relevance" else "best_selling"
+    total = search.count_tagged(wanted, catalog_page.COUNT_CAP + 1)  # beyond the cap: "more than"
+    page = Page([], 1, catalog_page.PER_PAGE, min(total, catalog_page.COUNT_CAP))
+    number = min(requested_page(), page.pages)
+    products = search.list_tagged(wanted, sort, catalog_page.PER_PAGE, (number - 1) * catalog_page.PER_PAGE)
+    page = Page(list(products), number, catalog_page.PER_PAGE, min(total, catalog_page.COUNT_CAP))
+    page_cache.show_products(item["id"] for item in products)
+
+    def link(**changes) -> str:
+        args = {"sort": sort if sort != "best_selling" else None} | changes
+        return url_for("tags.show", tag=wanted, **{name: value for name, value in args.items() if value})
+
+    return render_template(
+        "catalog/tag.html", tag=wanted, page=page, more=total > page.total, sort=sort, sorts=catalog.SORTS, link=link
+    )
