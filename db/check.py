@@ -22,6 +22,58 @@ SESSION_SETTINGS = {"work_mem": "1GB", "max_parallel_workers_per_gather": "0"}
 
 INVARIANTS: list[tuple[str, str]] = [
     (
+        "product_tags: at most 10 per product, each lower-case, trimmed, 1-30 letters, digits, spaces or hyphens",
+        """
+        SELECT count(*)
+        FROM (
+            SELECT product_id
+            FROM product_tags
+            GROUP BY product_id
+            HAVING count(*) > 10
+            UNION ALL
+            SELECT product_id
+            FROM product_tags
+            -- Letters of any script; of ASCII, only lower-case letters, digits, single spaces, hyphens.
+            WHERE tag <> lower(tag)
+               OR char_length(tag) NOT BETWEEN 1 AND 30
+               OR tag <> btrim(tag, ' -')
+               OR tag LIKE '%  %'
+               OR regexp_replace(tag, '[^\x01-\x7f]', '', 'g') !~ '^[a-z0-9 -]*$'
+        ) AS broken
+        """,
+    ),
+    (
+        "product_attributes: each value is of a key its product's category defines, typed as defined"
+        " (a number for a number, one of the choices for a choice)",
+        """
+        SELECT count(*)
+        FROM product_attributes AS a
+        JOIN products AS p ON p.id = a.product_id
+        LEFT JOIN category_attributes AS ca ON ca.category_id = p.category_id AND ca.key = a.key
+        WHERE ca.key IS NULL
+           OR (ca.type = 'number') <> (a.value_number IS NOT NULL)
+           OR (ca.type = 'choice' AND a.value_text <> ALL(ca.choices))
+        """,
+    ),
+    (
+        "products: search_terms holds the brand's name and every tag (what search_vector reads beyond name and"
+        " description), and nothing when there are neither",
+        """
+        SELECT count(*)
+        FROM products AS p
+        LEFT JOIN brands AS b ON b.id = p.brand_id
+        WHERE (b.id IS NOT NULL AND strpos(p.search_terms || ' ', b.name || ' ') <> 1)
+           OR EXISTS (
+                  SELECT 1
+                  FROM product_tags AS t
+                  WHERE t.product_id = p.id
+                    AND strpos(' ' || p.search_terms || ' ', ' ' || t.tag || ' ') = 0
+              )
+           OR (b.id IS NULL AND p.search_terms <> ''
+               AND NOT EXISTS (SELECT 1 FROM product_tags AS t WHERE t.product_id = p.id))
+        """,
+    ),
+    (
         "product_images: each gallery's positions run 1..n without gaps, n at most 8",
         """
         SELECT count(*)

@@ -364,3 +364,115 @@ def test_some_products_come_in_options(generated_url):
     )
     assert products >= 1 and variants >= 2 * products
     assert offered_variants >= variants // 2 and sold_variants >= 1
+
+
+def names_for(products: int, seed: int = SEED):
+    """Names (and what they are made of) for `products` products, without a database: the
+    categories drawn by weight, as the catalog draws them."""
+    import numpy as np
+
+    from db.generated.naming import make_naming
+    from db.generated.texts import build_catalog_text
+    from db.generated.vocabulary import all_categories
+
+    rng = np.random.default_rng(seed)
+    text = build_catalog_text(rng)
+    weights = np.array([category.weight for _, category in all_categories()])
+    categories = rng.choice(len(weights), size=products, p=weights / weights.sum())
+    no_parents = np.zeros(products, dtype=np.int64)
+    naming = make_naming(categories, text.tails.pick(categories, rng), text.tails.texts, no_parents, rng)
+    return naming, naming.names(slice(0, products))
+
+
+@pytest.mark.parametrize("scale", ["tiny", "demo", "large"])
+def test_names_are_distinct_at_every_scale(scale):
+    """Issue 17: at the large scale a million products had 325,143 names; now each is its own
+    (brand, line, model; a book's title, imprint and edition). The large scale's million take ~3 s."""
+    products = SCALES[scale].products
+    _, names = names_for(products)
+    assert len(set(names)) / products >= 0.95
+    assert max(len(name) for name in names) <= 200
+
+
+def test_a_model_number_past_900_look_alikes_gets_a_letter():
+    import dataclasses
+    import re
+
+    import numpy as np
+
+    naming, _ = names_for(20)
+    other = int(np.flatnonzero(~np.isin(naming.category, range(5, 10)))[0])  # not a book (categories 6-10)
+    fields = ("category", "brand", "line", "word", "noun", "complement", "tail", "salt", "uses", "is_variant")
+    same = {field: np.repeat(getattr(naming, field)[other : other + 1], 3, axis=0) for field in fields}
+    alike = dataclasses.replace(naming, **same, serial=np.array([5, 905, 1805]))
+    names = list(alike.names(slice(0, 3)))
+    models = [re.search(r" ([A-Z]\d{3}[A-Z]?)\b", name).group(1) for name in names]
+    assert models == [models[0], models[0] + "A", models[0] + "B"]
+
+
+def test_brands_are_unique_and_stay_in_their_department(generated_url):
+    from db.generated.naming import vocabulary
+
+    brands = vocabulary().brands
+    assert len({brand.lower() for brand in brands}) == len(brands) >= 8 * 24
+    [(departments_per_brand, unbranded)] = fetch(
+        generated_url,
+        """
+        SELECT max(departments), (SELECT count(*) FROM products WHERE brand_id IS NULL AND parent_id IS NULL)
+        FROM (
+            SELECT p.brand_id, count(DISTINCT c.department_id) AS departments
+            FROM products AS p
+            JOIN categories AS c ON c.id = p.category_id
+            WHERE p.brand_id IS NOT NULL
+            GROUP BY p.brand_id
+        ) AS spread
+        """,
+    )
+    assert (departments_per_brand, unbranded) == (1, 0)
+    [(names, distinct)] = fetch(generated_url, "SELECT count(*), count(DISTINCT name) FROM products")
+    assert distinct / names >= 0.95  # variants too: their product's name and their options
+
+
+def test_attribute_values_and_tags_agree_with_the_name(generated_url):
+    """A "15.6-inch" laptop has a screen size of 15.6; a "Solid Oak" desk is of Oak and tagged so."""
+    from db.generated.attributes import ATTRIBUTES
+
+    rows = fetch(
+        generated_url,
+        """
+        SELECT c.slug, p.name, a.key, coalesce(a.value_text, trim_scale(a.value_number)::text),
+               ARRAY(SELECT tag FROM product_tags AS t WHERE t.product_id = p.id)
+        FROM product_attributes AS a
+        JOIN products AS p ON p.id = a.product_id
+        JOIN categories AS c ON c.id = p.category_id
+        """,
+    )
+    assert len(rows) > 20
+    for slug, name, key, value, tags in rows:
+        [attribute] = [attribute for attribute in ATTRIBUTES[slug] if attribute.key == key]
+        words = [word for word, given in attribute.words + attribute.nouns if str(given) == value]
+        assert any(f" {word} " in f" {name} " for word in words), (name, key, value)
+        if attribute.type == "choice" and attribute.words:
+            assert any(word.lower() in tags for word in words), (name, tags)
+    [(screens,)] = fetch(generated_url, "SELECT count(*) FROM product_attributes WHERE key = 'screen_size'")
+    assert screens > 0
+
+
+def test_search_finds_products_by_brand_and_tag(generated_url):
+    [(by_brand, by_tag)] = fetch(
+        generated_url,
+        """
+        SELECT (SELECT count(*) FROM products AS p JOIN brands AS b ON b.id = p.brand_id
+                WHERE b.name = 'Lumetra' AND p.search_vector @@ websearch_to_tsquery('english', 'lumetra')),
+               (SELECT count(*) FROM product_tags AS t JOIN products AS p ON p.id = t.product_id
+                WHERE t.tag = 'travel' AND p.search_vector @@ websearch_to_tsquery('english', 'travel'))
+        """,
+    )
+    [(lumetra, travel)] = fetch(
+        generated_url,
+        """
+        SELECT (SELECT count(*) FROM products AS p JOIN brands AS b ON b.id = p.brand_id WHERE b.name = 'Lumetra'),
+               (SELECT count(*) FROM product_tags WHERE tag = 'travel')
+        """,
+    )
+    assert (by_brand, by_tag) == (lumetra, travel) and lumetra > 0 and travel > 0

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .arrays import choose_weighted, contains, first_occurrences
+from .naming import Naming, make_naming
 from .people import SELLER_ID, People
 from .texts import CatalogText
 from .timeline import DAY, HOUR, MINUTE, Timeline
@@ -28,9 +29,8 @@ class Catalog:
     product_category: np.ndarray  # index into all_categories()
     product_creator: np.ndarray  # user id
     product_created: np.ndarray
-    product_head: np.ndarray  # indices into CatalogText pools
-    product_tail: np.ndarray
-    product_lead: np.ndarray
+    product_naming: Naming  # names, brands, tags and attribute values
+    product_lead: np.ndarray  # indices into CatalogText pools
     product_extra: np.ndarray
     product_popularity: np.ndarray
     offer_seller: np.ndarray  # user id
@@ -156,8 +156,9 @@ def _offer_times(products, sellers, creators, product_created, people, timeline,
     return np.minimum(np.where(sellers == creators[products - 1], with_product, later), timeline.now - MINUTE)
 
 
-def make_catalog(people: People, text: CatalogText, offers: int, products: int, timeline, rng) -> Catalog:
-    """Generate `products` products and about `offers` offers."""
+def make_catalog(people: People, text: CatalogText, offers: int, products: int, timeline, rng, naming_rng) -> Catalog:
+    """Generate `products` products and about `offers` offers; `naming_rng` draws what names are
+    made of (naming.py), so this stream draws what it drew before names had brands."""
     category_weights = np.array([category.weight for _, category in all_categories()])
     categories = rng.choice(len(category_weights), size=products, p=category_weights / category_weights.sum())
     creators = _creators(products, people, rng)
@@ -179,23 +180,24 @@ def make_catalog(people: People, text: CatalogText, offers: int, products: int, 
     # A product's popularity is shared among its sellers, so more sellers do not mean more sales.
     seller_factor = people.seller_weight[pair_sellers - 1] ** 0.3 * rng.lognormal(0.0, 0.3, len(pair_sellers))
     seller_factor /= np.bincount(pair_products, weights=seller_factor)[pair_products]
-    # A variant reads as its product: the same words, with its option values after them (tables.py).
-    texts = [pool.pick(categories, rng) for pool in (text.heads, text.tails, text.leads, text.extras)]
-    # A product with options names none of them ("… in Navy" would contradict its Red variant):
-    # each category's first tail is the empty one.
+    rng.random(products)  # what picked a name's first words before issue 17: later draws stay as they were
+    tails, leads, extras = (pool.pick(categories, rng) for pool in (text.tails, text.leads, text.extras))
+    # A product with options names none of them ("… in Navy" would contradict its Red variant).
+    tail_texts = np.append(text.tails.texts, "")
     parents = np.flatnonzero(families.has_options)
-    texts[1][parents] = text.tails.offsets[categories[parents]]
+    tails[parents] = len(tail_texts) - 1
+    # A variant reads as its product: the same words, with its option values after them (tables.py).
     variants = np.flatnonzero(families.parent)
-    for words in texts:
+    for words in (tails, leads, extras):
         words[variants] = words[families.parent[variants] - 1]
+    naming = make_naming(categories, tails, tail_texts, families.parent, naming_rng)
     return Catalog(
         product_category=categories,
         product_creator=creators,
         product_created=created,
-        product_head=texts[0],
-        product_tail=texts[1],
-        product_lead=texts[2],
-        product_extra=texts[3],
+        product_naming=naming,
+        product_lead=leads,
+        product_extra=extras,
         product_popularity=popularity,
         offer_seller=pair_sellers,
         offer_product=pair_products,

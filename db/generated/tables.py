@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from . import gallery_tables, journey_tables, list_tables, promotion_tables
+from . import gallery_tables, journey_tables, label_tables, list_tables, promotion_tables
 from .console import PRODUCT_STATUSES, Console
 from .copyload import NULL, TableSource, booleans, integers, money, or_null, timestamps
 from .ledger import ACCOUNTS, KINDS, NO_PURCHASE
@@ -99,15 +99,14 @@ def _products(world: World) -> TableSource:
     def rows(start: int, stop: int):
         """Products start..stop (0-based)."""
         window = slice(start, stop)
-        head = catalog.product_head[window]
-        description = text.subjects[head] + text.leads.texts[catalog.product_lead[window]]
+        description = catalog.product_naming.subjects(window) + text.leads.texts[catalog.product_lead[window]]
         description = description + text.extras.texts[catalog.product_extra[window]]
         created = timestamps(catalog.product_created[window])
         return [
             integers(np.arange(start + 1, stop + 1)),
             integers(catalog.product_category[window] + 1),
             integers(catalog.product_creator[window]),
-            _with_label(text.heads.texts[head] + text.tails.texts[catalog.product_tail[window]], labels[window]),
+            _with_label(catalog.product_naming.names(window), labels[window]),
             description,
             created,
             created,
@@ -128,12 +127,16 @@ def _products(world: World) -> TableSource:
             np.where(families.has_options[window], option_names[catalog.product_category[window]], "{}"),
             np.array([_text_array(label.split(" / ")) if label else "{}" for label in labels[window]], dtype=object),
             or_null(money(summaries.max_price[window]), summaries.max_price[window] == NO_PRICE),
+            # A variant's brand and tags are its product's: it has none of its own (naming.py).
+            or_null(integers(catalog.product_naming.brand[window] + 1), catalog.product_naming.is_variant[window]),
+            np.where(catalog.product_naming.is_variant[window], "", catalog.product_naming.search_terms(window)),
         ]
 
     columns = ("id", "category_id", "creator_id", "name", "description", "created_at", "updated_at", "offer_count")
     columns += ("total_stock", "min_price", "rating_count", "rating_sum", "rating_avg", "units_sold")
     columns += ("min_price_before_sale", "status", "moderation_note", "status_changed_at")
     columns += ("parent_id", "option_names", "option_values", "max_price")
+    columns += ("brand_id", "search_terms")
     return TableSource("products", columns, world.catalog.product_count, rows)
 
 
@@ -477,8 +480,11 @@ def table_sources(world: World) -> list[TableSource]:
         _users(world),
         journey_tables.addresses(world.journey),
         journey_tables.shipping_methods(world.journey),
+        label_tables.brands(world.timeline),
+        label_tables.category_attributes(),
         _products(world),
         gallery_tables.product_images(world.catalog.product_count),
+        *label_tables.product_labels(world.catalog.product_naming),
         promotion_tables.coupons(world.promotions),
         _offers(world),
         _purchases(world),

@@ -5,7 +5,6 @@ product rows cheap: the per-row cost is an array lookup, not string formatting. 
 is escaped for COPY's text format when the pool is built, so rows never need escaping.
 """
 
-import itertools
 import random
 from dataclasses import dataclass
 
@@ -86,9 +85,7 @@ def _fill(templates: tuple[str, ...], category: Category, chooser: random.Random
 class CatalogText:
     """Name and description pools for products, keyed by category index."""
 
-    heads: Pool  # "Northwind Slim Ultrabook"; a book's title
-    subjects: np.ndarray  # per head: how a description names it ("The Northwind Ultrabook")
-    tails: Pool  # " X340 with 16 GB RAM"
+    tails: Pool  # " with 16 GB RAM": what follows a name's model number (naming.py), or a book's title
     leads: Pool  # " is made for travel."
     extras: Pool  # zero to two more sentences, each with a leading space: " Ships in recyclable packaging."
 
@@ -102,31 +99,17 @@ def _extras(templates: tuple[str, ...], category: Category, chooser: random.Rand
     return list(dict.fromkeys(endings))
 
 
-def _heads(category: Category) -> list[tuple[str, str]]:
-    """Every head the category's head template can make, with the subject a description uses."""
-    if "{brand}" in category.head:
-        combos = itertools.product(category.brands, category.adjectives, category.nouns)
-        return [(f"{brand} {adjective} {noun}", f"The {brand} {noun}") for brand, adjective, noun in combos]
-    combos = itertools.product(category.adjectives, category.nouns)
-    return [(f"{adjective} {noun}", f"{adjective} {noun}") for adjective, noun in combos]
-
-
 def build_catalog_text(rng: np.random.Generator) -> CatalogText:
     """Make the product name and description pools for every category."""
     chooser = _chooser(rng)
-    heads, subjects, tails, leads, extras = [], [], [], [], []
+    tails, leads, extras = [], [], []
     for department, category in all_categories():
-        pairs = _heads(category)
-        heads.append([head for head, _ in pairs])
-        subjects.extend(escape_copy(subject) for _, subject in pairs)
-        tails.append(
-            [chooser.choice(category.tails).format(**_words(category, chooser)) for _ in range(TAILS_PER_CATEGORY)]
-        )
+        # Every name has its model number now (naming.py): a tail's own is left out.
+        templates = [template.replace(" {model}", "") for template in category.tails]
+        tails.append([chooser.choice(templates).format(**_words(category, chooser)) for _ in range(TAILS_PER_CATEGORY)])
         leads.append(_fill(department.leads, category, chooser, SENTENCES_PER_TEMPLATE))
         extras.append(_extras(department.sentences, category, chooser))
     return CatalogText(
-        heads=Pool.from_groups(heads),
-        subjects=np.array(subjects, dtype=object),
         tails=Pool.from_groups(tails),
         leads=Pool.from_groups(leads),
         extras=Pool.from_groups(extras),

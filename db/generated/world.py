@@ -43,6 +43,7 @@ STAGES = (
     "journey",
     "console",
     "lists",
+    "naming",
 )
 
 
@@ -96,7 +97,9 @@ def make_world(counts: Counts, seed: int, now: dt.date, report=lambda stage: Non
     report("people")
     people = make_people(counts.users, timeline, faker, streams["people"])
     report("catalog")
-    catalog = make_catalog(people, catalog_text, counts.offers, counts.products, timeline, streams["catalog"])
+    catalog = make_catalog(
+        people, catalog_text, counts.offers, counts.products, timeline, streams["catalog"], streams["naming"]
+    )
     report("orders")
     orders = make_orders(counts.purchases, people, catalog, timeline, streams["orders"])
     # After checkout: each line's deliveries, returns and releases first, for promotions to replay
