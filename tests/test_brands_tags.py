@@ -341,3 +341,56 @@ def test_a_tag_with_html_is_escaped_wherever_it_shows(app, client, maker):
     row = listed(app, seller, category, "Salted", brand="Salt & Thyme", tags=["x"])
     page = client.get(f"/products/{row['id']}").get_data(as_text=True)
     assert "Salt &amp; Thyme" in page and "Salt & Thyme" not in page
+
+
+def edit(actions, maker, product_id, **fields):
+    data = {"name": "Lumetra Air 14", "category_id": str(maker["laptops"]["id"]), "brand": "", "tags": ""} | fields
+    return actions.post(f"/seller/products/{product_id}/edit", data)
+
+
+def values_of(app, product_id: int) -> dict:
+    row = query_one(
+        app,
+        """
+        SELECT coalesce(jsonb_object_agg(key, coalesce(value_text, trim_scale(value_number)::text)), '{}') AS values
+        FROM product_attributes
+        WHERE product_id = :id
+        """,
+        id=product_id,
+    )
+    return row["values"]
+
+
+def test_the_creator_sets_the_categorys_specifications(app, actions, maker):
+    create(actions, maker)
+    product_id = last_product_id(app)
+    form = actions.client.get(f"/seller/products/{product_id}/edit").get_data(as_text=True)
+    assert 'name="attr.screen_size"' in form and '<option value="Silver"' in form
+    assert edit(actions, maker, product_id, **{"attr.screen_size": " 15.6 ", "attr.colour": "Black"}).status_code == 302
+    assert values_of(app, product_id) == {"screen_size": "15.6", "colour": "Black"}
+    form = actions.client.get(f"/seller/products/{product_id}/edit").get_data(as_text=True)
+    assert 'value="15.6"' in form and '<option value="Black" selected>' in form
+    assert edit(actions, maker, product_id, **{"attr.screen_size": ""}).status_code == 302
+    assert values_of(app, product_id) == {}
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"attr.screen_size": "big"}, "Enter the screen size as a number from 0 to 999,999,999."),
+        ({"attr.screen_size": "-1"}, "Enter the screen size as a number from 0 to 999,999,999."),
+        ({"attr.screen_size": "1e9999"}, "Enter the screen size as a number from 0 to 999,999,999."),
+        ({"attr.screen_size": "9" * 40}, "Enter the screen size as a number from 0 to 999,999,999."),
+        ({"attr.colour": "<b>Gold</b>"}, "Choose the colour from the list."),
+    ],
+)
+def test_bad_specifications_are_refused_and_change_nothing(app, actions, maker, fields, message):
+    create(actions, maker, brand="Lumetra", tags="keep")
+    product_id = last_product_id(app)
+    edit(actions, maker, product_id, brand="Lumetra", tags="keep", **{"attr.screen_size": "14"})
+    response = edit(actions, maker, product_id, brand="Other", tags="changed", **fields)
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert message in page and "<b>Gold</b>" not in page
+    assert values_of(app, product_id) == {"screen_size": "14"}
+    assert labels_of(app, product_id)["tags"] == ["keep"]

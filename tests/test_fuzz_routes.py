@@ -28,6 +28,7 @@ from urllib.parse import parse_qsl, urljoin, urlsplit
 
 import pytest
 from flask_wtf import FlaskForm
+from sqlalchemy import text
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing.converters import AnyConverter, NumberConverter
 from wtforms.fields.core import UnboundField
@@ -47,6 +48,7 @@ KNOWN_QUERY_NAMES = (
     *("from", "to", "date_from", "date_to", "group_by", "table", "chart"),
     *("stars", "review_sort", "reviews_page", "verified"),
     *("min_price", "max_price", "min_rating", "category", "department", "in_stock", "include_unavailable"),
+    *("brand", "tag", "attr.screen_size", "attr.screen_size.min", "attr.screen_size.max"),
 )
 
 HUGE = "9" * 400
@@ -257,8 +259,26 @@ def world(app, actions):
     own_review = factories.product_review(app, own["id"], buyer["id"])
     other_review = factories.product_review(app, own["id"], other["id"], rating=2)
     staff = {role: actions.create_user(full_name=f"Staff {role}") for role in ("moderator", "administrator")}
+    # A brand, tags and a category attribute of each type (issue 17), so their filters are discovered.
+    with app.extensions["bazaar_db"].transaction() as connection:
+        connection.execute(
+            text(
+                """
+                INSERT INTO category_attributes (category_id, key, label, type, unit, choices)
+                VALUES (:category_id, 'screen_size', 'Screen size', 'number', 'in', NULL),
+                       (:category_id, 'finish', 'Finish', 'choice', NULL, ARRAY['Brass', 'Oak']);
+                INSERT INTO product_attributes (product_id, key, value_text, value_number)
+                VALUES (:product_id, 'screen_size', NULL, 12.5), (:product_id, 'finish', 'Brass', NULL)
+                """
+            ),
+            {"category_id": category["id"], "product_id": own["id"]},
+        )
     with app.test_request_context():
-        from app.models import admin_users, audit, cart, coupon, feedback, message, review_report
+        from app import db
+        from app.models import admin_users, audit, cart, coupon, feedback, message, product_labels, review_report
+
+        with db.transaction() as connection:
+            product_labels.set_brand_and_tags(connection, own["id"], seller["id"], "Brassworks", ["lamp", "brass"])
 
         cart.set_line(buyer["id"], seller["id"], own["id"], 1)
         cart.set_line(buyer["id"], other["id"], others["id"], 1)

@@ -1,5 +1,6 @@
 """Attributes per category (screen size of laptops, material of furniture): their definitions,
-the category page's filters on them, and the facet counts that go with every catalog page.
+the category page's filters on them, and a product's values as its creator sets them (the facet
+counts are search.count_facets).
 
 A filter from the URL is `attr.<key>=<choice>` (repeatable: any of them) for a choice or text
 attribute, and `attr.<key>.min` / `attr.<key>.max` for a number. Keys and choices the category does
@@ -11,11 +12,15 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from sqlalchemy import Connection
+
 from app import db
+from app.inputs import has_control_characters
 from app.models.catalog import Criteria
 
 MAX_NUMBER = Decimal("999999999")  # product_attributes.value_number is numeric(12, 3)
 MAX_CHOSEN = 20  # values of one attribute a URL may choose
+MAX_TEXT_LENGTH = 100  # product_attributes.value_text
 _NUMBER = re.compile(r"^\d{1,9}(\.\d{1,3})?$")
 
 
@@ -77,6 +82,67 @@ def read_filters(args, definitions: list[Definition]) -> tuple[tuple, tuple, lis
     return tuple(choices), tuple(ranges), notes
 
 
+def parse_number(raw: str) -> Decimal | None:
+    """A number from 0 to MAX_NUMBER with at most three decimals, or None for anything else."""
+    text = raw.strip()
+    try:
+        number = Decimal(text) if _NUMBER.match(text) else None
+    except InvalidOperation:
+        return None
+    return number if number is not None and number <= MAX_NUMBER else None
+
+
+def read_product_values(form, definitions: list[Definition]) -> tuple[dict, dict[str, str]]:
+    """A product form's attribute values (`attr.<key>`; empty means none), typed as defined, and a
+    message per key whose value cannot be stored."""
+    values, problems = {}, {}
+    for definition in definitions:
+        raw = " ".join((form.get(f"attr.{definition.key}") or "").split())
+        label = definition.label.lower()
+        if not raw:
+            continue
+        if definition.type == "number":
+            values[definition.key] = parse_number(raw)
+            if values[definition.key] is None:
+                problems[definition.key] = f"Enter the {label} as a number from 0 to 999,999,999."
+        elif definition.type == "choice" and raw not in definition.choices:
+            problems[definition.key] = f"Choose the {label} from the list."
+        elif len(raw) > MAX_TEXT_LENGTH or has_control_characters(raw):
+            problems[definition.key] = f"Keep the {label} to {MAX_TEXT_LENGTH} characters of text."
+        else:
+            values[definition.key] = raw
+    return {key: value for key, value in values.items() if value is not None}, problems
+
+
+def get_product_values(product_id: int) -> dict:
+    """A product's attribute values by key (a Decimal for a number), as its form shows them."""
+    rows = db.all(
+        "SELECT key, value_text, value_number FROM product_attributes WHERE product_id = :product_id",
+        product_id=product_id,
+    )
+    return {row["key"]: row["value_text"] if row["value_text"] is not None else row["value_number"] for row in rows}
+
+
+def replace_product_values(conn: Connection, product_id: int, values: dict) -> None:
+    """Make the product's attribute values exactly `values` (its row is locked by the caller)."""
+    db.execute(conn, "DELETE FROM product_attributes WHERE product_id = :product_id", product_id=product_id)
+    if not values:
+        return
+    db.execute(
+        conn,
+        """
+        INSERT INTO product_attributes (product_id, key, value_text, value_number)
+        SELECT :product_id, given.key, given.value_text, given.value_number
+        FROM unnest(CAST(:keys AS text[]), CAST(:texts AS text[]), CAST(:numbers AS numeric[]))
+             AS given(key, value_text, value_number)
+        """,
+        product_id=product_id,
+        keys=list(values),
+        texts=[value if isinstance(value, str) else None for value in values.values()],
+        numbers=[value if isinstance(value, Decimal) else None for value in values.values()],
+    )
+
+
 def _values(args, name: str) -> list[str]:
     """Every value of a repeated URL parameter (or the one value of a plain mapping)."""
     if hasattr(args, "getlist"):
@@ -89,12 +155,8 @@ def _bound(raw: str | None, definition: Definition, which: str, notes: list[str]
     """A number bound from the URL, or None with a note when it is not a number from 0 to MAX_NUMBER."""
     if raw is None or not raw.strip():
         return None
-    text = raw.strip()
-    try:
-        number = Decimal(text) if _NUMBER.match(text) else None
-    except InvalidOperation:
-        number = None
-    if number is None or number > MAX_NUMBER:
+    number = parse_number(raw)
+    if number is None:
         shown = raw if len(raw) <= 20 else raw[:20] + "…"
         label = definition.label.lower()
         notes.append(f"The {label} {which} “{shown}” is not a number from 0 to 999,999,999, so it was ignored.")

@@ -11,8 +11,8 @@ from sqlalchemy import Connection
 
 from app import db
 from app.images import ProcessedImage
+from app.models import attribute, inventory, offer, product_image, product_labels
 from app.models import image as image_model
-from app.models import inventory, offer, product_image, product_labels
 
 
 def list_category_choices():
@@ -67,9 +67,11 @@ def _insert_product(conn: Connection, creator_id: int, details: dict, image_id: 
 
 
 def _set_labels(conn: Connection, product_id: int, creator_id: int, details: dict) -> None:
-    """The brand and tags the form gave, when it had those fields."""
+    """The brand, tags and attribute values the form gave, when it had those fields."""
     if "tags" in details:
         product_labels.set_brand_and_tags(conn, product_id, creator_id, details.get("brand"), details["tags"])
+    if "attributes" in details:
+        attribute.replace_product_values(conn, product_id, details["attributes"])
 
 
 def get_product_for_editing(product_id: int):

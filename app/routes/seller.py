@@ -27,7 +27,17 @@ from app.forms_seller import (
     ThresholdForm,
 )
 from app.inputs import STALE_FORM, int_arg, text_arg, whole_number
-from app.models import brand, fulfilment, order, product_image, product_labels, seller, seller_product, shipping
+from app.models import (
+    attribute,
+    brand,
+    fulfilment,
+    order,
+    product_image,
+    product_labels,
+    seller,
+    seller_product,
+    shipping,
+)
 from app.models import inventory as inventory_model
 from app.models import offer as offer_model
 from app.pagination import Page, requested_page
@@ -295,9 +305,19 @@ def new_product():
     return _render_product_form(form, None)
 
 
-def _render_product_form(form, product, status: int = 200):
+def _render_product_form(form, product, status: int = 200, values=None, problems=None):
+    """The product form; when editing, with its category's attributes (`values` as posted, else stored)."""
+    definitions = attribute.list_definitions(product["category_id"]) if product else []
+    if product and values is None:
+        values = attribute.get_product_values(product["id"])
     return render_template(
-        "seller/product_form.html", form=form, product=product, brands=brand.list_brand_names()
+        "seller/product_form.html",
+        form=form,
+        product=product,
+        brands=brand.list_brand_names(),
+        definitions=definitions,
+        values=values or {},
+        problems=problems or {},
     ), status
 
 
@@ -329,14 +349,24 @@ def update_product(product_id: int):
     product = get_own_product_or_403(product_id, current_user.id)
     form = ProductForm()
     form.category_id.choices = _category_choices()
-    if form.validate_on_submit():
+    # The attributes of the category chosen now; the form showed the saved category's.
+    category_id = form.category_id.data if form.category_id.data in dict(_flat(form.category_id.choices)) else None
+    definitions = attribute.list_definitions(category_id) if category_id else []
+    values, problems = attribute.read_product_values(request.form, definitions)
+    if form.validate_on_submit() and not problems:
         image = _uploaded_image(form)
         if not form.image.errors:
-            if not seller_product.update_product(product_id, current_user.id, _details(form), image):
+            details = _details(form) | {"attributes": values}
+            if not seller_product.update_product(product_id, current_user.id, details, image):
                 abort(404)
             flash(f"{form.name.data} is saved.", "success")
             return redirect(f"/products/{product_id}")
-    return _render_product_form(form, product, 400)
+    shown = {key: request.form.get(f"attr.{key}", "") for key in problems} | values
+    return _render_product_form(form, product, 400, shown, problems)
+
+
+def _flat(groups: dict[str, list[tuple[int, str]]]) -> list[tuple[int, str]]:
+    return [choice for choices in groups.values() for choice in choices]
 
 
 # A product's gallery: up to 8 pictures in order, each with alt text (issue 17)

@@ -127,6 +127,7 @@ def build_shop(app) -> Shop:
         for length, price in (("120 cm", "80.00"), ("160 cm", "95.00"), ("200 cm", "120.00")):
             variant_id = variant.add_variant(seller["id"], family["id"], ["Length"], [length])
             factories.offer(app, seller["id"], variant_id, price, 0 if length == "200 cm" else 5)
+    _label(app, category["id"], products, seller["id"], tag)
     shop.coupon_code = f"TEAK{tag.upper()}"
     with app.test_request_context():
         shop.coupon_id = coupon.create_coupon(
@@ -194,6 +195,36 @@ def build_shop(app) -> Shop:
             f"BAZAAR{tag.upper()}", {"amount_off": Decimal("3"), "min_spend": Decimal("30")}, as_admin
         )
     return shop
+
+
+def _label(app, category_id: int, products: list[dict], seller_id: int, tag: str) -> None:
+    """Brands, tags and a wood attribute (issue 17) on the first products: /tags/teak-<tag> lists ten."""
+    from app.models import product_labels
+
+    with app.extensions["bazaar_db"].transaction() as connection:
+        connection.execute(
+            text(
+                """
+                INSERT INTO category_attributes (category_id, key, label, type, unit, choices)
+                VALUES (:id, 'wood', 'Wood', 'choice', NULL, ARRAY['Teak', 'Oak']),
+                       (:id, 'width', 'Width', 'number', 'cm', NULL)
+                """
+            ),
+            {"id": category_id},
+        )
+        for number, product in enumerate(products[:10]):
+            product_labels.set_brand_and_tags(
+                connection, product["id"], seller_id, f"Teakworks {tag}", [f"teak-{tag}", "oiled", "handmade"]
+            )
+            connection.execute(
+                text(
+                    """
+                    INSERT INTO product_attributes (product_id, key, value_text, value_number)
+                    VALUES (:id, 'wood', :wood, NULL), (:id, 'width', NULL, :width)
+                    """
+                ),
+                {"id": product["id"], "wood": ("Teak", "Oak")[number % 2], "width": 40 + number * 5},
+            )
 
 
 def sign_in(page, email: str) -> None:

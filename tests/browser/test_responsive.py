@@ -36,6 +36,11 @@ def guest_pages(shop):
         ),
         ("/products?q=qqqqqqqqqqqqqqqqqq", lambda page: page.get_by_role("link", name=re.compile("^Bazaar"))),
         (
+            f"/tags/teak-{shop.tag}",
+            lambda page: page.get_by_role("link", name=re.compile(f"Side table {shop.tag}")).first,
+            lambda page: [page.get_by_role("heading", name=f"Tagged “teak-{shop.tag}”")],
+        ),
+        (
             f"/products/{first['id']}",
             lambda page: page.get_by_role("button", name="Add to cart"),
             lambda page: [page.locator(".sale-price").first],
