@@ -129,6 +129,68 @@ class CategoryForm(FlaskForm):
     submit = SubmitField("Create category")
 
 
+class AttributeForm(FlaskForm):
+    """A new attribute of a category: what products of it are described by."""
+
+    key = StringField(
+        "Key (in URLs)",
+        filters=[strip],
+        validators=[DataRequired("Enter a key such as screen_size."), Length(max=30), no_control_characters],
+    )
+    label = StringField(
+        "Label",
+        filters=[strip],
+        validators=[DataRequired("Enter what shoppers see."), Length(max=60), no_control_characters],
+    )
+    type = SelectField(
+        "Type",
+        choices=choices([("number", "Number"), ("choice", "One of a list"), ("text", "Short text")]),
+        validators=[AnyOf(["number", "choice", "text"], "Choose a type from the list.")],
+    )
+    unit = StringField(
+        "Unit (numbers only)", filters=[strip], validators=[Optional(), Length(max=20), no_control_characters]
+    )
+    options = StringField(
+        "Choices (separated by commas)",
+        filters=[strip],
+        validators=[Optional(), Length(max=1000), no_control_characters],
+    )
+    submit = SubmitField("Add attribute")
+
+    def validate_key(self, field) -> None:
+        if not re.fullmatch(r"[a-z][a-z0-9_]{0,29}", field.data or ""):
+            raise ValidationError("A key is lower-case letters, digits and _, starting with a letter.")
+
+    def validate_unit(self, field) -> None:
+        if field.data and self.type.data != "number":
+            raise ValidationError("Only a number has a unit.")
+
+    def validate_options(self, field) -> None:
+        listed = self.choice_list()
+        if self.type.data == "choice" and not 1 <= len(listed) <= 50:
+            raise ValidationError("List from 1 to 50 choices, separated by commas.")
+        if self.type.data != "choice" and listed:
+            raise ValidationError("Only a choice attribute has choices.")
+        if any(len(choice) > 100 for choice in listed):
+            raise ValidationError("Keep each choice to 100 characters.")
+
+    def choice_list(self) -> list[str]:
+        """The choices typed, trimmed, each once, in order."""
+        return list(
+            dict.fromkeys(" ".join(part.split()) for part in (self.options.data or "").split(",") if part.strip())
+        )
+
+    def definition(self) -> dict:
+        """The attribute as create_attribute takes it."""
+        return {
+            "key": self.key.data,
+            "label": self.label.data,
+            "type": self.type.data,
+            "unit": self.unit.data or None,
+            "choices": self.choice_list() or None,
+        }
+
+
 class RenameForm(FlaskForm):
     name = _name_field("New name")
     submit = SubmitField("Rename")

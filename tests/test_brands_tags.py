@@ -394,3 +394,89 @@ def test_bad_specifications_are_refused_and_change_nothing(app, actions, maker, 
     assert message in page and "<b>Gold</b>" not in page
     assert values_of(app, product_id) == {"screen_size": "14"}
     assert labels_of(app, product_id)["tags"] == ["keep"]
+
+
+@pytest.fixture
+def admin(app):
+    from tests.test_admin import make_staff
+
+    people, _ = make_staff(app, "administrator")
+    return people
+
+
+def test_an_administrator_adds_and_removes_a_categorys_attributes(app, admin, laptops):
+    category_id = laptops["laptops"]["id"]
+    page = admin.client.get(f"/admin/categories/{category_id}/attributes").get_data(as_text=True)
+    assert "Screen size" in page and "Colour" in page
+    response = admin.post(
+        f"/admin/categories/{category_id}/attributes",
+        {"label": "Weight", "key": "weight", "type": "number", "unit": "kg", "options": ""},
+    )
+    assert response.status_code == 302
+    response = admin.post(
+        f"/admin/categories/{category_id}/attributes",
+        {"label": "Keyboard", "key": "keyboard", "type": "choice", "options": "UK, US, , UK, DE"},
+    )
+    assert response.status_code == 302
+    row = query_one(app, "SELECT choices, position FROM category_attributes WHERE key = 'keyboard'")
+    assert row == {"choices": ["UK", "US", "DE"], "position": 4}
+    removed = admin.post(f"/admin/categories/{category_id}/attributes/colour/delete")
+    assert removed.status_code == 302
+    assert query_one(app, "SELECT count(*) AS n FROM product_attributes WHERE key = 'colour'")["n"] == 0
+    assert query_one(app, "SELECT count(*) AS n FROM product_attributes WHERE key = 'screen_size'")["n"] == 3
+    [added, dropped] = [
+        query_one(app, "SELECT count(*) AS n FROM audit_log WHERE action = :action", action=action)["n"]
+        for action in ("category.attribute_add", "category.attribute_remove")
+    ]
+    assert (added, dropped) == (2, 1)
+    again = admin.post(f"/admin/categories/{category_id}/attributes/colour/delete", follow_redirects=True)
+    assert "That attribute was removed already." in again.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"label": "Size", "key": "Screen Size", "type": "number"}, "A key is lower-case letters"),
+        ({"label": "Size", "key": "screen_size", "type": "number"}, "has an attribute “screen_size” already"),
+        ({"label": "", "key": "size", "type": "number"}, "Enter what shoppers see."),
+        ({"label": "Size", "key": "size", "type": "colour"}, "Not a valid choice"),
+        ({"label": "Size", "key": "size", "type": "choice", "options": " , "}, "List from 1 to 50 choices"),
+        ({"label": "Size", "key": "size", "type": "text", "unit": "cm"}, "Only a number has a unit."),
+        ({"label": "Size", "key": "size", "type": "number", "options": "a"}, "Only a choice attribute has choices."),
+        ({"label": "<b>Size</b>", "key": "x" * 31, "type": "number"}, "Field cannot be longer than 30 characters."),
+    ],
+)
+def test_bad_attribute_definitions_are_refused(app, admin, laptops, data, message):
+    category_id = laptops["laptops"]["id"]
+    response = admin.post(f"/admin/categories/{category_id}/attributes", {"unit": "", "options": ""} | data)
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert message in page and "<b>Size</b>" not in page
+    assert (
+        query_one(app, "SELECT count(*) AS n FROM category_attributes WHERE category_id = :id", id=category_id)["n"]
+        == 2
+    )
+
+
+def test_attributes_are_the_administrators_alone(app, actions, laptops):
+    category_id = laptops["laptops"]["id"]
+    assert actions.client.get(f"/admin/categories/{category_id}/attributes").status_code == 404
+    response = actions.post(f"/admin/categories/{category_id}/attributes", {"label": "X", "key": "x", "type": "text"})
+    assert response.status_code == 404
+    assert actions.post(f"/admin/categories/{category_id}/attributes/colour/delete").status_code == 404
+    assert query_one(app, "SELECT count(*) AS n FROM product_attributes WHERE key = 'colour'")["n"] == 3
+
+
+def test_a_product_moved_to_another_category_drops_the_values_it_does_not_define(app, actions, laptops):
+    other = factories.category(app, name="Tablets")
+    run(
+        app,
+        """
+        INSERT INTO category_attributes (category_id, key, label, type, unit)
+        VALUES (:id, 'screen_size', 'Screen', 'number', 'in')
+        """,
+        id=other["id"],
+    )
+    product_id = query_one(app, "SELECT id FROM products WHERE name = 'Lumetra Air 15'")["id"]
+    run(app, "UPDATE products SET category_id = :category WHERE id = :id", category=other["id"], id=product_id)
+    assert values_of(app, product_id) == {"screen_size": "15.6"}

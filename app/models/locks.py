@@ -40,7 +40,10 @@ triggers lock rows too (db/functions.sql), at the moment of the write:
 - product_reviews_rating locks the reviewed product, which review.py has locked before the
   review row; seller_reviews_rating locks the seller's users row, after the review row (7, 8);
 - orders_legacy_states (0014) changes only the row being written, and locks nothing;
-- the helpful-vote triggers lock the review voted on, and nothing else.
+- the helpful-vote triggers lock the review voted on, and nothing else;
+- products_category_attributes (0025), when a product's category changes, deletes that product's
+  attribute values its new category does not define: rows only the product's writers touch,
+  under the product's lock, so it waits on no one.
 With every lock already held, each trigger's lock is a no-op. Cancelling a line used to let
 the orders trigger take the product first and lock the offer after: it deadlocked with
 checkout, restock, price change and removal, which take the offer, then the product

@@ -5,8 +5,18 @@ delete (moderators too)."""
 from flask import abort, flash, redirect, render_template, request, url_for
 
 from app import charts
-from app.forms_admin import CategoryForm, DepartmentForm, ProductEditForm, ReasonForm, RenameForm, TargetForm, choices
-from app.models import admin_catalog, admin_products, audit
+from app.forms import EmptyForm
+from app.forms_admin import (
+    AttributeForm,
+    CategoryForm,
+    DepartmentForm,
+    ProductEditForm,
+    ReasonForm,
+    RenameForm,
+    TargetForm,
+    choices,
+)
+from app.models import admin_attributes, admin_catalog, admin_products, audit
 from app.models.admin_query import AdminRefused
 from app.routes.admin import actor, bp, moderators_too
 from app.routes.admin_listing import CSV_LIMIT, csv_response, page_of, read_listing, wants_csv
@@ -159,6 +169,53 @@ def merge(collection: str, item_id: int):
     except AdminRefused as refusal:
         return _render_catalog(400, str(refusal))
     return _done(message)
+
+
+# A category's attributes
+
+
+def _render_attributes(category_id: int, status: int = 200, form=None):
+    category = _item_or_404("category", category_id)
+    return render_template(
+        "admin/category_attributes.html",
+        category=category,
+        attributes=admin_attributes.list_attributes(category_id),
+        form=form or AttributeForm(),
+    ), status
+
+
+@bp.get("/categories/<int:item_id>/attributes")
+def category_attributes(item_id: int):
+    return _render_attributes(item_id)
+
+
+@bp.post("/categories/<int:item_id>/attributes")
+def add_category_attribute(item_id: int):
+    category = _item_or_404("category", item_id)
+    form = AttributeForm()
+    if not form.validate_on_submit():
+        return _render_attributes(item_id, 400, form)
+    try:
+        admin_attributes.create_attribute(item_id, form.definition(), actor())
+    except AdminRefused as refusal:
+        form.key.errors.append(str(refusal))
+        return _render_attributes(item_id, 400, form)
+    flash(f"“{form.label.data}” added to {category['name']}.", "success")
+    return redirect(url_for("admin.category_attributes", item_id=item_id))
+
+
+@bp.post("/categories/<int:item_id>/attributes/<key>/delete")
+def delete_category_attribute(item_id: int, key: str):
+    _item_or_404("category", item_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        removed = admin_attributes.delete_attribute(item_id, key[:30], actor())
+    except AdminRefused as refusal:
+        flash(str(refusal), "info")
+        return redirect(url_for("admin.category_attributes", item_id=item_id))
+    flash(f"“{key}” removed, with {removed:,} {'value' if removed == 1 else 'values'}.", "success")
+    return redirect(url_for("admin.category_attributes", item_id=item_id))
 
 
 # Products

@@ -197,6 +197,10 @@ def admin_pages(shop):
         ("/admin/users", lambda page: page.get_by_role("link", name=shop.seller["full_name"])),
         (f"/admin/users/{shop.seller['id']}", lambda page: page.get_by_role("button", name="Suspend user")),
         ("/admin/catalog", lambda page: page.get_by_role("button", name="Create department")),
+        (
+            f"/admin/categories/{shop.products[0]['category_id']}/attributes",
+            lambda page: page.get_by_role("button", name="Add attribute"),
+        ),
         ("/admin/products", lambda page: page.get_by_role("link", name=re.compile(f"Side table {shop.tag}")).first),
         (f"/admin/products/{shop.products[0]['id']}", lambda page: page.get_by_role("button", name="Take down")),
         ("/admin/reviews", lambda page: page.get_by_role("link", name="Sturdy and handsome")),

@@ -18,7 +18,9 @@ which a server still running the old code never reads.
   category are described by: a number (with a unit), free text, or one of a list of choices.
   product_attributes (product_id, key, value_text | value_number): one value per key, typed as
   its definition says (db/check.py). Indexed by (key, value, product_id) for the category page's
-  filters.
+  filters. A product moved to another category (its creator's edit, an administrator's edit or
+  merge) loses the values its new category does not define: trigger products_category_attributes,
+  which deletes only that product's own rows (locks.py).
 """
 
 from alembic import op
@@ -83,5 +85,21 @@ def upgrade() -> None:
             ON product_attributes (key, value_text, product_id) WHERE value_text IS NOT NULL;
         CREATE INDEX product_attributes_number_idx
             ON product_attributes (key, value_number, product_id) WHERE value_number IS NOT NULL;
+
+        CREATE FUNCTION products_category_attributes() RETURNS trigger
+        LANGUAGE plpgsql AS $$
+        BEGIN
+            DELETE FROM product_attributes AS a
+            WHERE a.product_id = NEW.id
+              AND NOT EXISTS (
+                  SELECT 1 FROM category_attributes AS ca WHERE ca.category_id = NEW.category_id AND ca.key = a.key
+              );
+            RETURN NULL;
+        END
+        $$;
+        CREATE TRIGGER products_category_attributes
+            AFTER UPDATE OF category_id ON products
+            FOR EACH ROW WHEN (OLD.category_id IS DISTINCT FROM NEW.category_id)
+            EXECUTE FUNCTION products_category_attributes();
         """
     )
