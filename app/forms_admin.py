@@ -10,6 +10,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, Optional, ValidationError
 
 from app.forms import MoneyField
+from app.forms_seller import LabelsForm
 from app.inputs import MAX_ID, no_control_characters, strip, whole_number
 from app.models.admin_users import ROLES
 from app.models.feedback import KINDS as FEEDBACK_KINDS
@@ -203,7 +204,7 @@ class TargetForm(FlaskForm):
     submit = SubmitField("Confirm")
 
 
-class ProductEditForm(FlaskForm):
+class ProductEditForm(LabelsForm):
     name = StringField(
         "Product name",
         filters=[strip],

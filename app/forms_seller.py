@@ -66,7 +66,24 @@ class OfferEditForm(FlaskForm):
     submit = SubmitField("Save")
 
 
-class ProductForm(FlaskForm):
+class LabelsForm(FlaskForm):
+    """A product's brand and tags (app/models/brand.py, tag.py), in the seller's and the console's forms."""
+
+    brand = StringField("Brand", validators=[Optional(), no_control_characters])
+    tags = StringField(f"Tags (up to {MAX_TAGS}, separated by commas)", validators=[Optional(), no_control_characters])
+
+    def validate_brand(self, field) -> None:
+        _checked(clean_brand_name, field)
+
+    def validate_tags(self, field) -> None:
+        _checked(parse_tags, field)
+
+    def labels(self) -> dict:
+        """The brand (None for none) and the tags, normalised; call after validation."""
+        return {"brand": clean_brand_name(self.brand.data), "tags": parse_tags(self.tags.data)}
+
+
+class ProductForm(LabelsForm):
     """A product's own details, as its creator edits them."""
 
     name = StringField(
@@ -80,20 +97,8 @@ class ProductForm(FlaskForm):
         validators=[Length(max=5000, message="Keep the description under 5,000 characters."), no_control_characters],
     )
     category_id = SelectField("Category", coerce=int, validators=[InputRequired("Choose a category.")])
-    brand = StringField("Brand", validators=[Optional(), no_control_characters])
-    tags = StringField(f"Tags (up to {MAX_TAGS}, separated by commas)", validators=[Optional(), no_control_characters])
     image = FileField("Image")
     submit = SubmitField("Save product")
-
-    def validate_brand(self, field) -> None:
-        _checked(clean_brand_name, field)
-
-    def validate_tags(self, field) -> None:
-        _checked(parse_tags, field)
-
-    def labels(self) -> dict:
-        """The brand (None for none) and the tags, normalised; call after validation."""
-        return {"brand": clean_brand_name(self.brand.data), "tags": parse_tags(self.tags.data)}
 
 
 def _checked(parse, field) -> None:

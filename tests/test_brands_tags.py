@@ -480,3 +480,24 @@ def test_a_product_moved_to_another_category_drops_the_values_it_does_not_define
     product_id = query_one(app, "SELECT id FROM products WHERE name = 'Lumetra Air 15'")["id"]
     run(app, "UPDATE products SET category_id = :category WHERE id = :id", category=other["id"], id=product_id)
     assert values_of(app, product_id) == {"screen_size": "15.6"}
+
+
+def test_the_console_edits_brand_and_tags_with_an_audit_row(app, admin, laptops):
+    product_id = query_one(app, "SELECT id FROM products WHERE name = 'Lumetra Air 15'")["id"]
+    page = admin.client.get(f"/admin/products/{product_id}").get_data(as_text=True)
+    assert 'value="Lumetra"' in page and 'value="oled, travel"' in page
+    form = {"edit-name": "Lumetra Air 15", "edit-description": "", "edit-category_id": laptops["laptops"]["id"]}
+    unchanged = admin.post(
+        f"/admin/products/{product_id}/edit", form | {"edit-brand": "LUMETRA", "edit-tags": "travel, oled"}
+    )
+    assert unchanged.status_code == 302
+    assert query_one(app, "SELECT count(*) AS n FROM audit_log WHERE action = 'product.edit'")["n"] == 0
+    changed = admin.post(f"/admin/products/{product_id}/edit", form | {"edit-brand": "Corvid", "edit-tags": "Gaming"})
+    assert changed.status_code == 302
+    assert labels_of(app, product_id) == {"brand": "Corvid", "search_terms": "Corvid gaming", "tags": ["gaming"]}
+    entry = query_one(
+        app, "SELECT before::text AS before, after::text AS after FROM audit_log WHERE action = 'product.edit'"
+    )
+    assert '"Lumetra"' in entry["before"] and '"Corvid"' in entry["after"] and "gaming" in entry["after"]
+    bad = admin.post(f"/admin/products/{product_id}/edit", form | {"edit-tags": "<i>x</i>"})
+    assert bad.status_code == 400 and "letters, digits, spaces and hyphens only" in bad.get_data(as_text=True)

@@ -9,7 +9,7 @@ app/models/locks.py), so the trigger that refreshes the product's summary finds 
 
 from app import db
 from app.models import admin_holds as holds
-from app.models import audit, locks
+from app.models import audit, locks, product_labels
 from app.models import image as image_model
 from app.models.admin_query import AdminRefused, Listing, conditions, order_by, search_id, search_pattern
 
@@ -72,7 +72,11 @@ def get_product(product_id: int):
                c.name AS category_name, d.name AS department_name,
                p.creator_id, u.full_name AS creator_name, u.email AS creator_email,
                (SELECT count(*) FROM offers WHERE product_id = p.id AND moderation_hold) AS held_offers,
-               EXISTS (SELECT 1 FROM orders WHERE product_id = p.id) AS ever_sold
+               EXISTS (SELECT 1 FROM orders WHERE product_id = p.id) AS ever_sold,
+               (SELECT b.name FROM brands AS b WHERE b.id = p.brand_id) AS brand,
+               array_to_string(
+                   ARRAY(SELECT t.tag FROM product_tags AS t WHERE t.product_id = p.id ORDER BY t.tag), ', '
+               ) AS tags
         FROM products AS p
         JOIN categories AS c ON c.id = p.category_id
         JOIN departments AS d ON d.id = c.department_id
@@ -155,19 +159,27 @@ def _family_ids(conn, product_id: int) -> list[int]:
 
 
 def edit_product(product_id: int, details: dict, actor: audit.Actor, reason: str = "") -> bool:
-    """Change a product's name, description and category; False if nothing changed.
+    """Change a product's name, description, category, brand and tags; False if nothing changed.
 
     Raises AdminRefused if there is no such product.
     """
     with db.transaction() as conn:
         before = db.fetch_one(
             conn,
-            "SELECT name, description, category_id FROM products WHERE id = :id FOR NO KEY UPDATE",
+            """
+            SELECT p.name, p.description, p.category_id, b.name AS brand,
+                   ARRAY(SELECT t.tag FROM product_tags AS t WHERE t.product_id = p.id ORDER BY t.tag) AS tags
+            FROM products AS p
+            LEFT JOIN brands AS b ON b.id = p.brand_id
+            WHERE p.id = :id
+            FOR NO KEY UPDATE OF p
+            """,
             id=product_id,
         )
         if before is None:
             raise AdminRefused("There is no such product.")
-        changed = {key: value for key, value in details.items() if before[key] != value}
+        wanted = details | {"tags": sorted(details["tags"])}
+        changed = {key: value for key, value in wanted.items() if _differs(key, before[key], value)}
         if not changed:
             return False
         db.execute(
@@ -178,8 +190,12 @@ def edit_product(product_id: int, details: dict, actor: audit.Actor, reason: str
             WHERE id = :id
             """,
             id=product_id,
-            **details,
+            name=details["name"],
+            description=details["description"],
+            category_id=details["category_id"],
         )
+        if "brand" in changed or "tags" in changed:
+            product_labels.set_brand_and_tags(conn, product_id, actor.user_id, details["brand"], details["tags"])
         audit.record(
             conn,
             actor,
@@ -191,6 +207,13 @@ def edit_product(product_id: int, details: dict, actor: audit.Actor, reason: str
             reason=reason,
         )
     return True
+
+
+def _differs(key: str, before, after) -> bool:
+    """Whether a field changed: a brand only if it is not the same name in another case (the same brand)."""
+    if key == "brand" and before and after:
+        return before.lower() != after.lower()
+    return before != after
 
 
 @db.retry_on_conflict

@@ -285,6 +285,7 @@ def edit_product(product_id: int):
     if not form.validate_on_submit():
         return _render_product(product_id, 400, edit_form=form)
     details = {"name": form.name.data, "description": form.description.data, "category_id": form.category_id.data}
+    details |= form.labels()
     changed = admin_products.edit_product(product_id, details, actor(), form.reason.data or "")
     flash("Product saved." if changed else "Nothing was changed.", "success")
     return redirect(url_for("admin.product", product_id=product_id))
