@@ -155,6 +155,9 @@ def _total(
     connection: Connection, criteria: Criteria, exact_facets: dict[int, int] | None, estimates: dict[int, int]
 ) -> int:
     """How many products match: exact up to COUNT_CAP, else an estimate above it."""
+    if criteria.attribute_choices or criteria.attribute_ranges:  # the category counts leave them out
+        counted = search.count_products(connection, criteria, COUNT_CAP + 1)
+        return min(counted, COUNT_CAP + 1)  # "more than 1,000": the sample's estimates leave them out too
     if exact_facets is not None:  # every match of the department (or of all) was counted
         return exact_facets.get(criteria.category.id, 0) if criteria.category else sum(exact_facets.values())
     estimate = estimates.get(criteria.category.id, 0) if criteria.category else sum(estimates.values())

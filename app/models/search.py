@@ -99,10 +99,12 @@ def _params(criteria: Criteria, **extra) -> dict:
 
 
 def _facet_params(criteria: Criteria, **extra) -> dict:
-    """MATCHES parameters for facet counts: every category of the department, not just the chosen one."""
+    """MATCHES parameters for facet counts: every category of the department, not just the chosen one,
+    and so without the chosen category's attribute filters (other categories do not have them)."""
     department = criteria.department
     category_ids = [category.id for category in department.categories] if department else None
-    return _params(criteria, category_id=None, category_ids=category_ids, **extra)
+    no_attributes = {"attribute_choices": None, "attribute_ranges": None}
+    return _params(criteria, category_id=None, category_ids=category_ids, **no_attributes, **extra)
 
 
 def limit_statement_time(connection: Connection, milliseconds: int) -> None:
