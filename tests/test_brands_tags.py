@@ -502,3 +502,16 @@ def test_the_console_edits_brand_and_tags_with_an_audit_row(app, admin, laptops)
     assert '"Lumetra"' in entry["before"] and '"Corvid"' in entry["after"] and "gaming" in entry["after"]
     bad = admin.post(f"/admin/products/{product_id}/edit", form | {"edit-tags": "<i>x</i>"})
     assert bad.status_code == 400 and "letters, digits, spaces and hyphens only" in bad.get_data(as_text=True)
+
+
+def test_a_tag_on_many_products_is_sorted_among_its_first_and_says_so(app, client, maker, monkeypatch):
+    from app.models import catalog_page
+
+    monkeypatch.setattr(catalog_page, "SORTED_CANDIDATES", 5)
+    seller, category = maker["seller"]["id"], maker["laptops"]["id"]
+    for number in range(8):
+        listed(app, seller, category, f"Many {number}", tags=["many"], price=f"{90 - number}.00")
+    page = client.get("/tags/many?sort=price_asc").get_data(as_text=True)
+    assert "Sorted among the first 5 products with this tag." in page
+    assert names_on(client.get("/tags/many?sort=price_asc")) == [f"Many {number}" for number in (4, 3, 2, 1, 0)]
+    assert "Sorted among" not in client.get("/tags/travel").get_data(as_text=True)

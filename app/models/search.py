@@ -308,19 +308,28 @@ def count_tagged(tag: str, cap: int) -> int:
     )
 
 
-def list_tagged(tag: str, sort: str, limit: int, offset: int) -> Sequence[RowMapping]:
-    """One page of the listed products carrying the tag, in a catalog sort order."""
+def list_tagged(tag: str, sort: str, candidates: int, limit: int, offset: int) -> Sequence[RowMapping]:
+    """One page of the listed products carrying the tag, in a catalog sort order among the first
+    `candidates` of them (by the (tag, product_id) index): a tag on 57,000 of a million products made
+    walking a sort index and probing each product's tags take half a second."""
     return db.all(
         f"""
-        SELECT {CARD_COLUMNS}
-        FROM product_tags AS t
-        JOIN products AS p ON p.id = t.product_id
-        WHERE t.tag = :tag
-          AND p.status = 'listed'
+        WITH candidates AS MATERIALIZED (
+            SELECT {BASE_COLUMNS}
+            FROM product_tags AS t
+            JOIN products AS p ON p.id = t.product_id
+            WHERE t.tag = :tag
+              AND p.status = 'listed'
+            ORDER BY t.product_id
+            LIMIT :candidates
+        )
+        SELECT p.*, {BRAND_NAME}
+        FROM candidates AS p
         ORDER BY {ORDER_BY[sort]}
         LIMIT :limit OFFSET :offset
         """,  # noqa: S608 - fixed fragments and an allow-listed sort order, values bound
         tag=tag,
+        candidates=candidates,
         limit=limit,
         offset=offset,
     )

@@ -13,7 +13,8 @@ bp = Blueprint("tags", __name__, url_prefix="/tags")
 @bp.get("/<path:tag>")
 @page_cache.for_guests
 def show(tag: str):
-    """Listed products with a tag, in a catalog order, a page at a time (at most COUNT_CAP of them)."""
+    """Listed products with a tag, in a catalog order among the first SORTED_CANDIDATES of them, a
+    page at a time (at most COUNT_CAP of them)."""
     wanted = normalise_tag(tag[:100])
     if not is_valid_tag(wanted):
         abort(404)
@@ -21,10 +22,12 @@ def show(tag: str):
         return redirect(url_for("tags.show", tag=wanted, sort=request.args.get("sort")), 301)
     sort = request.args.get("sort", "best_selling")
     sort = sort if sort in catalog.SORTS and sort != "relevance" else "best_selling"
-    total = search.count_tagged(wanted, catalog_page.COUNT_CAP + 1)  # beyond the cap: "more than"
+    candidates = catalog_page.SORTED_CANDIDATES
+    total = search.count_tagged(wanted, candidates + 1)  # beyond: sorted among the first, and said so
     page = Page([], 1, catalog_page.PER_PAGE, min(total, catalog_page.COUNT_CAP))
     number = min(requested_page(), page.pages)
-    products = search.list_tagged(wanted, sort, catalog_page.PER_PAGE, (number - 1) * catalog_page.PER_PAGE)
+    offset = (number - 1) * catalog_page.PER_PAGE
+    products = search.list_tagged(wanted, sort, candidates, catalog_page.PER_PAGE, offset)
     page = Page(list(products), number, catalog_page.PER_PAGE, min(total, catalog_page.COUNT_CAP))
     page_cache.show_products(item["id"] for item in products)
 
@@ -33,5 +36,12 @@ def show(tag: str):
         return url_for("tags.show", tag=wanted, **{name: value for name, value in args.items() if value})
 
     return render_template(
-        "catalog/tag.html", tag=wanted, page=page, more=total > page.total, sort=sort, sorts=catalog.SORTS, link=link
+        "catalog/tag.html",
+        tag=wanted,
+        page=page,
+        more=total > page.total,
+        sorted_among=candidates if total > candidates else None,
+        sort=sort,
+        sorts=catalog.SORTS,
+        link=link,
     )
