@@ -300,6 +300,7 @@ def count_tagged(tag: str, cap: int) -> int:
             JOIN products AS p ON p.id = t.product_id
             WHERE t.tag = :tag
               AND p.status = 'listed'
+              AND p.parent_id IS NULL
             LIMIT :cap
         ) AS capped
         """,
@@ -320,6 +321,7 @@ def list_tagged(tag: str, sort: str, candidates: int, limit: int, offset: int) -
             JOIN products AS p ON p.id = t.product_id
             WHERE t.tag = :tag
               AND p.status = 'listed'
+              AND p.parent_id IS NULL
             ORDER BY t.product_id
             LIMIT :candidates
         )

@@ -26,7 +26,7 @@ which a server still running the old code never reads.
 from alembic import op
 
 revision = "0025_brands_tags_attributes"
-down_revision = "0024_product_gallery"
+down_revision = "0023_shopper_lists"
 branch_labels = None
 depends_on = None
 
