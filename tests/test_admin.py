@@ -30,6 +30,9 @@ ACCESS = {
     "admin.rename": "administrator",
     "admin.move_category": "administrator",
     "admin.merge": "administrator",
+    "admin.category_attributes": "administrator",
+    "admin.add_category_attribute": "administrator",
+    "admin.delete_category_attribute": "administrator",
     "admin.products": "moderator",
     "admin.product": "moderator",
     "admin.edit_product": "moderator",
@@ -121,6 +124,7 @@ def _path(app, rule, world) -> list[str]:
         "review_id": world["review"]["id"],
         "feedback_id": world["feedback_id"],
         "coupon_id": world["coupon_id"],
+        "key": "no-such-attribute",
     }
     choices = [[]]
     for name, converter in rule._converters.items():
