@@ -12,6 +12,7 @@
     var controls = gallery.querySelector(".gallery-controls");
     var status = gallery.querySelector("[data-gallery-status]");
     var current = 0;
+    var heading = null; // the picture a scroll started here is on its way to (see scrollend)
     if (slides.length < 2 || !controls) {
       return;
     }
@@ -19,6 +20,7 @@
 
     function show(index, focusLink) {
       current = (index + slides.length) % slides.length;
+      heading = current;
       main.scrollTo({ left: current * main.clientWidth, behavior: "smooth" });
       links.forEach(function (link, position) {
         if (position === current) {
@@ -55,11 +57,23 @@
       link.addEventListener("keydown", onKey);
     });
     main.addEventListener("keydown", onKey);
-    // Scrolling the row by touch or trackpad moves the current picture too.
+    // Scrolling the row by touch or trackpad moves the current picture too. A scroll this script
+    // started is left alone until it arrives: an earlier scroll's end (or a layout shift) must not
+    // move the picture back. Touching the row hands it back to the person.
+    ["pointerdown", "wheel", "touchstart"].forEach(function (kind) {
+      main.addEventListener(kind, function () { heading = null; }, { passive: true });
+    });
     main.addEventListener("scrollend", function () {
       var index = Math.round(main.scrollLeft / main.clientWidth);
+      if (heading !== null) {
+        if (index === heading) {
+          heading = null;
+        }
+        return;
+      }
       if (index !== current && index >= 0 && index < slides.length) {
         show(index, false);
+        heading = null;
       }
     });
   });
