@@ -9,7 +9,7 @@ app/models/locks.py), so the trigger that refreshes the product's summary finds 
 
 from app import db
 from app.models import admin_holds as holds
-from app.models import audit, locks, product_labels
+from app.models import audit, locks, product_labels, variant
 from app.models import image as image_model
 from app.models.admin_query import AdminRefused, Listing, conditions, order_by, search_id, search_pattern
 
@@ -121,7 +121,7 @@ def set_status(product_id: int, status: str, reason: str, actor: audit.Actor, ac
     with db.transaction() as conn:
         holds.lock_offers_and_products(conn, "product", product_id, "held" if listing else "active")
         # A product with options goes with its variants: their offers are held (or released) too.
-        locks.lock_products(conn, _family_ids(conn, product_id))
+        locks.lock_products(conn, variant.family_ids(conn, product_id))
         before = db.fetch_one(conn, "SELECT id, status, moderation_note FROM products WHERE id = :id", id=product_id)
         if before is None:
             raise AdminRefused("There is no such product.")
@@ -150,12 +150,6 @@ def set_status(product_id: int, status: str, reason: str, actor: audit.Actor, ac
             reason=reason,
         )
     return changed
-
-
-def _family_ids(conn, product_id: int) -> list[int]:
-    """A product's id and its variants' (a variant's parent_id never changes)."""
-    rows = db.fetch_all(conn, "SELECT id FROM products WHERE id = :id OR parent_id = :id", id=product_id)
-    return [row["id"] for row in rows]
 
 
 def edit_product(product_id: int, details: dict, actor: audit.Actor, reason: str = "") -> bool:

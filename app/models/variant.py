@@ -164,11 +164,8 @@ def get_own_product(product_id: int, creator_id: int):
     )
 
 
-def family_ids(product_id: int) -> list[int]:
-    """A product and its variants' ids (just the product's, if it has none)."""
-    rows = db.all(
-        "SELECT id FROM products WHERE id = :id OR parent_id = :id ORDER BY id LIMIT :limit",
-        id=product_id,
-        limit=MAX_VARIANTS + 1,
-    )
+def family_ids(conn, product_id: int) -> list[int]:
+    """A product's id and its variants' ids, inside the caller's transaction (a variant's
+    parent_id never changes, so they may be read before locking)."""
+    rows = db.fetch_all(conn, "SELECT id FROM products WHERE id = :id OR parent_id = :id ORDER BY id", id=product_id)
     return [row["id"] for row in rows]
