@@ -22,6 +22,26 @@ SESSION_SETTINGS = {"work_mem": "1GB", "max_parallel_workers_per_gather": "0"}
 
 INVARIANTS: list[tuple[str, str]] = [
     (
+        "search_words: every word of a listed product's name, brand and tags, and of every category and"
+        " department name, is a catalog word (typo correction and suggestions look there)",
+        """
+        SELECT count(*)
+        FROM (
+            SELECT DISTINCT w.word
+            FROM products AS p
+            CROSS JOIN LATERAL regexp_split_to_table(lower(p.name || ' ' || p.search_terms), '[^[:alnum:]]+') AS w(word)
+            WHERE p.status = 'listed' AND p.parent_id IS NULL
+            UNION
+            SELECT w.word
+            FROM categories AS c
+            JOIN departments AS d ON d.id = c.department_id
+            CROSS JOIN LATERAL regexp_split_to_table(lower(c.name || ' ' || d.name), '[^[:alnum:]]+') AS w(word)
+        ) AS held
+        WHERE held.word ~ '^[[:alnum:]]{2,30}$'
+          AND NOT EXISTS (SELECT 1 FROM search_words AS s WHERE s.word = held.word)
+        """,
+    ),
+    (
         "product_tags: at most 10 per product, each lower-case, trimmed, 1-30 letters, digits, spaces or hyphens",
         """
         SELECT count(*)

@@ -12,6 +12,7 @@ from decimal import Decimal, InvalidOperation
 
 from app import db
 from app.models.tag import is_valid_tag, normalise_tag
+from app.search_text import SearchText
 
 MAX_QUERY_LENGTH = 200  # longer searches are cut: the box allows 200, so only edited URLs are longer
 MAX_QUERY_WORDS = 10
@@ -94,6 +95,10 @@ class Criteria:
     attribute_choices: tuple[tuple[str, tuple[str, ...]], ...] = ()
     attribute_ranges: tuple[tuple[str, Decimal | None, Decimal | None], ...] = ()
     notes: tuple[str, ...] = field(default=(), compare=False)
+    as_typed: bool = False  # "Search instead for …": the words as typed, not corrected
+    # The words read into groups, with corrections, synonyms and matching categories
+    # (app/models/search_word.py's prepare): what the SQL matches. None for a browse.
+    words: SearchText | None = field(default=None, compare=False)
 
     @property
     def attribute_choices_json(self) -> str | None:
@@ -137,6 +142,7 @@ class Criteria:
             "sort": self.sort if self.sort != self.default_sort else None,
             "brand": self.brand_slug,
             "tag": self.tag,
+            "as_typed": "1" if self.as_typed and self.query else None,
         }
         for key, values in self.attribute_choices:
             args[f"attr.{key}"] = list(values)
@@ -257,6 +263,7 @@ def read_criteria(args: Mapping[str, str], tree: CategoryTree) -> Criteria:
         brand_slug=_read_brand(args.get("brand"), notes),
         tag=_read_tag(args.get("tag"), notes),
         notes=tuple(notes),
+        as_typed=args.get("as_typed") == "1",
     )
 
 

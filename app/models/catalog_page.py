@@ -19,10 +19,8 @@ figures and plans are in docs/PERFORMANCE.md, "Catalog".
   planner misjudges (a common word minus the word it always comes with) stops and says so.
 """
 
-import difflib
-import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from math import ceil
 
 from psycopg2.errors import QueryCanceled
@@ -30,7 +28,7 @@ from sqlalchemy import Connection, RowMapping
 from sqlalchemy.exc import OperationalError
 
 from app import db
-from app.models import search
+from app.models import search, search_word
 from app.models.catalog import Criteria
 from app.pagination import Page
 
@@ -41,11 +39,11 @@ CLEARLY_MORE = 5 * COUNT_CAP  # an estimate this high is not sampling luck: skip
 RANKED_CANDIDATES = 1_000
 SORTED_CANDIDATES = 5_000
 WALK_BUDGET = 5_000
-SIMILAR_CANDIDATES = 200  # word_similarity costs ~15 µs a name: rank this many, not every near match
-SIMILAR_WORD_LENGTH = range(3, 31)  # each trigram of the word is a posting list to read
+RANK_ALL_LIMIT = 5_000  # matches ranked all at once; beyond, tier by tier (see _ranked)
+TIER_SORT_CAP = 5_000  # a tier with more matches is walked in popularity order instead of sorted
+TIER_WALK_BUDGET = 100_000  # products a tier's walk looks at before sorting the tier instead
 FACET_VALUES = 15  # brands, tags shown, most matches first
-
-_WORD = re.compile(r"\w+")
+POPULAR_ON_ZERO = 8  # popular products a search without results shows
 
 
 @dataclass(frozen=True)
@@ -58,9 +56,11 @@ class Results:
     facets: dict[int, int]  # category id → matches, ignoring the chosen category
     facets_are_estimates: bool
     sorted_among: int | None = None  # the order covers only the first this-many matches
-    corrected_query: str | None = None  # nothing matched the words; these are names like them
+    corrected_query: str | None = None  # the search with its misspelt words corrected, when they were
     too_slow: bool = False  # a query ran out of time: nothing is shown
     labels: "Labels | None" = None  # brands, tags and attribute values among the matches
+    nearby_categories: tuple = ()  # no results: categories named like the words (slug, name)
+    popular: tuple = ()  # no results: the best-selling products, so the page is no dead end
 
 
 @dataclass(frozen=True)
@@ -105,7 +105,13 @@ def find_products(criteria: Criteria, requested_page: int) -> Results:
     try:
         with db.transaction() as connection:
             search.limit_statement_time(connection, TIME_LIMIT_MS)
-            return _find_products(connection, criteria, requested_page)
+            if criteria.query:
+                words = search_word.prepare(connection, criteria.query, correct=not criteria.as_typed)
+                criteria = replace(criteria, words=words)
+            results = _find_products(connection, criteria, requested_page)
+            if results.total == 0 and not results.too_slow:
+                results = _with_ways_out(connection, criteria, results)
+            return results
     except OperationalError as error:
         if not isinstance(error.orig, QueryCanceled):
             raise
@@ -121,8 +127,6 @@ def _find_products(connection: Connection, criteria: Criteria, requested_page: i
     total = _total(connection, criteria, facets if facets_exact else None, estimates)
     if criteria.category and total <= COUNT_CAP:
         facets[criteria.category.id] = total  # the exact count beats an estimate
-    if total == 0 and criteria.query and not any(facets.values()) and _may_be_misspelt(connection, criteria):
-        return _similar_names(connection, criteria, facets)
     number = min(requested_page, ceil(min(total, COUNT_CAP) / PER_PAGE) or 1)
     products, sorted_among = (
         ([], None) if total == 0 else _products_on_page(connection, criteria, total, (number - 1) * PER_PAGE)
@@ -135,6 +139,7 @@ def _find_products(connection: Connection, criteria: Criteria, requested_page: i
         facets_are_estimates=not facets_exact,
         sorted_among=sorted_among,
         labels=_labels(connection, criteria, not facets_exact) if total else None,
+        corrected_query=criteria.words.shown if criteria.words and criteria.words.corrected else None,
     )
 
 
@@ -176,7 +181,9 @@ def _products_on_page(
         if criteria.department and not criteria.category:
             return search.search_department_in_order(connection, criteria, PER_PAGE, offset), None
         return search.search_in_order(connection, criteria, PER_PAGE, offset), None
-    if criteria.sort == "relevance" or total <= COUNT_CAP:
+    if criteria.sort == "relevance":
+        return _ranked(connection, criteria, total, offset), None
+    if total <= COUNT_CAP:
         return _sorted_candidates(connection, criteria, RANKED_CANDIDATES, offset)
     if total <= SORTED_CANDIDATES:
         return _sorted_candidates(connection, criteria, SORTED_CANDIDATES, offset)
@@ -204,36 +211,38 @@ def _round(estimate: int) -> int:
     return round(estimate / scale) * scale
 
 
-def _may_be_misspelt(connection: Connection, criteria: Criteria) -> bool:
-    """Whether words that found nothing may be misspelt: not if they match outside the filters."""
-    return not criteria.is_filtered or not search.words_match_anywhere(connection, criteria.query)
+def _ranked(connection: Connection, criteria: Criteria, total: int, offset: int) -> Sequence[RowMapping]:
+    """One page in relevance order over ALL matches: tier (every word in the name; in the name or
+    category names; in those, the brand or tags; anywhere), then units sold. A few thousand matches are ranked at once.
+    Beyond, the tiers are taken best first, each for as many rows as the page still needs: a
+    tier with a few thousand matches is sorted whole (the title tier through its own index);
+    a bigger one is walked in popularity order, where its matches are dense enough to fill a
+    page soon. Either way the page is the true top of the order, not of a sample."""
+    if total <= RANK_ALL_LIMIT:
+        return search.rank_all(connection, criteria, PER_PAGE, offset)
+    needed = offset + PER_PAGE
+    rows: list = []
+    for number in search.TIERS:
+        rows += _best_of_tier(connection, criteria, number, needed - len(rows))
+        if len(rows) >= needed:
+            break
+    return rows[offset:needed]
 
 
-def _similar_names(connection: Connection, criteria: Criteria, facets: dict[int, int]) -> Results:
-    """Results for a search whose words matched nothing: products with a name word like its
-    longest word (one word: several common words make a trigram search read long posting lists).
-    Shown only if they suggest other words; otherwise the page says nothing matched."""
-    words = [word for word in _WORD.findall(criteria.query) if len(word) in SIMILAR_WORD_LENGTH]
-    word = max(words, key=len) if words else None
-    products = search.search_similar_names(connection, criteria, word, SIMILAR_CANDIDATES, PER_PAGE) if word else []
-    corrected = _closest_words(criteria.query, [product["name"] for product in products])
-    if corrected == " ".join(_WORD.findall(criteria.query.lower())):
-        products, corrected = [], None
-    return Results(
-        page=Page(list(products), 1, PER_PAGE, len(products)),
-        total=len(products),
-        total_is_estimate=False,
-        facets=facets,
-        facets_are_estimates=False,
-        corrected_query=corrected,
-    )
+def _best_of_tier(connection: Connection, criteria: Criteria, number: int, needed: int) -> Sequence[RowMapping]:
+    """The first `needed` matches of one tier in popularity order."""
+    count = search.count_in_tier(connection, criteria, number, TIER_SORT_CAP + 1)
+    if count == 0:
+        return []
+    if count > TIER_SORT_CAP:
+        walked = search.walk_tier(connection, criteria, number, TIER_WALK_BUDGET, needed)
+        if len(walked) == needed:
+            return walked
+    return search.rank_in_tier(connection, criteria, number, needed)
 
 
-def _closest_words(query: str, names: list[str]) -> str:
-    """The search's words, each replaced by the most alike word of the names (if alike enough)."""
-    vocabulary = sorted({word for name in names for word in _WORD.findall(name.lower())})
-    words = [
-        next(iter(difflib.get_close_matches(word, vocabulary, n=1, cutoff=0.6)), word)
-        for word in _WORD.findall(query.lower())
-    ]
-    return " ".join(words)
+def _with_ways_out(connection: Connection, criteria: Criteria, results: Results) -> Results:
+    """A search without results, given categories named like its words and popular products."""
+    nearby = search.categories_like(connection, criteria.query) if criteria.query else []
+    popular = search.popular_products(connection, POPULAR_ON_ZERO)
+    return replace(results, nearby_categories=tuple(nearby), popular=tuple(popular))

@@ -15,7 +15,7 @@ from app.models.catalog import Criteria
 SAMPLE_PERCENT = 1  # of the table's pages, for estimates
 
 ORDER_BY = {
-    "relevance": "rank DESC, units_sold DESC, id",
+    "relevance": "tier DESC, units_sold DESC, id",
     "price_asc": "min_price ASC NULLS LAST, id",
     "price_desc": "min_price DESC NULLS LAST, id",
     "rating": "rating_avg DESC NULLS LAST, rating_count DESC, id",
@@ -32,9 +32,6 @@ BASE_COLUMNS = """
 BRAND_NAME = "(SELECT b.name FROM brands AS b WHERE b.id = p.brand_id) AS brand_name"
 CARD_COLUMNS = f"{BASE_COLUMNS}, {BRAND_NAME}"
 
-MATCHES_WORDS = """
-    (CAST(:query AS text) IS NULL OR p.search_vector @@ websearch_to_tsquery('english', :query))
-"""
 
 MATCHES_FILTERS = """
     (CAST(:category_id AS integer) IS NULL OR p.category_id = :category_id)
@@ -75,27 +72,93 @@ MATCHES_FILTERS = """
     AND p.parent_id IS NULL
 """
 
-MATCHES = f"{MATCHES_WORDS} AND {MATCHES_FILTERS}"
+
+def matches_words(criteria: Criteria) -> str:
+    """SQL: the product matches every group of the search's words (app/search_text.py), each in its
+    search_vector or through its category's or department's name; `true` for a browse."""
+    if criteria.words is None:
+        return "true"
+    conditions = []
+    for position, group in enumerate(criteria.words.groups):
+        condition = f"p.search_vector @@ to_tsquery('english', :w{position})"
+        if group.category_ids:
+            condition = f"({condition} OR p.category_id = ANY(CAST(:c{position} AS integer[])))"
+        conditions.append(f"NOT {condition}" if group.negated else condition)
+    return "(" + " AND ".join(conditions) + ")" if conditions else "false"
+
+
+def matches(criteria: Criteria) -> str:
+    """SQL: the product matches the words and the filters."""
+    return f"{matches_words(criteria)} AND {MATCHES_FILTERS}"
+
+
+# Relevance tiers, best first: every positive word of the search is found in …
+NAME, NAME_OR_CATEGORY, LABELS, ANYWHERE = 4, 3, 2, 1
+TIERS = (NAME, NAME_OR_CATEGORY, LABELS, ANYWHERE)
+# … the name (weight A of search_vector); the name or the category's or department's name; those
+# or the brand and tags (weight C); anywhere, the description too (D).
+_WEIGHTS = {NAME: "a", NAME_OR_CATEGORY: "a", LABELS: "l"}
+
+
+def _reaches(criteria: Criteria, number: int, indexed: bool = False) -> str:
+    """SQL: the product is in tier `number` or a better one. `indexed` writes the name tier as
+    products_name_search_idx's expression, for the planner to find its matches through it."""
+    if number == ANYWHERE:
+        return "true"
+    conditions = []
+    for position, group in enumerate(criteria.words.groups):
+        if group.negated:
+            continue
+        if indexed and number == NAME:
+            conditions.append(f"to_tsvector('english', p.name) @@ to_tsquery('english', :w{position})")
+            continue
+        condition = f"p.search_vector @@ to_tsquery('english', :{_WEIGHTS[number]}{position})"
+        if number != NAME and group.category_ids:
+            condition = f"({condition} OR p.category_id = ANY(CAST(:c{position} AS integer[])))"
+        conditions.append(condition)
+    return " AND ".join(conditions) or "true"
+
+
+def tier(criteria: Criteria) -> str:
+    """SQL: the product's relevance tier (NAME … ANYWHERE)."""
+    cases = " ".join(f"WHEN {_reaches(criteria, number)} THEN {number}" for number in TIERS[:-1])
+    return f"CASE {cases} ELSE {ANYWHERE} END"
+
+
+def _in_tier(criteria: Criteria, number: int) -> str:
+    """SQL: the product's tier is exactly `number`."""
+    if number == NAME:
+        return _reaches(criteria, NAME)
+    return f"{_reaches(criteria, number)} AND NOT ({_reaches(criteria, number + 1)})"
 
 
 def _params(criteria: Criteria, **extra) -> dict:
     """The bound parameters of MATCHES: one category as a scalar, so its indexes apply, or a
     department's categories as an array."""
     department_only = criteria.department is not None and criteria.category is None
-    return {
-        "query": criteria.query,
-        "category_id": criteria.category.id if criteria.category else None,
-        "category_ids": [category.id for category in criteria.department.categories] if department_only else None,
-        "min_price": criteria.min_price,
-        "max_price": criteria.max_price,
-        "min_rating": criteria.min_rating,
-        "in_stock": criteria.in_stock,
-        "include_unavailable": criteria.include_unavailable,
-        "brand": criteria.brand_slug,
-        "tag": criteria.tag,
-        "attribute_choices": criteria.attribute_choices_json,
-        "attribute_ranges": criteria.attribute_ranges_json,
-    } | extra
+    words = {}
+    for position, group in enumerate(criteria.words.groups if criteria.words else ()):
+        words[f"w{position}"] = group.tsquery()  # anywhere
+        words[f"a{position}"] = group.tsquery("A")  # in the name
+        words[f"l{position}"] = group.tsquery("AC")  # in the name, brand or tags
+        words[f"c{position}"] = list(group.category_ids)
+    return (
+        words
+        | {
+            "category_id": criteria.category.id if criteria.category else None,
+            "category_ids": [category.id for category in criteria.department.categories] if department_only else None,
+            "min_price": criteria.min_price,
+            "max_price": criteria.max_price,
+            "min_rating": criteria.min_rating,
+            "in_stock": criteria.in_stock,
+            "include_unavailable": criteria.include_unavailable,
+            "brand": criteria.brand_slug,
+            "tag": criteria.tag,
+            "attribute_choices": criteria.attribute_choices_json,
+            "attribute_ranges": criteria.attribute_ranges_json,
+        }
+        | extra
+    )
 
 
 def _facet_params(criteria: Criteria, **extra) -> dict:
@@ -121,7 +184,7 @@ def count_products(connection: Connection, criteria: Criteria, cap: int) -> int:
         FROM (
             SELECT 1
             FROM products AS p
-            WHERE {MATCHES}
+            WHERE {matches(criteria)}
             LIMIT :cap
         ) AS capped
         """,  # noqa: S608 - fixed fragments and allow-listed sort orders, values bound
@@ -138,7 +201,7 @@ def count_products_by_category(connection: Connection, criteria: Criteria, cap: 
         FROM (
             SELECT p.category_id
             FROM products AS p
-            WHERE {MATCHES}
+            WHERE {matches(criteria)}
             LIMIT :cap
         ) AS capped
         GROUP BY category_id
@@ -154,7 +217,7 @@ def estimate_products_by_category(connection: Connection, criteria: Criteria) ->
         f"""
         SELECT p.category_id, count(*) * :scale AS matches
         FROM products AS p TABLESAMPLE SYSTEM (:percent) REPEATABLE (0)
-        WHERE {MATCHES}
+        WHERE {matches(criteria)}
         GROUP BY p.category_id
         """,  # noqa: S608 - fixed fragments and allow-listed sort orders, values bound
         **_facet_params(criteria, percent=SAMPLE_PERCENT, scale=100 // SAMPLE_PERCENT),
@@ -171,10 +234,9 @@ def search_candidates(
         connection,
         f"""
         WITH candidates AS MATERIALIZED (
-            SELECT {BASE_COLUMNS},
-                   CASE WHEN :ranked THEN ts_rank(p.search_vector, websearch_to_tsquery('english', :query)) END AS rank
+            SELECT {BASE_COLUMNS}
             FROM products AS p
-            WHERE {MATCHES}
+            WHERE {matches(criteria)}
             LIMIT :candidates
         )
         SELECT p.*, {BRAND_NAME}, (SELECT count(*) FROM candidates) AS candidates
@@ -182,7 +244,7 @@ def search_candidates(
         ORDER BY {ORDER_BY[criteria.sort]}
         LIMIT :limit OFFSET :offset
         """,  # noqa: S608 - fixed fragments and allow-listed sort orders, values bound
-        **_params(criteria, ranked=criteria.sort == "relevance", candidates=candidates, limit=limit, offset=offset),
+        **_params(criteria, candidates=candidates, limit=limit, offset=offset),
     )
 
 
@@ -193,7 +255,7 @@ def search_in_order(connection: Connection, criteria: Criteria, limit: int, offs
         f"""
         SELECT {CARD_COLUMNS}
         FROM products AS p
-        WHERE {MATCHES}
+        WHERE {matches(criteria)}
         ORDER BY {ORDER_BY[criteria.sort]}
         LIMIT :limit OFFSET :offset
         """,  # noqa: S608 - fixed fragments and allow-listed sort orders, values bound
@@ -214,7 +276,7 @@ def search_department_in_order(
             SELECT {CARD_COLUMNS}
             FROM products AS p
             WHERE p.category_id = scope.category_id
-              AND {MATCHES}
+              AND {matches(criteria)}
             ORDER BY {ORDER_BY[criteria.sort]}
             LIMIT :limit + :offset
         ) AS walked
@@ -242,50 +304,11 @@ def search_words_in_order(
         )
         SELECT {CARD_COLUMNS}
         FROM walked AS p
-        WHERE {MATCHES_WORDS}
+        WHERE {matches_words(criteria)}
         ORDER BY {ORDER_BY[criteria.sort]}
         LIMIT :limit OFFSET :offset
         """,  # noqa: S608 - fixed fragments and allow-listed sort orders, values bound
         **_params(criteria, budget=budget, limit=limit, offset=offset),
-    )
-
-
-def words_match_anywhere(connection: Connection, query: str) -> bool:
-    """Whether any product at all matches the words, whatever the filters."""
-    return db.fetch_one(
-        connection,
-        """
-        SELECT EXISTS (
-            SELECT 1
-            FROM products AS p
-            WHERE p.search_vector @@ websearch_to_tsquery('english', :query)
-        ) AS found
-        """,
-        query=query,
-    )["found"]
-
-
-def search_similar_names(
-    connection: Connection, criteria: Criteria, word: str, candidates: int, limit: int
-) -> Sequence[RowMapping]:
-    """Products with a name word like `word` (pg_trgm word similarity), most alike first among
-    the first `candidates` found: what a misspelt search finds."""
-    return db.fetch_all(
-        connection,
-        f"""
-        WITH candidates AS MATERIALIZED (
-            SELECT {BASE_COLUMNS}
-            FROM products AS p
-            WHERE :word <% p.name
-              AND {MATCHES_FILTERS}
-            LIMIT :candidates
-        )
-        SELECT p.*, {BRAND_NAME}, word_similarity(:word, p.name) AS similarity
-        FROM candidates AS p
-        ORDER BY similarity DESC, units_sold DESC, id
-        LIMIT :limit
-        """,  # noqa: S608 - fixed fragments and allow-listed sort orders, values bound
-        **_params(criteria, word=word, candidates=candidates, limit=limit),
     )
 
 
@@ -344,11 +367,11 @@ def count_facets(connection: Connection, criteria: Criteria, cap: int, sampled: 
     Rows: kind ('brand', 'tag', 'value', 'range'), key, label, matches, low, high."""
     sample = "TABLESAMPLE SYSTEM (:percent) REPEATABLE (0)" if sampled else ""
     limit = "" if sampled else "LIMIT :first"
-    matches = f"SELECT p.id, p.brand_id FROM products AS p {sample} WHERE {MATCHES} {limit}"  # noqa: S608 - fixed
+    found = f"SELECT p.id, p.brand_id FROM products AS p {sample} WHERE {matches(criteria)} {limit}"  # noqa: S608
     return db.fetch_all(
         connection,
         f"""
-        WITH matches AS MATERIALIZED ({matches})
+        WITH matches AS MATERIALIZED ({found})
         SELECT 'brand' AS kind, b.slug AS key, b.name AS label, count(*) * :scale AS matches,
                NULL::numeric AS low, NULL::numeric AS high
         FROM matches AS m
@@ -368,4 +391,109 @@ def count_facets(connection: Connection, criteria: Criteria, cap: int, sampled: 
         GROUP BY a.key, a.value_text
         """,  # noqa: S608 - fixed fragments, values bound
         **_params(criteria, first=cap, percent=SAMPLE_PERCENT, scale=100 // SAMPLE_PERCENT if sampled else 1),
+    )
+
+
+def rank_all(connection: Connection, criteria: Criteria, limit: int, offset: int) -> Sequence[RowMapping]:
+    """One page in relevance order, every match ranked: for searches with a few thousand matches."""
+    return db.fetch_all(
+        connection,
+        f"""
+        SELECT {CARD_COLUMNS}, {tier(criteria)} AS tier
+        FROM products AS p
+        WHERE {matches(criteria)}
+        ORDER BY tier DESC, units_sold DESC, id
+        LIMIT :limit OFFSET :offset
+        """,  # noqa: S608 - fixed fragments, values bound
+        **_params(criteria, limit=limit, offset=offset),
+    )
+
+
+def count_in_tier(connection: Connection, criteria: Criteria, number: int, cap: int) -> int:
+    """How many matches are in tier `number` (see tier()), counting no further than `cap`. The
+    name tier is found through products_name_search_idx, not by rechecking every match."""
+    indexed = f"{_reaches(criteria, NAME, indexed=True)} AND" if number == NAME else ""
+    return db.fetch_one(
+        connection,
+        f"""
+        SELECT count(*) AS matches
+        FROM (
+            SELECT 1
+            FROM products AS p
+            WHERE {indexed} {matches(criteria)} AND {_in_tier(criteria, number)}
+            LIMIT :cap
+        ) AS capped
+        """,  # noqa: S608 - fixed fragments, values bound
+        **_params(criteria, cap=cap),
+    )["matches"]
+
+
+def rank_in_tier(connection: Connection, criteria: Criteria, number: int, limit: int) -> Sequence[RowMapping]:
+    """The first `limit` matches of tier `number` by popularity, every one of them sorted."""
+    indexed = f"{_reaches(criteria, NAME, indexed=True)} AND" if number == NAME else ""
+    return db.fetch_all(
+        connection,
+        f"""
+        SELECT {CARD_COLUMNS}, {number} AS tier
+        FROM products AS p
+        WHERE {indexed} {matches(criteria)} AND {_in_tier(criteria, number)}
+        ORDER BY units_sold DESC, id
+        LIMIT :limit
+        """,  # noqa: S608 - fixed fragments, values bound
+        **_params(criteria, limit=limit),
+    )
+
+
+def walk_tier(connection: Connection, criteria: Criteria, number: int, budget: int, limit: int) -> Sequence[RowMapping]:
+    """The first `limit` matches of tier `number` by popularity, found by walking the products in
+    popularity order (the units_sold index), looking at no more than `budget` of them: a tier with
+    many matches fills a page within a few thousand. Fewer than `limit` rows: the budget ran out."""
+    return db.fetch_all(
+        connection,
+        f"""
+        SELECT {CARD_COLUMNS}, {number} AS tier
+        FROM (
+            SELECT p.*
+            FROM products AS p
+            WHERE {MATCHES_FILTERS}
+            ORDER BY units_sold DESC, id
+            LIMIT :budget
+        ) AS p
+        WHERE {matches_words(criteria)} AND {_in_tier(criteria, number)}
+        ORDER BY units_sold DESC, id
+        LIMIT :limit
+        """,  # noqa: S608 - fixed fragments, values bound
+        **_params(criteria, budget=budget, limit=limit),
+    )
+
+
+def categories_like(connection: Connection, query: str) -> Sequence[RowMapping]:
+    """Up to three categories whose name (or department's) is most like the words (pg_trgm)."""
+    return db.fetch_all(
+        connection,
+        """
+        SELECT c.slug, c.name, d.name AS department_name,
+               word_similarity(:query, c.name || ' ' || d.name) AS likeness
+        FROM categories AS c
+        JOIN departments AS d ON d.id = c.department_id
+        WHERE word_similarity(:query, c.name || ' ' || d.name) >= 0.3
+        ORDER BY likeness DESC, c.name
+        LIMIT 3
+        """,
+        query=query,
+    )
+
+
+def popular_products(connection: Connection, limit: int) -> Sequence[RowMapping]:
+    """The best-selling products on sale, for a page that found nothing."""
+    return db.fetch_all(
+        connection,
+        f"""
+        SELECT {CARD_COLUMNS}
+        FROM products AS p
+        WHERE p.status = 'listed' AND p.parent_id IS NULL AND p.offer_count > 0
+        ORDER BY units_sold DESC, id
+        LIMIT :limit
+        """,  # noqa: S608 - fixed fragments, values bound
+        limit=limit,
     )

@@ -12,9 +12,12 @@ Revision 0027_search_words. Expand only: a new table, triggers and an index.
   same new word both store it, and nothing ever waits on the table (app/models/locks.py). The
   hourly job search.words (app/models/search_word.py) recounts `products` and merges such twins;
   a word left by a renamed product stays until then (a correction to it finds nothing, harmlessly).
-- products_title_search_idx: the name, brand and tags alone (weight A of search_vector), so that
-  "how many products have every word in their title" is an index lookup, not a recheck of every
-  match of a common word. About a minute to build at a million products.
+- search_vector weighs its parts as relevance ranks them: name A, brand and tags (search_terms) C,
+  description D (name and brand/tags were both A, description B). Setting the expression rewrites
+  products and rebuilds its indexes under an ACCESS EXCLUSIVE lock, as 0025 did: seconds on the
+  demo, a few minutes at a million products. Run it in a maintenance window there.
+- products_name_search_idx: the name's words alone, so that "how many products have every word
+  in their name" is an index lookup, not a recheck of every match of a common word.
 """
 
 from alembic import op
@@ -105,8 +108,12 @@ def upgrade() -> None:
     op.execute("SELECT recount_search_words()")
     op.execute(
         """
-        CREATE INDEX products_title_search_idx ON products
-            USING gin (to_tsvector('english', name || ' ' || search_terms))
+        ALTER TABLE products ALTER COLUMN search_vector SET EXPRESSION AS (
+            setweight(to_tsvector('english', name), 'A')
+            || setweight(to_tsvector('english', search_terms), 'C')
+            || setweight(to_tsvector('english', description), 'D')
+        );
+        CREATE INDEX products_name_search_idx ON products USING gin (to_tsvector('english', name));
         """
     )
 
@@ -114,7 +121,12 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.execute(
         """
-        DROP INDEX products_title_search_idx;
+        DROP INDEX products_name_search_idx;
+        ALTER TABLE products ALTER COLUMN search_vector SET EXPRESSION AS (
+            setweight(to_tsvector('english', name), 'A')
+            || setweight(to_tsvector('english', search_terms), 'A')
+            || setweight(to_tsvector('english', description), 'B')
+        );
         DROP TRIGGER departments_search_words ON departments;
         DROP TRIGGER categories_search_words ON categories;
         DROP TRIGGER products_search_words ON products;

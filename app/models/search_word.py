@@ -1,0 +1,139 @@
+"""The catalog's words (table search_words, migration 0027): what a search's words are checked
+against, and where a misspelt word finds its corrections.
+
+Typo rules as Meilisearch and Algolia have them: a word of 5 to 8 letters may be one typo away
+from a catalog word, one of 9 or more two; shorter words must be exact. A typo is a letter
+changed, added, dropped or two neighbours swapped (optimal string alignment distance). A word is
+corrected only when it is not a catalog word at all (not in search_words, and in no product's
+text), so exact matches always come first: a search is either exact or corrected.
+"""
+
+from dataclasses import replace
+from datetime import timedelta
+
+from rapidfuzz.distance import OSA
+from sqlalchemy import Connection
+
+from app import db, jobs
+from app.search_text import Group, SearchText, read, with_synonyms
+
+NEAREST = 40  # trigram neighbours of a word whose typo distance is checked
+MAX_CORRECTIONS = 3  # per word: the equally near corrections with the most products
+
+
+def allowed_typos(word: str) -> int:
+    """How many typos a word of this length may have."""
+    if len(word) >= 9:
+        return 2
+    if len(word) >= 5:
+        return 1
+    return 0
+
+
+def prepare(connection: Connection, text: str, correct: bool = True) -> SearchText:
+    """The search text read into groups (app/search_text.py), each misspelt word replaced by its
+    corrections (unless `correct` is False), with synonyms and the categories whose name or
+    department's name matches each group. Groups of stop words alone ("the") are dropped."""
+    words = read(text)
+    if correct:
+        words = _corrected(connection, words)
+    words = with_synonyms(words)
+    return _with_categories(connection, words)
+
+
+def _corrected(connection: Connection, words: SearchText) -> SearchText:
+    """Each word that is not a catalog word replaced by its nearest catalog words."""
+    checked = sorted(
+        {
+            group.alternatives[0][0]
+            for group in words.groups
+            if group.is_word and allowed_typos(group.alternatives[0][0]) and not group.alternatives[0][0].isdigit()
+        }
+    )
+    if not checked:
+        return words
+    rows = db.fetch_all(
+        connection,
+        """
+        SELECT typed.word AS typed,
+               EXISTS (SELECT 1 FROM search_words AS s WHERE s.word = typed.word)
+               OR EXISTS (
+                   SELECT 1 FROM products AS p WHERE p.search_vector @@ plainto_tsquery('english', typed.word)
+               ) AS known,
+               near.word, near.products
+        FROM unnest(CAST(:words AS text[])) AS typed(word)
+        LEFT JOIN LATERAL (
+            SELECT s.word, s.products
+            FROM search_words AS s
+            ORDER BY s.word <-> typed.word
+            LIMIT :nearest
+        ) AS near ON true
+        """,
+        words=checked,
+        nearest=NEAREST,
+    )
+    corrections = _corrections(rows)
+    groups = []
+    for group in words.groups:
+        found = corrections.get(group.alternatives[0][0]) if group.is_word and len(group.alternatives) == 1 else None
+        if found:
+            group = replace(group, alternatives=tuple((word,) for word in found), corrected=found[0])
+        groups.append(group)
+    return replace(words, groups=tuple(groups), corrected=bool(corrections))
+
+
+def _corrections(rows) -> dict[str, list[str]]:
+    """typed word → its corrections, nearest then most products first, for the unknown words."""
+    near: dict[str, dict[str, tuple[int, int]]] = {}
+    known = {row["typed"] for row in rows if row["known"]}
+    for row in rows:
+        typed = row["typed"]
+        if typed in known or row["word"] is None:
+            continue
+        distance = OSA.distance(typed, row["word"], score_cutoff=allowed_typos(typed))
+        if distance <= allowed_typos(typed):
+            found = near.setdefault(typed, {})
+            found[row["word"]] = min(found.get(row["word"], (distance, 0)), (distance, -row["products"]))
+    corrections = {}
+    for typed, found in near.items():
+        nearest = min(distance for distance, _ in found.values())
+        best = sorted((key for key in found.items() if key[1][0] == nearest), key=lambda item: (item[1][1], item[0]))
+        corrections[typed] = [word for word, _ in best[:MAX_CORRECTIONS]]
+    return corrections
+
+
+def _with_categories(connection: Connection, words: SearchText) -> SearchText:
+    """Each group given the categories its words name (in the category's or department's name);
+    groups that are only stop words dropped."""
+    if not words.groups:
+        return words
+    rows = db.fetch_all(
+        connection,
+        """
+        SELECT g.position,
+               numnode(to_tsquery('english', g.query)) = 0 AS empty,
+               ARRAY(
+                   SELECT c.id
+                   FROM categories AS c
+                   JOIN departments AS d ON d.id = c.department_id
+                   WHERE to_tsvector('english', c.name || ' ' || d.name) @@ to_tsquery('english', g.query)
+                   ORDER BY c.id
+               ) AS category_ids
+        FROM unnest(CAST(:queries AS text[])) WITH ORDINALITY AS g(query, position)
+        ORDER BY g.position
+        """,
+        queries=[group.tsquery() for group in words.groups],
+    )
+    groups: list[Group] = [
+        replace(group, category_ids=tuple(row["category_ids"]))
+        for group, row in zip(words.groups, rows, strict=True)
+        if not row["empty"]
+    ]
+    return words.with_groups(groups)
+
+
+@jobs.periodic("search.words", every=timedelta(hours=1))
+def recount(connection: Connection, payload: dict) -> None:
+    """Recount how many products hold each catalog word, dropping words no product holds any more
+    and merging the twins two transactions may have added at once (migration 0027)."""
+    db.fetch_one(connection, "SELECT recount_search_words() IS NULL AS done")
