@@ -5,7 +5,7 @@ words kept by triggers, and bad input."""
 import pytest
 from sqlalchemy import text
 
-from app.models import catalog_page
+from app.models import catalog_page, search
 from tests import factories
 from tests.test_catalog import _update_product, get, names_on, result_count
 
@@ -125,7 +125,8 @@ def test_relevance_ranks_every_match_by_tier_then_sales(client, tiers):
 def test_the_tier_by_tier_walk_gives_the_same_order_as_ranking_everything(client, tiers, monkeypatch):
     exact = [names_on(get(client, q="lamp", page=str(number))) for number in (1, 2)]
     monkeypatch.setattr(catalog_page, "RANK_ALL_LIMIT", 0)  # tier by tier …
-    monkeypatch.setattr(catalog_page, "TIER_SORT_CAP", 3)  # … walking the bigger tiers
+    monkeypatch.setattr(catalog_page, "TIER_SORT_CAP", 3)  # … walking the bigger tiers …
+    monkeypatch.setattr(search, "SAMPLE_PERCENT", 100)  # … as the "sample" (the whole table) counts them
     walked = [names_on(get(client, q="lamp", page=str(number))) for number in (1, 2)]
     assert walked == exact
     monkeypatch.setattr(catalog_page, "TIER_WALK_BUDGET", 2)  # a walk that runs out sorts the tier

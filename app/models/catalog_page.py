@@ -1,20 +1,20 @@
 """What a catalog page shows, chosen so that it stays fast over a million products: the total,
 the counts per category, and one page of products. The queries are in app/models/search.py;
-figures and plans are in docs/PERFORMANCE.md, "Catalog".
+figures and plans are in docs/PERFORMANCE.md, "Catalog" and "Search quality and speed".
 
-- A 1 % sample of the table's pages estimates the counts first (a few ms whatever matches).
-  When it clearly finds more than COUNT_CAP matches, the page shows those estimates ("about
-  150,000 results"); otherwise it counts exactly, stopping after COUNT_CAP + 1 matches.
-  Pages stop at COUNT_CAP results: a search narrows better than page 400.
+- The words are read first (app/models/search_word.py): misspelt ones corrected, synonyms added,
+  category names matched.
+- A 1 % sample of the table's pages estimates the counts first (a few ms whatever matches), per
+  category and per relevance tier. When it clearly finds more than COUNT_CAP matches, the page
+  shows those estimates ("about 150,000 results"); otherwise it counts exactly, stopping after
+  COUNT_CAP + 1 matches. Pages stop at COUNT_CAP results: a search narrows better than page 400.
 - A browse without words beyond COUNT_CAP walks its sort's index (one walk per category inside
   a department) and stops after one page: exact and cheap at any size.
-- A search with words sorts candidates found through the GIN index. Relevance ranks the first
-  RANKED_CANDIDATES matches (ranking every match of a common word costs 100-230 ms). Other
-  orders sort all matches when there are at most SORTED_CANDIDATES; beyond that they walk the
-  first WALK_BUDGET products of their index, and if that does not fill the page (the words are
-  rare in that end of the order) they sort the first RANKED_CANDIDATES matches instead.
-  The page says when its order covers only the first matches.
-- A search whose words match nothing shows products with a name word like its longest word.
+- Relevance ranks every match (_ranked): all at once up to RANK_ALL_LIMIT matches, else tier by
+  tier, each sorted whole or walked in popularity order.
+- Other orders of a search with words sort all matches when there are at most SORTED_CANDIDATES;
+  beyond that they walk the first WALK_BUDGET products of their index, and if that does not fill
+  the page they sort the first RANKED_CANDIDATES matches instead, and the page says so.
 - Every query runs on one connection with a TIME_LIMIT_MS statement timeout: the rare search the
   planner misjudges (a common word minus the word it always comes with) stops and says so.
 """
@@ -120,16 +120,19 @@ def find_products(criteria: Criteria, requested_page: int) -> Results:
 
 def _find_products(connection: Connection, criteria: Criteria, requested_page: int) -> Results:
     """find_products on an open connection."""
-    estimates = {
-        row["category_id"]: _round(row["matches"]) for row in search.estimate_products_by_category(connection, criteria)
-    }
+    sampled = search.estimate_products_by_category(connection, criteria)
+    estimates = {row["category_id"]: _round(row["matches"]) for row in sampled}
+    in_scope = [row for row in sampled if criteria.category_ids is None or row["category_id"] in criteria.category_ids]
+    tier_estimates = {number: sum(row[f"tier_{number}"] for row in in_scope) for number in search.TIERS}
     facets, facets_exact = _facet_counts(connection, criteria, estimates)
     total = _total(connection, criteria, facets if facets_exact else None, estimates)
     if criteria.category and total <= COUNT_CAP:
         facets[criteria.category.id] = total  # the exact count beats an estimate
     number = min(requested_page, ceil(min(total, COUNT_CAP) / PER_PAGE) or 1)
     products, sorted_among = (
-        ([], None) if total == 0 else _products_on_page(connection, criteria, total, (number - 1) * PER_PAGE)
+        ([], None)
+        if total == 0
+        else _products_on_page(connection, criteria, total, (number - 1) * PER_PAGE, tier_estimates)
     )
     return Results(
         page=Page(list(products), number, PER_PAGE, min(total, COUNT_CAP)),
@@ -173,16 +176,16 @@ def _total(
 
 
 def _products_on_page(
-    connection: Connection, criteria: Criteria, total: int, offset: int
+    connection: Connection, criteria: Criteria, total: int, offset: int, tier_estimates: dict[int, int]
 ) -> tuple[Sequence[RowMapping], int | None]:
     """One page of products and, when the order covers only the first matches, how many.
-    `total` is an estimate when above COUNT_CAP."""
+    `total` is an estimate when above COUNT_CAP, `tier_estimates` the sample's matches per tier."""
     if criteria.query is None and total > COUNT_CAP:
         if criteria.department and not criteria.category:
             return search.search_department_in_order(connection, criteria, PER_PAGE, offset), None
         return search.search_in_order(connection, criteria, PER_PAGE, offset), None
     if criteria.sort == "relevance":
-        return _ranked(connection, criteria, total, offset), None
+        return _ranked(connection, criteria, total, offset, tier_estimates), None
     if total <= COUNT_CAP:
         return _sorted_candidates(connection, criteria, RANKED_CANDIDATES, offset)
     if total <= SORTED_CANDIDATES:
@@ -211,30 +214,32 @@ def _round(estimate: int) -> int:
     return round(estimate / scale) * scale
 
 
-def _ranked(connection: Connection, criteria: Criteria, total: int, offset: int) -> Sequence[RowMapping]:
+def _ranked(
+    connection: Connection, criteria: Criteria, total: int, offset: int, tier_estimates: dict[int, int]
+) -> Sequence[RowMapping]:
     """One page in relevance order over ALL matches: tier (every word in the name; in the name or
     category names; in those, the brand or tags; anywhere), then units sold. A few thousand matches are ranked at once.
     Beyond, the tiers are taken best first, each for as many rows as the page still needs: a
-    tier with a few thousand matches is sorted whole (the title tier through its own index);
-    a bigger one is walked in popularity order, where its matches are dense enough to fill a
-    page soon. Either way the page is the true top of the order, not of a sample."""
+    tier the sample estimates at a few thousand matches is sorted whole (the name tier through
+    its own index); a bigger one is walked in popularity order, where its matches are dense
+    enough to fill a page soon, and sorted whole if the walk runs out. The estimate only picks
+    the way: either way the page is the true top of the order, not of a sample."""
     if total <= RANK_ALL_LIMIT:
         return search.rank_all(connection, criteria, PER_PAGE, offset)
     needed = offset + PER_PAGE
     rows: list = []
     for number in search.TIERS:
-        rows += _best_of_tier(connection, criteria, number, needed - len(rows))
+        rows += _best_of_tier(connection, criteria, number, needed - len(rows), tier_estimates[number])
         if len(rows) >= needed:
             break
     return rows[offset:needed]
 
 
-def _best_of_tier(connection: Connection, criteria: Criteria, number: int, needed: int) -> Sequence[RowMapping]:
+def _best_of_tier(
+    connection: Connection, criteria: Criteria, number: int, needed: int, estimate: int
+) -> Sequence[RowMapping]:
     """The first `needed` matches of one tier in popularity order."""
-    count = search.count_in_tier(connection, criteria, number, TIER_SORT_CAP + 1)
-    if count == 0:
-        return []
-    if count > TIER_SORT_CAP:
+    if estimate > TIER_SORT_CAP:
         walked = search.walk_tier(connection, criteria, number, TIER_WALK_BUDGET, needed)
         if len(walked) == needed:
             return walked

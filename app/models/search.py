@@ -211,11 +211,16 @@ def count_products_by_category(connection: Connection, criteria: Criteria, cap: 
 
 
 def estimate_products_by_category(connection: Connection, criteria: Criteria) -> Sequence[RowMapping]:
-    """Matches per category, as for the facets, estimated from a fixed sample of the table's pages."""
+    """Matches per category, as for the facets, estimated from a fixed sample of the table's pages;
+    with words, also per relevance tier (columns tier_4 … tier_1), for choosing how to rank them."""
+    tiers = ", ".join(
+        f"count(*) FILTER (WHERE {tier(criteria) if criteria.words else 0} = {number}) * :scale AS tier_{number}"
+        for number in TIERS
+    )
     return db.fetch_all(
         connection,
         f"""
-        SELECT p.category_id, count(*) * :scale AS matches
+        SELECT p.category_id, count(*) * :scale AS matches, {tiers}
         FROM products AS p TABLESAMPLE SYSTEM (:percent) REPEATABLE (0)
         WHERE {matches(criteria)}
         GROUP BY p.category_id
@@ -407,25 +412,6 @@ def rank_all(connection: Connection, criteria: Criteria, limit: int, offset: int
         """,  # noqa: S608 - fixed fragments, values bound
         **_params(criteria, limit=limit, offset=offset),
     )
-
-
-def count_in_tier(connection: Connection, criteria: Criteria, number: int, cap: int) -> int:
-    """How many matches are in tier `number` (see tier()), counting no further than `cap`. The
-    name tier is found through products_name_search_idx, not by rechecking every match."""
-    indexed = f"{_reaches(criteria, NAME, indexed=True)} AND" if number == NAME else ""
-    return db.fetch_one(
-        connection,
-        f"""
-        SELECT count(*) AS matches
-        FROM (
-            SELECT 1
-            FROM products AS p
-            WHERE {indexed} {matches(criteria)} AND {_in_tier(criteria, number)}
-            LIMIT :cap
-        ) AS capped
-        """,  # noqa: S608 - fixed fragments, values bound
-        **_params(criteria, cap=cap),
-    )["matches"]
 
 
 def rank_in_tier(connection: Connection, criteria: Criteria, number: int, limit: int) -> Sequence[RowMapping]:

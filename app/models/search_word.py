@@ -55,16 +55,20 @@ def _corrected(connection: Connection, words: SearchText) -> SearchText:
     rows = db.fetch_all(
         connection,
         """
-        SELECT typed.word AS typed,
-               EXISTS (SELECT 1 FROM search_words AS s WHERE s.word = typed.word)
-               OR EXISTS (
-                   SELECT 1 FROM products AS p WHERE p.search_vector @@ plainto_tsquery('english', typed.word)
-               ) AS known,
-               near.word, near.products
-        FROM unnest(CAST(:words AS text[])) AS typed(word)
+        WITH typed AS MATERIALIZED (
+            SELECT typed.word,
+                   EXISTS (SELECT 1 FROM search_words AS s WHERE s.word = typed.word)
+                   OR EXISTS (
+                       SELECT 1 FROM products AS p WHERE p.search_vector @@ plainto_tsquery('english', typed.word)
+                   ) AS known
+            FROM unnest(CAST(:words AS text[])) AS typed(word)
+        )
+        SELECT typed.word AS typed, typed.known, near.word, near.products
+        FROM typed
         LEFT JOIN LATERAL (
             SELECT s.word, s.products
             FROM search_words AS s
+            WHERE NOT typed.known
             ORDER BY s.word <-> typed.word
             LIMIT :nearest
         ) AS near ON true
