@@ -72,7 +72,8 @@ def table_names(url: str) -> list[str]:
 
 
 def table_digests(url: str) -> dict[str, str]:
-    """md5 of every table's rows as text, in primary-key order."""
+    """md5 of every table's rows as text, in primary-key order (whole rows for search_words, which
+    has no key: see migration 0027)."""
     digests = {}
     for table in table_names(url):
         key = fetch(
@@ -86,8 +87,9 @@ def table_digests(url: str) -> dict[str, str]:
             """,
             (table,),
         )[0][0]
+        order = sql.SQL(", ").join(sql.Identifier(column) for column in key) if key else sql.SQL("t::text")
         query = sql.SQL("SELECT md5(coalesce(string_agg(t::text, E'\\n' ORDER BY {}), '')) FROM {} AS t").format(
-            sql.SQL(", ").join(sql.Identifier(column) for column in key), sql.Identifier(table)
+            order, sql.Identifier(table)
         )
         digests[table] = fetch(url, query)[0][0]
     return digests
