@@ -109,6 +109,30 @@ def test_keyboard_reaches_the_filters_and_results(page, lamps):
 def test_a_search_with_no_match_shows_an_empty_state(page, lamps):
     page.goto("/products?q=qqqqqqqqqqqqqqqqqqqqq")
     expect(page.get_by_text("No products match")).to_be_visible()
+    expect(page.get_by_role("heading", name="Popular right now")).to_be_visible()  # never a dead end
+
+
+def test_a_misspelt_search_is_corrected_and_can_be_searched_as_typed(page, lamps):
+    word = lamps
+    typo = word[:-1]  # a letter dropped: one typo
+    page.goto("/")
+    search_box = page.get_by_role("combobox", name="Search products").or_(
+        page.get_by_role("searchbox", name="Search products")
+    )
+    search_box.fill(f"lamp {typo}")
+    search_box.press("Enter")
+    status = page.get_by_role("status").filter(has_text="Showing results for")
+    expect(status).to_contain_text(f"Showing results for lamp {word} · Search instead for lamp {typo}")
+    expect(page.locator("#result-count")).to_contain_text("1–24 of 30 results")
+    page.get_by_label("Sort by").select_option(label="Price: high to low")  # a full results page
+    expect(first_card(page)).to_contain_text(f"Lamp {word} 29")
+    expect(status).to_be_visible()
+
+    status.get_by_role("link", name=f"lamp {typo}").click()
+    expect(page).to_have_url(re.compile(r"as_typed=1"))
+    expect(page.get_by_text("No products match")).to_be_visible()
+    page.get_by_role("link", name="Search with the spelling corrected").click()
+    expect(page.locator("#result-count")).to_contain_text("of 30 results")
 
 
 @pytest.fixture

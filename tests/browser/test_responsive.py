@@ -36,6 +36,11 @@ def guest_pages(shop):
         ),
         ("/products?q=qqqqqqqqqqqqqqqqqq", lambda page: page.get_by_role("link", name=re.compile("^Bazaar"))),
         (
+            f"/products?q=side+tabel+{shop.tag}",  # misspelt: corrected
+            lambda page: page.get_by_role("link", name=f"side tabel {shop.tag}"),
+            lambda page: [page.get_by_text(f"Showing results for side table {shop.tag}")],
+        ),
+        (
             f"/tags/teak-{shop.tag}",
             lambda page: page.get_by_role("link", name=re.compile(f"Side table {shop.tag}")).first,
             lambda page: [page.get_by_role("heading", name=f"Tagged “teak-{shop.tag}”")],
