@@ -74,11 +74,18 @@ class Labels:
     estimated: bool  # from the sample of pages (many matches), like the category counts
 
 
-def _labels(connection: Connection, criteria: Criteria, estimated: bool) -> Labels:
+def _labels(connection: Connection, criteria: Criteria, estimated: bool, sampled: Sequence[RowMapping]) -> Labels:
     """The brand, tag and attribute facets of a search: counted when the category counts were
-    (at most COUNT_CAP matches), else estimated from the same sample."""
+    (at most COUNT_CAP matches), else estimated from the same sample (taken with the category
+    estimates, unless attribute filters narrow the facets beyond what that sample matched)."""
     brands, tags, values, ranges = [], [], {}, {}
-    for row in search.count_facets(connection, criteria, COUNT_CAP + 1, sampled=estimated):
+    if not estimated:
+        rows = search.count_facets(connection, criteria, COUNT_CAP + 1, sampled=False)
+    elif criteria.attribute_choices or criteria.attribute_ranges:
+        rows = search.count_facets(connection, criteria, COUNT_CAP + 1, sampled=True)
+    else:
+        rows = [row for row in sampled if row["kind"] != "category"]
+    for row in rows:
         if row["kind"] == "brand":
             brands.append((row["key"], row["label"], row["matches"]))
         elif row["kind"] == "tag":
@@ -120,9 +127,11 @@ def find_products(criteria: Criteria, requested_page: int) -> Results:
 
 def _find_products(connection: Connection, criteria: Criteria, requested_page: int) -> Results:
     """find_products on an open connection."""
-    sampled = search.estimate_products_by_category(connection, criteria)
-    estimates = {row["category_id"]: _round(row["matches"]) for row in sampled}
-    in_scope = [row for row in sampled if criteria.category_ids is None or row["category_id"] in criteria.category_ids]
+    sampled = search.sample_matches(connection, criteria)
+    by_category = [row for row in sampled if row["kind"] == "category"]
+    estimates = {row["category_id"]: _round(row["matches"]) for row in by_category}
+    scope = criteria.category_ids
+    in_scope = [row for row in by_category if scope is None or row["category_id"] in scope]
     tier_estimates = {number: sum(row[f"tier_{number}"] for row in in_scope) for number in search.TIERS}
     facets, facets_exact = _facet_counts(connection, criteria, estimates)
     total = _total(connection, criteria, facets if facets_exact else None, estimates)
@@ -141,7 +150,7 @@ def _find_products(connection: Connection, criteria: Criteria, requested_page: i
         facets=facets,
         facets_are_estimates=not facets_exact,
         sorted_among=sorted_among,
-        labels=_labels(connection, criteria, not facets_exact) if total else None,
+        labels=_labels(connection, criteria, not facets_exact, sampled) if total else None,
         corrected_query=criteria.words.shown if criteria.words and criteria.words.corrected else None,
     )
 

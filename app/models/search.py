@@ -210,22 +210,52 @@ def count_products_by_category(connection: Connection, criteria: Criteria, cap: 
     )
 
 
-def estimate_products_by_category(connection: Connection, criteria: Criteria) -> Sequence[RowMapping]:
-    """Matches per category, as for the facets, estimated from a fixed sample of the table's pages;
-    with words, also per relevance tier (columns tier_4 … tier_1), for choosing how to rank them."""
-    tiers = ", ".join(
-        f"count(*) FILTER (WHERE {tier(criteria) if criteria.words else 0} = {number}) * :scale AS tier_{number}"
-        for number in TIERS
-    )
+def sample_matches(connection: Connection, criteria: Criteria) -> Sequence[RowMapping]:
+    """What a fixed sample of the table's pages finds, scaled up: rows of kind 'category' (matches
+    per category, as for the facets: the whole department, with words also per relevance tier,
+    columns tier_4 … tier_1, for choosing how to rank them), and the brand, tag and attribute
+    facets (kinds as count_facets has them) among the sampled matches of the chosen category."""
+    tiers = ", ".join(f"count(*) FILTER (WHERE tier = {number}) * :scale AS tier_{number}" for number in TIERS)
+    no_tiers = ", ".join(f"NULL::bigint AS tier_{number}" for number in TIERS)
     return db.fetch_all(
         connection,
         f"""
-        SELECT p.category_id, count(*) * :scale AS matches, {tiers}
-        FROM products AS p TABLESAMPLE SYSTEM (:percent) REPEATABLE (0)
-        WHERE {matches(criteria)}
-        GROUP BY p.category_id
-        """,  # noqa: S608 - fixed fragments and allow-listed sort orders, values bound
-        **_facet_params(criteria, percent=SAMPLE_PERCENT, scale=100 // SAMPLE_PERCENT),
+        WITH sampled AS MATERIALIZED (
+            SELECT p.id, p.brand_id, p.category_id, {tier(criteria) if criteria.words else 0} AS tier
+            FROM products AS p TABLESAMPLE SYSTEM (:percent) REPEATABLE (0)
+            WHERE {matches(criteria)}
+        ),
+        own AS (
+            SELECT * FROM sampled WHERE CAST(:own_category AS integer) IS NULL OR category_id = :own_category
+        )
+        SELECT 'category' AS kind, category_id, NULL AS key, NULL AS label, count(*) * :scale AS matches,
+               NULL::numeric AS low, NULL::numeric AS high, {tiers}
+        FROM sampled
+        GROUP BY category_id
+        UNION ALL
+        SELECT 'brand', NULL, b.slug, b.name, count(*) * :scale, NULL, NULL, {no_tiers}
+        FROM own AS m
+        JOIN brands AS b ON b.id = m.brand_id
+        GROUP BY b.id
+        UNION ALL
+        SELECT 'tag', NULL, t.tag, t.tag, count(*) * :scale, NULL, NULL, {no_tiers}
+        FROM own AS m
+        JOIN product_tags AS t ON t.product_id = m.id
+        GROUP BY t.tag
+        UNION ALL
+        SELECT CASE WHEN a.value_text IS NULL THEN 'range' ELSE 'value' END, NULL, a.key, a.value_text,
+               count(*) * :scale, min(a.value_number), max(a.value_number), {no_tiers}
+        FROM own AS m
+        JOIN product_attributes AS a ON a.product_id = m.id
+        WHERE CAST(:own_category AS integer) IS NOT NULL
+        GROUP BY a.key, a.value_text
+        """,  # noqa: S608 - fixed fragments, values bound
+        **_facet_params(
+            criteria,
+            percent=SAMPLE_PERCENT,
+            scale=100 // SAMPLE_PERCENT,
+            own_category=criteria.category.id if criteria.category else None,
+        ),
     )
 
 

@@ -15,7 +15,8 @@ Revision 0027_search_words. Expand only: a new table, triggers and an index.
 - search_vector weighs its parts as relevance ranks them: name A, brand and tags (search_terms) C,
   description D (name and brand/tags were both A, description B). Setting the expression rewrites
   products and rebuilds its indexes under an ACCESS EXCLUSIVE lock, as 0025 did: seconds on the
-  demo, a few minutes at a million products. Run it in a maintenance window there.
+  demo, a few minutes at a million products. Run it in a maintenance window there. The rewrite
+  drops the column's statistics, which the planner needs to judge a word's matches: ANALYZE.
 - products_name_search_idx: the name's words alone, so that "how many products have every word
   in their name" is an index lookup, not a recheck of every match of a common word.
 """
@@ -114,6 +115,7 @@ def upgrade() -> None:
             || setweight(to_tsvector('english', description), 'D')
         );
         CREATE INDEX products_name_search_idx ON products USING gin (to_tsvector('english', name));
+        ANALYZE products;
         """
     )
 
