@@ -3,8 +3,7 @@
 The text is read the way search boxes read it: words a product must all match, "a phrase" in
 quotes, -word for a word it must not have, and `a OR b` for either. Each such part becomes a
 Group: alternatives any of which matches (a word, its synonyms from search_synonyms.txt, the
-corrections of a misspelt word), which the SQL turns into one tsquery per group, so that a group
-can also match a product through its category's or department's name.
+corrections of a misspelt word). The groups, ANDed, are one tsquery.
 
 Only letters and digits reach SQL, and only inside bound parameters: a word is [^\\W_]+, quoted
 for to_tsquery, which applies the same english stemming as the products' search_vector.
@@ -31,7 +30,6 @@ class Group:
     negated: bool = False
     typed: str = ""  # the word or phrase as the shopper typed it (lower case)
     corrected: str | None = None  # the correction shown, when the typed word is not a catalog word
-    category_ids: tuple[int, ...] = ()  # categories whose name or department's name matches
 
     @property
     def is_word(self) -> bool:
@@ -71,6 +69,17 @@ class SearchText:
                 text = f'"{text}"'
             parts.append(("-" if group.negated else "") + text)
         return " ".join(parts)
+
+    def tsquery(self, weight: str = "", positive_only: bool = False) -> str:
+        """The whole search as to_tsquery text: every group, ANDed; `weight` ('A', 'AB' …) asks
+        for the positive groups within those parts of search_vector (the negated ones are already
+        left out by the match itself), as does `positive_only`."""
+        parts = [
+            ("!" if group.negated else "") + group.tsquery(weight)
+            for group in self.groups
+            if not (group.negated and (weight or positive_only))
+        ]
+        return " & ".join(parts)
 
     def with_groups(self, groups: list[Group]) -> "SearchText":
         return replace(self, groups=tuple(groups))

@@ -30,6 +30,7 @@ JOB_MODULES = (
     "app.models.escrow",  # escrow.release: held money of lines past their return window
     "app.models.points",  # points.expire: points that came in 12 months ago and were not used
     "app.models.sale",  # sales.end: sales whose end has passed leave the catalog's prices
+    "app.models.category",  # search.category_terms: renamed categories' names into their products' search
     "app.models.search_word",  # search.words: recount the catalog's words (typo correction, suggestions)
     "app.wishlist_mail",  # wishlist.watch: mail opted-in owners when a wishlisted product is cheaper or back
 )

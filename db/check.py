@@ -22,6 +22,17 @@ SESSION_SETTINGS = {"work_mem": "1GB", "max_parallel_workers_per_gather": "0"}
 
 INVARIANTS: list[tuple[str, str]] = [
     (
+        "products: category_terms holds its category's and department's names (search_vector reads them; after a"
+        " rename the job search.category_terms catches up within seconds)",
+        """
+        SELECT count(*)
+        FROM products AS p
+        JOIN categories AS c ON c.id = p.category_id
+        JOIN departments AS d ON d.id = c.department_id
+        WHERE p.category_terms <> c.name || ' ' || d.name
+        """,
+    ),
+    (
         "search_words: every word of a listed product's name, brand and tags, and of every category and"
         " department name, is a catalog word (typo correction and suggestions look there)",
         """

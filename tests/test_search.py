@@ -172,3 +172,25 @@ def test_bad_search_text_never_fails(client, listed, places, query):
     response = client.get("/products", query_string={"q": query})
     assert response.status_code == 200
     assert "<script>alert(1)</script>" not in response.get_data(as_text=True)
+
+
+def test_a_renamed_category_is_found_by_its_new_name_once_the_job_ran(app, client, listed, places, monkeypatch):
+    from app.models import admin_catalog, audit, category
+    from tests.test_jobs import run_worker
+
+    monkeypatch.setattr(category, "TERMS_BATCH", 2)  # three products: two jobs, one after the other
+    for number in range(3):
+        listed(f"Shade frame {number}", places["lamps"])
+    with app.app_context():
+        admin_catalog.rename("category", places["lamps"]["id"], "Lanterns", audit.Actor(None, audit.COMMAND_LINE))
+    assert names_on(get(client, q="lanterns")) == []  # until the job has run
+    while run_worker(app):
+        pass
+    assert sorted(names_on(get(client, q="lanterns"))) == [f"Shade frame {number}" for number in range(3)]
+    assert names_on(get(client, q="lamps")) == []
+    with app.app_context():
+        actor = audit.Actor(None, audit.COMMAND_LINE)
+        admin_catalog.rename("department", places["lamps"]["department_id"], "Abode", actor)
+    while run_worker(app):
+        pass
+    assert len(names_on(get(client, q="abode shade"))) == 3

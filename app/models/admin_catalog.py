@@ -13,7 +13,7 @@ from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 
 from app import db
-from app.models import audit, locks
+from app.models import audit, category, locks
 from app.models.admin_query import AdminRefused
 
 MAX_NAME = 60
@@ -128,6 +128,8 @@ def rename(kind: str, item_id: int, name: str, actor: audit.Actor) -> None:
             if before is None:
                 raise AdminRefused(f"There is no such {kind}.")
             db.execute(conn, f"UPDATE {table} SET name = :name WHERE id = :id", id=item_id, name=name)  # noqa: S608 - allow-listed
+            renamed = [item_id] if kind == "category" else category.category_ids_of_department(conn, item_id)
+            category.refresh_category_terms(conn, renamed)
             audit.record(conn, actor, f"{kind}.rename", kind, item_id, before=before, after={"name": name})
     except IntegrityError as error:
         if _is_unique_violation(error):
@@ -152,6 +154,7 @@ def move_category(category_id: int, department_id: int, actor: audit.Actor) -> N
                 id=category_id,
                 department_id=department_id,
             )
+            category.refresh_category_terms(conn, [category_id])
             audit.record(
                 conn,
                 actor,
@@ -236,6 +239,7 @@ def merge_departments(source_id: int, target_id: int, actor: audit.Actor) -> dic
         for pair in pairs:
             moved_products += _move_products(conn, [pair["source_id"]], pair["target_id"])
         db.execute(conn, "DELETE FROM categories WHERE id = ANY(:ids)", ids=[pair["source_id"] for pair in pairs])
+        category.refresh_category_terms(conn, category.category_ids_of_department(conn, source_id))
         moved_categories = db.execute(
             conn,
             "UPDATE categories SET department_id = :target WHERE department_id = :source",

@@ -44,6 +44,11 @@ triggers lock rows too (db/functions.sql), at the moment of the write:
 - products_category_attributes (0025), when a product's category changes, deletes that product's
   attribute values its new category does not define: rows only the product's writers touch,
   under the product's lock, so it waits on no one.
+- products_search_words, categories_search_words, departments_search_words (0027) add new words to
+  search_words only if absent (no unique index, so no insert ever waits) and lock nothing;
+  products_category_terms (0027) reads the category's and department's names into the row
+  being written, and locks nothing. The job search.category_terms (a category renamed or moved)
+  locks its products alone, in id order, a batch per transaction.
 With every lock already held, each trigger's lock is a no-op. Cancelling a line used to let
 the orders trigger take the product first and lock the offer after: it deadlocked with
 checkout, restock, price change and removal, which take the offer, then the product

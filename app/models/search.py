@@ -74,17 +74,10 @@ MATCHES_FILTERS = """
 
 
 def matches_words(criteria: Criteria) -> str:
-    """SQL: the product matches every group of the search's words (app/search_text.py), each in its
-    search_vector or through its category's or department's name; `true` for a browse."""
-    if criteria.words is None:
-        return "true"
-    conditions = []
-    for position, group in enumerate(criteria.words.groups):
-        condition = f"p.search_vector @@ to_tsquery('english', :w{position})"
-        if group.category_ids:
-            condition = f"({condition} OR p.category_id = ANY(CAST(:c{position} AS integer[])))"
-        conditions.append(f"NOT {condition}" if group.negated else condition)
-    return "(" + " AND ".join(conditions) + ")" if conditions else "false"
+    """SQL: the product matches every group of the search's words (app/search_text.py) in its
+    search_vector (name, category and department names, brand and tags, description); `true`
+    for a browse. One tsquery, so one GIN lookup intersects the words' posting lists."""
+    return "p.search_vector @@ to_tsquery('english', :words)" if criteria.words else "true"
 
 
 def matches(criteria: Criteria) -> str:
@@ -92,12 +85,12 @@ def matches(criteria: Criteria) -> str:
     return f"{matches_words(criteria)} AND {MATCHES_FILTERS}"
 
 
-# Relevance tiers, best first: every positive word of the search is found in …
+# Relevance tiers, best first: every positive word of the search is found in the name (weight A of
+# search_vector); in the name or the category's or department's name (B); in those, the brand or
+# tags (C); anywhere, the description too (D).
 NAME, NAME_OR_CATEGORY, LABELS, ANYWHERE = 4, 3, 2, 1
 TIERS = (NAME, NAME_OR_CATEGORY, LABELS, ANYWHERE)
-# … the name (weight A of search_vector); the name or the category's or department's name; those
-# or the brand and tags (weight C); anywhere, the description too (D).
-_WEIGHTS = {NAME: "a", NAME_OR_CATEGORY: "a", LABELS: "l"}
+_WEIGHTS = {NAME: "A", NAME_OR_CATEGORY: "AB", LABELS: "ABC"}
 
 
 def _reaches(criteria: Criteria, number: int, indexed: bool = False) -> str:
@@ -105,18 +98,9 @@ def _reaches(criteria: Criteria, number: int, indexed: bool = False) -> str:
     products_name_search_idx's expression, for the planner to find its matches through it."""
     if number == ANYWHERE:
         return "true"
-    conditions = []
-    for position, group in enumerate(criteria.words.groups):
-        if group.negated:
-            continue
-        if indexed and number == NAME:
-            conditions.append(f"to_tsvector('english', p.name) @@ to_tsquery('english', :w{position})")
-            continue
-        condition = f"p.search_vector @@ to_tsquery('english', :{_WEIGHTS[number]}{position})"
-        if number != NAME and group.category_ids:
-            condition = f"({condition} OR p.category_id = ANY(CAST(:c{position} AS integer[])))"
-        conditions.append(condition)
-    return " AND ".join(conditions) or "true"
+    if indexed and number == NAME:
+        return "to_tsvector('english', p.name) @@ to_tsquery('english', :words_in_name)"
+    return f"p.search_vector @@ to_tsquery('english', :words_{_WEIGHTS[number]})"
 
 
 def tier(criteria: Criteria) -> str:
@@ -137,11 +121,10 @@ def _params(criteria: Criteria, **extra) -> dict:
     department's categories as an array."""
     department_only = criteria.department is not None and criteria.category is None
     words = {}
-    for position, group in enumerate(criteria.words.groups if criteria.words else ()):
-        words[f"w{position}"] = group.tsquery()  # anywhere
-        words[f"a{position}"] = group.tsquery("A")  # in the name
-        words[f"l{position}"] = group.tsquery("AC")  # in the name, brand or tags
-        words[f"c{position}"] = list(group.category_ids)
+    if criteria.words:
+        words["words"] = criteria.words.tsquery()
+        words["words_in_name"] = criteria.words.tsquery(positive_only=True)
+        words |= {f"words_{weight}": criteria.words.tsquery(weight) for weight in _WEIGHTS.values()}
     return (
         words
         | {

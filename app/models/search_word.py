@@ -15,7 +15,7 @@ from rapidfuzz.distance import OSA
 from sqlalchemy import Connection
 
 from app import db, jobs
-from app.search_text import Group, SearchText, read, with_synonyms
+from app.search_text import SearchText, read, with_synonyms
 
 NEAREST = 40  # trigram neighbours of a word whose typo distance is checked
 MAX_CORRECTIONS = 3  # per word: the equally near corrections with the most products
@@ -32,13 +32,11 @@ def allowed_typos(word: str) -> int:
 
 def prepare(connection: Connection, text: str, correct: bool = True) -> SearchText:
     """The search text read into groups (app/search_text.py), each misspelt word replaced by its
-    corrections (unless `correct` is False), with synonyms and the categories whose name or
-    department's name matches each group. Groups of stop words alone ("the") are dropped."""
+    corrections (unless `correct` is False), with synonyms."""
     words = read(text)
     if correct:
         words = _corrected(connection, words)
-    words = with_synonyms(words)
-    return _with_categories(connection, words)
+    return with_synonyms(words)
 
 
 def _corrected(connection: Connection, words: SearchText) -> SearchText:
@@ -104,36 +102,6 @@ def _corrections(rows) -> dict[str, list[str]]:
         best = sorted((key for key in found.items() if key[1][0] == nearest), key=lambda item: (item[1][1], item[0]))
         corrections[typed] = [word for word, _ in best[:MAX_CORRECTIONS]]
     return corrections
-
-
-def _with_categories(connection: Connection, words: SearchText) -> SearchText:
-    """Each group given the categories its words name (in the category's or department's name);
-    groups that are only stop words dropped."""
-    if not words.groups:
-        return words
-    rows = db.fetch_all(
-        connection,
-        """
-        SELECT g.position,
-               numnode(to_tsquery('english', g.query)) = 0 AS empty,
-               ARRAY(
-                   SELECT c.id
-                   FROM categories AS c
-                   JOIN departments AS d ON d.id = c.department_id
-                   WHERE to_tsvector('english', c.name || ' ' || d.name) @@ to_tsquery('english', g.query)
-                   ORDER BY c.id
-               ) AS category_ids
-        FROM unnest(CAST(:queries AS text[])) WITH ORDINALITY AS g(query, position)
-        ORDER BY g.position
-        """,
-        queries=[group.tsquery() for group in words.groups],
-    )
-    groups: list[Group] = [
-        replace(group, category_ids=tuple(row["category_ids"]))
-        for group, row in zip(words.groups, rows, strict=True)
-        if not row["empty"]
-    ]
-    return words.with_groups(groups)
 
 
 @jobs.periodic("search.words", every=timedelta(hours=1))

@@ -95,6 +95,8 @@ def _products(world: World) -> TableSource:
     option_names = np.array(
         [_text_array(category_options(index)[0]) for index in range(len(all_categories()))], dtype=object
     )
+    # What trigger products_category_terms writes (migration 0027): the load runs without triggers.
+    category_terms = np.array([f"{category.name} {department.name}" for department, category in all_categories()])
 
     def rows(start: int, stop: int):
         """Products start..stop (0-based)."""
@@ -130,13 +132,14 @@ def _products(world: World) -> TableSource:
             # A variant's brand and tags are its product's: it has none of its own (naming.py).
             or_null(integers(catalog.product_naming.brand[window] + 1), catalog.product_naming.is_variant[window]),
             np.where(catalog.product_naming.is_variant[window], "", catalog.product_naming.search_terms(window)),
+            category_terms[catalog.product_category[window]],
         ]
 
     columns = ("id", "category_id", "creator_id", "name", "description", "created_at", "updated_at", "offer_count")
     columns += ("total_stock", "min_price", "rating_count", "rating_sum", "rating_avg", "units_sold")
     columns += ("min_price_before_sale", "status", "moderation_note", "status_changed_at")
     columns += ("parent_id", "option_names", "option_values", "max_price")
-    columns += ("brand_id", "search_terms")
+    columns += ("brand_id", "search_terms", "category_terms")
     return TableSource("products", columns, world.catalog.product_count, rows)
 
 

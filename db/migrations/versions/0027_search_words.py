@@ -1,4 +1,4 @@
-"""Search that finds what shoppers mean (issue 18): the catalog's words, and an index of titles.
+"""Search that finds what shoppers mean (issue 18): the catalog's words, category names in search.
 
 Revision 0027_search_words. Expand only: a new table, triggers and an index.
 
@@ -12,11 +12,19 @@ Revision 0027_search_words. Expand only: a new table, triggers and an index.
   same new word both store it, and nothing ever waits on the table (app/models/locks.py). The
   hourly job search.words (app/models/search_word.py) recounts `products` and merges such twins;
   a word left by a renamed product stays until then (a correction to it finds nothing, harmlessly).
-- search_vector weighs its parts as relevance ranks them: name A, brand and tags (search_terms) C,
-  description D (name and brand/tags were both A, description B). Setting the expression rewrites
-  products and rebuilds its indexes under an ACCESS EXCLUSIVE lock, as 0025 did: seconds on the
-  demo, a few minutes at a million products. Run it in a maintenance window there. The rewrite
-  drops the column's statistics, which the planner needs to judge a word's matches: ANALYZE.
+- products.category_terms: the names of the product's category and department, so that search_vector
+  holds them and one GIN lookup finds "wireless headphones" whether "headphones" is in the name or
+  the category (a separate category condition OR-ed in made the planner read every "wireless" row).
+  Set by trigger products_category_terms when a product is inserted or changes category (it reads
+  categories and departments, locks nothing); when a category or department is renamed or a category
+  moves, the job search.category_terms (app/models/category.py) rewrites its products' terms in
+  batches, in id order (locks.py), so for a few seconds a renamed category is found by its old name.
+- search_vector weighs its parts as relevance ranks them: name A, category and department B, brand
+  and tags (search_terms) C, description D (name and brand/tags were both A, description B). The
+  new column's values and the expression come in one rewrite of products, rebuilding its indexes
+  under an ACCESS EXCLUSIVE lock, as 0025 did: seconds on the demo, a few minutes at a million
+  products. Run it in a maintenance window there. The rewrite drops the column's statistics, which
+  the planner needs to judge a word's matches: ANALYZE.
 - products_name_search_idx: the name's words alone, so that "how many products have every word
   in their name" is an index lookup, not a recheck of every match of a common word.
 """
@@ -109,11 +117,36 @@ def upgrade() -> None:
     op.execute("SELECT recount_search_words()")
     op.execute(
         """
-        ALTER TABLE products ALTER COLUMN search_vector SET EXPRESSION AS (
-            setweight(to_tsvector('english', name), 'A')
-            || setweight(to_tsvector('english', search_terms), 'C')
-            || setweight(to_tsvector('english', description), 'D')
-        );
+        CREATE FUNCTION category_terms_of(category integer) RETURNS text
+        LANGUAGE sql STABLE AS $$
+            SELECT c.name || ' ' || d.name
+            FROM categories AS c
+            JOIN departments AS d ON d.id = c.department_id
+            WHERE c.id = category
+        $$;
+
+        ALTER TABLE products ADD COLUMN category_terms text;
+        ALTER TABLE products
+            ALTER COLUMN category_terms TYPE text USING coalesce(category_terms_of(category_id), ''),
+            ALTER COLUMN search_vector SET EXPRESSION AS (
+                setweight(to_tsvector('english', name), 'A')
+                || setweight(to_tsvector('english', category_terms), 'B')
+                || setweight(to_tsvector('english', search_terms), 'C')
+                || setweight(to_tsvector('english', description), 'D')
+            );
+        ALTER TABLE products ALTER COLUMN category_terms SET DEFAULT '', ALTER COLUMN category_terms SET NOT NULL;
+
+        CREATE FUNCTION products_category_terms() RETURNS trigger
+        LANGUAGE plpgsql AS $$
+        BEGIN
+            NEW.category_terms := coalesce(category_terms_of(NEW.category_id), '');
+            RETURN NEW;
+        END
+        $$;
+        CREATE TRIGGER products_category_terms
+            BEFORE INSERT OR UPDATE OF category_id ON products
+            FOR EACH ROW EXECUTE FUNCTION products_category_terms();
+
         CREATE INDEX products_name_search_idx ON products USING gin (to_tsvector('english', name));
         ANALYZE products;
         """
@@ -124,11 +157,15 @@ def downgrade() -> None:
     op.execute(
         """
         DROP INDEX products_name_search_idx;
+        DROP TRIGGER IF EXISTS products_category_terms ON products;
+        DROP FUNCTION IF EXISTS products_category_terms();
         ALTER TABLE products ALTER COLUMN search_vector SET EXPRESSION AS (
             setweight(to_tsvector('english', name), 'A')
             || setweight(to_tsvector('english', search_terms), 'A')
             || setweight(to_tsvector('english', description), 'B')
         );
+        ALTER TABLE products DROP COLUMN IF EXISTS category_terms;
+        DROP FUNCTION IF EXISTS category_terms_of(integer);
         DROP TRIGGER departments_search_words ON departments;
         DROP TRIGGER categories_search_words ON categories;
         DROP TRIGGER products_search_words ON products;
