@@ -32,6 +32,7 @@ JOB_MODULES = (
     "app.models.sale",  # sales.end: sales whose end has passed leave the catalog's prices
     "app.models.category",  # search.category_terms: renamed categories' names into their products' search
     "app.models.search_word",  # search.words: recount the catalog's words (typo correction, suggestions)
+    "app.models.suggestion",  # search.suggestions: each word's most popular products, re-ranked hourly
     "app.wishlist_mail",  # wishlist.watch: mail opted-in owners when a wishlisted product is cheaper or back
 )
 

@@ -137,10 +137,11 @@ def build_indexes(url: str, statements: list[str], workers: int = INDEX_WORKERS)
 
 
 def _finish(connection) -> None:
-    """Count the catalog's words (the load ran without the triggers that add them), move every
-    identity sequence past the largest id, then refresh planner statistics."""
+    """Count the catalog's words and keep each word's best sellers (the load ran without the triggers
+    that add them), move every identity sequence past the largest id, then refresh planner statistics."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT recount_search_words()")
+        cursor.execute("SELECT refresh_search_suggestions()")
         cursor.execute(
             """
             SELECT table_name, column_name

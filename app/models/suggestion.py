@@ -1,0 +1,308 @@
+"""Suggestions as you type: product names and categories that start with what was typed.
+
+Every typed word but the last is complete; the last is the start of a word ("wirel" finds
+"Arcwell Wireless Earbuds"), unless the text ends in a space. A word that no catalog word
+matches may be a typo of one, by Meilisearch's rules: words of 5 to 8 letters may have one
+typo, of 9 or more two, shorter ones none. A complete word is compared with whole catalog words,
+the last one with catalog words' starts of its own length (optimal string alignment distance).
+
+At most four statements, whatever was typed: the words (search_words, migration 0027), their
+typos if some word matched nothing, the categories, and the products. Products come from
+search_suggestions (migration 0029), each word's most popular products kept in an index: the
+driving word (the rarest typed one) gives a few dozen candidates, which are checked against the
+product itself. Only when those leave fewer than SHOWN_PRODUCTS and a word has more products
+than the table keeps does the title index look further (at most FALLBACK_ROWS rows).
+"""
+
+import re
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from rapidfuzz.distance import OSA
+from sqlalchemy import Connection
+
+from app import db, jobs
+
+MIN_LENGTH = 2  # characters typed before anything is looked up
+MAX_LENGTH = 100  # characters of the query read
+MAX_WORDS = 6
+MAX_WORD_LENGTH = 30  # search_words keeps words of 2 to 30 characters
+SHOWN_PRODUCTS = 8
+SHOWN_CATEGORIES = 3
+EXPANSIONS = 10  # catalog words tried for the word being typed (the most frequent that fit)
+CORRECTIONS = 3  # catalog words tried for a misspelt complete word
+TYPO_CANDIDATES = 40  # nearest catalog words (trigrams) compared with a misspelt word
+SUGGESTIONS_PER_WORD = 40  # rows search_suggestions keeps per word (migration 0029)
+FALLBACK_ROWS = 2000  # products the title index may hand over when the kept rows are not enough
+
+WORD = re.compile(r"[^\W_]+")
+
+
+def allowed_typos(word: str) -> int:
+    """Meilisearch's rule: no typo under 5 letters, one from 5, two from 9."""
+    return 0 if len(word) < 5 else 1 if len(word) < 9 else 2
+
+
+@dataclass
+class Typed:
+    """What was typed, as words: the complete ones and the one being typed (if any)."""
+
+    complete: list[str] = field(default_factory=list)
+    prefix: str | None = None
+
+    @property
+    def words(self) -> list[str]:
+        return self.complete + ([self.prefix] if self.prefix else [])
+
+
+def read_typed(query: str, finished: bool = False) -> Typed:
+    """Split a query into lower-case words; the last is a prefix unless a separator follows it
+    (or the query is `finished`: a space typed after it)."""
+    words = [word[:MAX_WORD_LENGTH] for word in WORD.findall(query.lower())][-MAX_WORDS:]
+    if not words:
+        return Typed()
+    if not finished and WORD.fullmatch(query[-1:]) is not None:  # still typing the last word
+        return Typed(words[:-1], words[-1])
+    return Typed(words)
+
+
+@dataclass
+class Group:
+    """The catalog words that may stand for one typed word, with how many products hold each."""
+
+    typed: str
+    words: dict[str, int]
+    prefix: bool = False  # the typed word is a start: categories match it as one too
+    typo: bool = False
+
+
+def suggest(query: str, finished: bool = False) -> dict:
+    """Up to SHOWN_PRODUCTS products and SHOWN_CATEGORIES categories for what was typed; with
+    `finished`, its last word is complete too."""
+    if len(query.strip()) < MIN_LENGTH:
+        return {"products": [], "categories": []}
+    typed = read_typed(query, finished)
+    if not typed.words:
+        return {"products": [], "categories": []}
+    with db.connect() as connection:
+        groups = _groups(connection, typed)
+        if not groups:
+            return {"products": [], "categories": []}
+        return {
+            "products": list_products(connection, groups),
+            "categories": list_categories(connection, groups),
+        }
+
+
+def _groups(connection: Connection, typed: Typed) -> list[Group] | None:
+    """Each typed word's catalog words (typos corrected), or None if one of them has none."""
+    found = list_words(connection, typed.complete, typed.prefix)
+    groups = [Group(word, found.get(word, {})) for word in typed.complete]
+    if typed.prefix:
+        groups.append(Group(typed.prefix, found.get(None, {}), prefix=True))
+    missing = [group for group in groups if not group.words and allowed_typos(group.typed)]
+    if missing:
+        candidates = list_typo_candidates(
+            connection,
+            [group.typed for group in missing if not group.prefix],
+            [group.typed for group in missing if group.prefix],
+        )
+        for group in missing:
+            group.words = _corrections(group, candidates.get(group.typed, {}))
+            group.typo = True
+    if any(not group.words for group in groups):
+        return None
+    return groups
+
+
+def _corrections(group: Group, candidates: dict[str, int]) -> dict[str, int]:
+    """The candidates within the typo rule's distance of the typed word (its start, for a prefix),
+    nearest first, then the most frequent."""
+    limit = allowed_typos(group.typed)
+    scored = []
+    for word, products in candidates.items():
+        compared = word[: len(group.typed)] if group.prefix else word
+        distance = OSA.distance(group.typed, compared, score_cutoff=limit)
+        if distance <= limit:
+            scored.append((distance, -products, word))
+    scored.sort()
+    keep = EXPANSIONS if group.prefix else CORRECTIONS
+    return {word: -negative for _distance, negative, word in scored[:keep]}
+
+
+def list_words(connection: Connection, complete: list[str], prefix: str | None) -> dict[str | None, dict[str, int]]:
+    """Catalog words equal to each complete word, and the EXPANSIONS most frequent ones starting
+    with the prefix (under the key None): {typed word: {catalog word: products}}."""
+    rows = db.fetch_all(
+        connection,
+        """
+        SELECT word AS typed, word, sum(products) AS products
+        FROM search_words
+        WHERE word = ANY(CAST(:complete AS text[]))
+        GROUP BY word
+        UNION ALL
+        (
+            SELECT NULL, word, sum(products)
+            FROM search_words
+            WHERE CAST(:prefix AS text) IS NOT NULL AND word LIKE :pattern
+            GROUP BY word
+            ORDER BY sum(products) DESC, word
+            LIMIT :expansions
+        )
+        """,
+        complete=complete,
+        prefix=prefix,
+        pattern=f"{prefix}%" if prefix else None,
+        expansions=EXPANSIONS,
+    )
+    found: dict[str | None, dict[str, int]] = {}
+    for row in rows:
+        found.setdefault(row["typed"], {})[row["word"]] = int(row["products"])
+    return found
+
+
+def list_typo_candidates(connection: Connection, complete: list[str], prefixes: list[str]) -> dict[str, dict[str, int]]:
+    """The catalog words nearest each misspelt word by trigrams (TYPO_CANDIDATES each, from the
+    GiST index): whole words for complete ones, word starts (word similarity) for prefixes."""
+    rows = db.fetch_all(
+        connection,
+        """
+        SELECT typed.word AS typed, near.word, near.products
+        FROM unnest(CAST(:complete AS text[])) AS typed(word)
+        CROSS JOIN LATERAL (
+            SELECT s.word, s.products
+            FROM search_words AS s
+            ORDER BY s.word <-> typed.word
+            LIMIT :candidates
+        ) AS near
+        UNION ALL
+        SELECT typed.word, near.word, near.products
+        FROM unnest(CAST(:prefixes AS text[])) AS typed(word)
+        CROSS JOIN LATERAL (
+            SELECT s.word, s.products
+            FROM search_words AS s
+            ORDER BY typed.word <<-> s.word
+            LIMIT :candidates
+        ) AS near
+        """,
+        complete=complete,
+        prefixes=prefixes,
+        candidates=TYPO_CANDIDATES,
+    )
+    candidates: dict[str, dict[str, int]] = {}
+    for row in rows:
+        words = candidates.setdefault(row["typed"], {})
+        words[row["word"]] = words.get(row["word"], 0) + int(row["products"])
+    return candidates
+
+
+def _pattern(groups: list[Group], prefix_as_start: bool = False) -> str:
+    """A regular expression that text matches when it holds a word of every group (in any order).
+    Catalog words are letters and digits only, so they need no escaping."""
+    parts = []
+    for group in groups:
+        words = sorted(group.words)
+        if prefix_as_start and group.prefix and not group.typo:
+            parts.append(rf"(?=.*\m{group.typed})")
+        else:
+            parts.append(rf"(?=.*\m({'|'.join(words)})\M)")
+    return "^" + "".join(parts)
+
+
+def _tsquery(groups: list[Group]) -> str:
+    """The same words as a to_tsquery text: every group, any of its words."""
+    return " & ".join("(" + " | ".join(sorted(group.words)) + ")" for group in groups)
+
+
+def list_products(connection: Connection, groups: list[Group]) -> list[dict]:
+    """The most popular listed products (not variants) whose name, brand or tags hold a word of
+    every group. Candidates: the kept popular products of the rarest group's words."""
+    driving = min(groups, key=lambda group: sum(group.words.values()))
+    per_word = SHOWN_PRODUCTS if len(groups) == 1 else SUGGESTIONS_PER_WORD
+    rows = db.fetch_all(
+        connection,
+        """
+        WITH candidates AS MATERIALIZED (
+            SELECT kept.word, kept.product_id
+            FROM unnest(CAST(:driving AS text[])) AS driving(word)
+            CROSS JOIN LATERAL (
+                SELECT s.word, s.product_id
+                FROM search_suggestions AS s
+                WHERE s.word = driving.word
+                ORDER BY s.units_sold DESC, s.product_id
+                LIMIT :per_word
+            ) AS kept
+        ),
+        found AS MATERIALIZED (
+            SELECT p.id, p.name, p.units_sold
+            FROM products AS p
+            WHERE p.id IN (SELECT product_id FROM candidates)
+              AND p.status = 'listed'
+              AND p.parent_id IS NULL
+              AND lower(p.name || ' ' || p.search_terms) ~ :pattern
+            ORDER BY p.units_sold DESC, p.id
+            LIMIT :shown
+        ),
+        -- Fewer than shown, and some driving word has more products than the table keeps:
+        -- the title index finds the rest (a bitmap scan: no walk of the whole popularity order).
+        further AS MATERIALIZED (
+            SELECT p.id, p.name, p.units_sold
+            FROM products AS p
+            WHERE (SELECT count(*) FROM found) < :shown
+              AND (SELECT count(*) FROM candidates GROUP BY word ORDER BY 1 DESC LIMIT 1) >= :per_word
+              AND numnode(to_tsquery('english', :tsquery)) > 0
+              AND to_tsvector('english', p.name || ' ' || p.search_terms) @@ to_tsquery('english', :tsquery)
+              AND p.status = 'listed'
+              AND p.parent_id IS NULL
+              AND lower(p.name || ' ' || p.search_terms) ~ :pattern
+            LIMIT :fallback_rows
+        )
+        SELECT id, name
+        FROM (
+            SELECT id, name, units_sold FROM found
+            UNION
+            SELECT id, name, units_sold FROM further
+        ) AS suggested
+        ORDER BY units_sold DESC, id
+        LIMIT :shown
+        """,
+        driving=sorted(driving.words),
+        per_word=per_word,
+        pattern=_pattern(groups),
+        tsquery=_tsquery(groups),
+        shown=SHOWN_PRODUCTS,
+        fallback_rows=FALLBACK_ROWS,
+    )
+    return [{"id": row["id"], "name": row["name"]} for row in rows]
+
+
+def list_categories(connection: Connection, groups: list[Group]) -> list[dict]:
+    """Categories whose name (or department's name) holds every group's word, those whose own
+    name does first."""
+    return [
+        dict(row)
+        for row in db.fetch_all(
+            connection,
+            """
+            SELECT c.name, c.slug, d.name AS department
+            FROM categories AS c
+            JOIN departments AS d ON d.id = c.department_id
+            WHERE lower(c.name || ' ' || d.name) ~ :pattern
+            ORDER BY lower(c.name) ~ :pattern DESC, c.name, c.id
+            LIMIT :shown
+            """,
+            pattern=_pattern(groups, prefix_as_start=True),
+            shown=SHOWN_CATEGORIES,
+        )
+    ]
+
+
+def refresh(connection: Connection) -> None:
+    """Rebuild search_suggestions: every word's most popular listed products, as sold now."""
+    db.execute(connection, "SELECT refresh_search_suggestions()")
+
+
+@jobs.periodic("search.suggestions", every=timedelta(hours=1))
+def refresh_job(connection: Connection, payload: dict) -> None:
+    """Periodic: re-rank the kept suggestions by units sold, drop unlisted products' rows."""
+    refresh(connection)
