@@ -4,7 +4,7 @@ Revision 0029_search_suggestions, after 0027_search_words. Expand only: a table,
 a trigger and an index.
 
 - search_suggestions (word, units_sold, product_id): for every word of a listed product's name,
-  brand and tags (split as search_words splits them), the 40 products holding
+  brand and tags (split as search_words splits them), the 100 products holding
   it that sold most. GET /products/suggest (app/models/suggestion.py) reads a few words' rows
   from the index, in popularity order, instead of ranking every product that holds a common
   word: at a million products, checking each match of a word in 2 % of them took 10 µs a row.
@@ -23,7 +23,7 @@ down_revision = "0027_search_words"
 branch_labels = None
 depends_on = None
 
-# 40 rows a word: app/models/suggestion.py SUGGESTIONS_PER_WORD.
+# 100 rows a word: app/models/suggestion.py SUGGESTIONS_PER_WORD.
 REFRESH = """
     CREATE FUNCTION refresh_search_suggestions() RETURNS void
     LANGUAGE sql AS $$
@@ -41,7 +41,7 @@ REFRESH = """
             ) AS w
             WHERE p.status = 'listed' AND p.parent_id IS NULL
         ) AS ranked
-        WHERE place <= 40
+        WHERE place <= 100
         ORDER BY word, units_sold DESC, id;
     $$;
 """
