@@ -53,6 +53,23 @@ INVARIANTS: list[tuple[str, str]] = [
         """,
     ),
     (
+        "search_suggestions: each row a well-formed word of an existing product, at most once per product",
+        """
+        SELECT count(*)
+        FROM (
+            SELECT s.product_id
+            FROM search_suggestions AS s
+            LEFT JOIN products AS p ON p.id = s.product_id
+            WHERE p.id IS NULL OR s.word !~ '^[[:alnum:]]{2,30}$' OR s.word <> lower(s.word)
+            UNION ALL
+            SELECT product_id
+            FROM search_suggestions
+            GROUP BY word, product_id
+            HAVING count(*) > 1
+        ) AS broken
+        """,
+    ),
+    (
         "product_tags: at most 10 per product, each lower-case, trimmed, 1-30 letters, digits, spaces or hyphens",
         """
         SELECT count(*)

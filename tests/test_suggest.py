@@ -191,6 +191,26 @@ def test_a_new_product_is_suggested_before_the_hourly_refresh(client, app, actio
     assert _names(client, "arcwell quok") == []
 
 
+def test_a_renamed_product_is_suggested_by_its_new_name_at_once(client, app, shop):
+    _sql(app, "UPDATE products SET name = 'Brass Tranquil Lamp' WHERE id = :id", id=shop["lamp"]["id"])
+    assert _names(client, "tranq") == ["Brass Tranquil Lamp"]
+    assert _names(client, "desk") == []  # its kept row under "desk" is checked against the product
+
+
+def test_the_hourly_job_drops_products_no_longer_listed(app, shop):
+    def kept_rows() -> int:
+        with app.extensions["bazaar_db"].connect() as connection:
+            return connection.execute(
+                text("SELECT count(*) FROM search_suggestions WHERE product_id = :id"), {"id": shop["lamp"]["id"]}
+            ).scalar()
+
+    assert kept_rows() == 3  # brass, desk, lamp
+    _sql(app, "UPDATE products SET status = 'taken_down' WHERE id = :id", id=shop["lamp"]["id"])
+    with app.app_context(), app.extensions["bazaar_db"].transaction() as connection:
+        suggestion.refresh_job(connection, {})
+    assert kept_rows() == 0
+
+
 def test_words_with_more_products_than_kept_find_the_rest(client, app, actions):
     """Neither word's kept rows hold a product with both: the title index is asked."""
     seller = actions.create_user()

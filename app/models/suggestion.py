@@ -8,10 +8,11 @@ the last one with catalog words' starts of its own length (optimal string alignm
 
 At most four statements, whatever was typed: the words (search_words, migration 0027), their
 typos if some word matched nothing, the categories, and the products. Products come from
-search_suggestions (migration 0029), each word's most popular products kept in an index: the
-driving word (the rarest typed one) gives a few dozen candidates, which are checked against the
-product itself. Only when those leave fewer than SHOWN_PRODUCTS and a word has more products
-than the table keeps does the title index look further (at most FALLBACK_ROWS rows).
+search_suggestions (migration 0029), each catalog word's best-selling products kept in an index
+with their words: the rarest typed word's kept rows that hold the other words too are the
+candidates, the best few checked against the product itself. Only when
+those leave fewer than SHOWN_PRODUCTS and the rarest typed word is in few products
+(FURTHER_UP_TO) does the title index look further.
 """
 
 import re
@@ -32,8 +33,7 @@ SHOWN_CATEGORIES = 3
 EXPANSIONS = 10  # catalog words tried for the word being typed (the most frequent that fit)
 CORRECTIONS = 3  # catalog words tried for a misspelt complete word
 SUGGESTIONS_PER_WORD = 100  # rows search_suggestions keeps per word (migration 0029)
-CANDIDATES = 100  # kept products checked for a query of several words
-FALLBACK_ROWS = 2000  # products the title index may hand over when the kept rows are not enough
+FURTHER_UP_TO = 3000  # products of the rarest word for which the title index may be asked
 
 WORD = re.compile(r"[^\W_]+")
 
@@ -204,7 +204,7 @@ TEXT_WORDS = "regexp_split_to_array(lower({}), '[^[:alnum:]]+')"
 # away (psycopg2 sends parameters inline). Arrays: a regular expression with a lookahead per word
 # cost 0.2 ms a row.
 HOLDS_EVERY_GROUP = " AND ".join(
-    f"(CAST(:group_{number} AS text[]) IS NULL OR words.words && CAST(:group_{number} AS text[]))"
+    f"(CAST(:group_{number} AS text[]) IS NULL OR {{words}} && CAST(:group_{number} AS text[]))"
     for number in range(MAX_WORDS)
 )
 
@@ -224,53 +224,63 @@ def _tsquery(groups: list[Group]) -> str:
 
 def list_products(connection: Connection, groups: list[Group]) -> list[dict]:
     """The most popular listed products (not variants) whose name, brand or tags hold a word of
-    every group. Candidates: the kept popular products of the rarest group's words, checked
-    against each product. For one word that is exact (each of its words' SHOWN_PRODUCTS best
-    are kept); for more, if the CANDIDATES best leave fewer than SHOWN_PRODUCTS, the title index
-    is asked for the rest."""
-    driving = min(groups, key=lambda group: sum(group.words.values()))
+    every group. Candidates: the kept best-selling products of the rarest group's words, whose
+    kept words hold every group; the best are then checked against the product itself. For one
+    word that is exact (each catalog word's SHOWN_PRODUCTS best are kept). For several, when the
+    kept rows give fewer than SHOWN_PRODUCTS and a word has more products than kept, the title
+    index finds the rest if the rarest group is in at most FURTHER_UP_TO products (asking it for
+    two common words took over 100 ms); otherwise fewer are shown."""
     one_word = len(groups) == 1
+    rarest = min(groups, key=lambda group: sum(group.words.values()))
     title_words = TEXT_WORDS.format("p.name || ' ' || p.search_terms")
     rows = db.fetch_all(
         connection,
         f"""
         WITH kept AS MATERIALIZED (
-            SELECT kept.product_id, kept.units_sold
-            FROM unnest(CAST(:driving AS text[])) AS driving(word)
+            SELECT typed.word, kept.product_id, kept.units_sold, kept.holds_every_group
+            FROM unnest(CAST(:rarest AS text[])) AS typed(word)
             CROSS JOIN LATERAL (
-                SELECT s.product_id, s.units_sold
+                SELECT s.product_id, s.units_sold,
+                       {HOLDS_EVERY_GROUP.format(words="s.title_words")} AS holds_every_group
                 FROM search_suggestions AS s
-                WHERE s.word = driving.word
+                WHERE s.word = typed.word
                 ORDER BY s.units_sold DESC, s.product_id
                 LIMIT :per_word
             ) AS kept
+        ),
+        candidates AS MATERIALIZED (
+            SELECT DISTINCT product_id, units_sold
+            FROM kept
+            WHERE holds_every_group
+            ORDER BY units_sold DESC, product_id
+            LIMIT :candidates
         ),
         found AS MATERIALIZED (
             SELECT p.id, p.name, p.units_sold
             FROM products AS p
             CROSS JOIN LATERAL (SELECT {title_words} AS words) AS words
-            WHERE p.id IN (SELECT product_id FROM kept ORDER BY units_sold DESC, product_id LIMIT :candidates)
+            WHERE p.id IN (SELECT product_id FROM candidates)
               AND p.status = 'listed'
               AND p.parent_id IS NULL
-              AND {HOLDS_EVERY_GROUP}
+              AND {HOLDS_EVERY_GROUP.format(words="words.words")}
             ORDER BY p.units_sold DESC, p.id
             LIMIT :shown
         ),
-        -- Fewer than shown, and more kept rows than were checked (or a word with more products
-        -- than the table keeps): the title index finds the rest, in a bitmap scan.
+        -- Fewer than shown, and a word with more products than the table keeps: the title index
+        -- finds the rest (a bitmap scan), when the rarest group is rare enough for that to be quick.
         further AS MATERIALIZED (
             SELECT p.id, p.name, p.units_sold
             FROM products AS p
             CROSS JOIN LATERAL (SELECT {title_words} AS words) AS words
             WHERE :look_further
               AND (SELECT count(*) FROM found) < :shown
-              AND (SELECT count(*) FROM kept) >= :per_word
+              AND EXISTS (SELECT FROM kept GROUP BY word HAVING count(*) >= :per_word)
               AND numnode(to_tsquery('english', :tsquery)) > 0
               AND to_tsvector('english', p.name || ' ' || p.search_terms) @@ to_tsquery('english', :tsquery)
               AND p.status = 'listed'
               AND p.parent_id IS NULL
-              AND {HOLDS_EVERY_GROUP}
-            LIMIT :fallback_rows
+              AND {HOLDS_EVERY_GROUP.format(words="words.words")}
+            LIMIT :further_rows
         )
         SELECT id, name
         FROM (
@@ -281,13 +291,14 @@ def list_products(connection: Connection, groups: list[Group]) -> list[dict]:
         ORDER BY units_sold DESC, id
         LIMIT :shown
         """,  # noqa: S608 - constant SQL: the module's own text, every value a parameter
-        driving=sorted(driving.words),
+        rarest=sorted(rarest.words),
         per_word=SHOWN_PRODUCTS if one_word else SUGGESTIONS_PER_WORD,
-        candidates=SHOWN_PRODUCTS * EXPANSIONS if one_word else CANDIDATES,
-        look_further=not one_word,
+        # A few more than shown: a kept row may be stale (a product renamed or taken down since).
+        candidates=SHOWN_PRODUCTS * 3,
+        look_further=not one_word and sum(rarest.words.values()) <= FURTHER_UP_TO,
         tsquery=_tsquery(groups),
         shown=SHOWN_PRODUCTS,
-        fallback_rows=FALLBACK_ROWS,
+        further_rows=FURTHER_UP_TO,
         **_group_params(groups),
     )
     return [{"id": row["id"], "name": row["name"]} for row in rows]
@@ -308,7 +319,7 @@ def list_categories(connection: Connection, groups: list[Group]) -> list[dict]:
             FROM categories AS c
             JOIN departments AS d ON d.id = c.department_id
             CROSS JOIN LATERAL (SELECT {TEXT_WORDS.format("c.name || ' ' || d.name")} AS words) AS words
-            WHERE {HOLDS_EVERY_GROUP}
+            WHERE {HOLDS_EVERY_GROUP.format(words="words.words")}
               AND (CAST(:starts AS text) IS NULL
                    OR EXISTS (SELECT 1 FROM unnest(words.words) AS w(word) WHERE starts_with(w.word, :starts)))
             ORDER BY (CAST(:starts AS text) IS NULL OR lower(c.name) ~ ('(^|[^[:alnum:]])' || :starts)) DESC,
