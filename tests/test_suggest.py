@@ -212,7 +212,7 @@ def test_the_hourly_job_drops_products_no_longer_listed(app, shop):
 
 
 def test_words_with_more_products_than_kept_find_the_rest(client, app, actions):
-    """Neither word's kept rows hold a product with both: the title index is asked."""
+    """Neither word's kept rows hold a product with both: the name index is asked."""
     seller = actions.create_user()
     for number in range(suggestion.SUGGESTIONS_PER_WORD + 5):
         for name, sold in ((f"Velvet throw {number}", 1000 - number), (f"Silk cushion {number}", 500 - number)):

@@ -12,7 +12,7 @@ search_suggestions (migration 0029), each catalog word's best-selling products k
 with their words: the rarest typed word's kept rows that hold the other words too are the
 candidates, the best few checked against the product itself. Only when
 those leave fewer than SHOWN_PRODUCTS and the rarest typed word is in few products
-(FURTHER_UP_TO) does the title index look further.
+(FURTHER_UP_TO) does the name index look further.
 """
 
 import re
@@ -33,7 +33,7 @@ SHOWN_CATEGORIES = 3
 EXPANSIONS = 10  # catalog words tried for the word being typed (the most frequent that fit)
 CORRECTIONS = 3  # catalog words tried for a misspelt complete word
 SUGGESTIONS_PER_WORD = 100  # rows search_suggestions keeps per word (migration 0029)
-FURTHER_UP_TO = 3000  # products of the rarest word for which the title index may be asked
+FURTHER_UP_TO = 3000  # products of the rarest word for which the name index may be asked
 
 WORD = re.compile(r"[^\W_]+")
 
@@ -227,7 +227,7 @@ def list_products(connection: Connection, groups: list[Group]) -> list[dict]:
     every group. Candidates: the kept best-selling products of the rarest group's words, whose
     kept words hold every group; the best are then checked against the product itself. For one
     word that is exact (each catalog word's SHOWN_PRODUCTS best are kept). For several, when the
-    kept rows give fewer than SHOWN_PRODUCTS and a word has more products than kept, the title
+    kept rows give fewer than SHOWN_PRODUCTS and a word has more products than kept, the name
     index finds the rest if the rarest group is in at most FURTHER_UP_TO products (asking it for
     two common words took over 100 ms); otherwise fewer are shown."""
     one_word = len(groups) == 1
@@ -266,8 +266,9 @@ def list_products(connection: Connection, groups: list[Group]) -> list[dict]:
             ORDER BY p.units_sold DESC, p.id
             LIMIT :shown
         ),
-        -- Fewer than shown, and a word with more products than the table keeps: the title index
-        -- finds the rest (a bitmap scan), when the rarest group is rare enough for that to be quick.
+        -- Fewer than shown, and a word with more products than the table keeps: the name index
+        -- (products_name_search_idx, 0027) finds the rest in a bitmap scan, when the rarest group
+        -- is rare enough for that to be quick. Words only in a brand or tag are not looked for so.
         further AS MATERIALIZED (
             SELECT p.id, p.name, p.units_sold
             FROM products AS p
@@ -276,7 +277,7 @@ def list_products(connection: Connection, groups: list[Group]) -> list[dict]:
               AND (SELECT count(*) FROM found) < :shown
               AND EXISTS (SELECT FROM kept GROUP BY word HAVING count(*) >= :per_word)
               AND numnode(to_tsquery('english', :tsquery)) > 0
-              AND to_tsvector('english', p.name || ' ' || p.search_terms) @@ to_tsquery('english', :tsquery)
+              AND to_tsvector('english', p.name) @@ to_tsquery('english', :tsquery)
               AND p.status = 'listed'
               AND p.parent_id IS NULL
               AND {HOLDS_EVERY_GROUP.format(words="words.words")}
