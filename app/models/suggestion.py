@@ -184,6 +184,8 @@ def list_typo_candidates(connection: Connection, complete: list[str], prefixes: 
           ON s.word ~>=~ typed.lowest
          AND s.word ~<~ typed.above
          AND length(s.word) BETWEEN typed.shortest AND typed.longest
+         -- Model numbers (c927, s652) are most of the catalog's words: a word of letters skips them.
+         AND (typed.word ~ '[0-9]' OR s.word !~ '[0-9]')
         """,
         typed=[row[0] for row in ranges],
         lowest=[row[1] for row in ranges],
