@@ -297,7 +297,7 @@ def list_products(connection: Connection, groups: list[Group]) -> list[dict]:
         rarest=sorted(rarest.words),
         per_word=SHOWN_PRODUCTS if one_word else SUGGESTIONS_PER_WORD,
         # A few more than shown: a kept row may be stale (a product renamed or taken down since).
-        candidates=SHOWN_PRODUCTS * 3,
+        candidates=SHOWN_PRODUCTS + 4,
         look_further=not one_word and sum(rarest.words.values()) <= FURTHER_UP_TO,
         tsquery=_tsquery(groups),
         shown=SHOWN_PRODUCTS,
