@@ -38,8 +38,8 @@ def first_card(page):
 def test_search_filter_sort_page_open_and_add_to_cart(page, lamps):
     word = lamps
     page.goto("/")
-    page.get_by_role("searchbox", name="Search products").fill(word)
-    page.get_by_role("searchbox", name="Search products").press("Enter")
+    page.get_by_role("combobox", name="Search products").fill(word)
+    page.get_by_role("combobox", name="Search products").press("Enter")
     expect(page).to_have_url(re.compile(rf"/products\?q={word}$"))
     expect(page.get_by_role("heading", level=1)).to_have_text(f"Results for “{word}”")
     expect(page.locator("#result-count")).to_contain_text("1–24 of 35 results")
