@@ -24,6 +24,7 @@ found nothing for the console's report, app/models/search_miss.py) — an upsert
 import argparse
 import os
 import sys
+import urllib.error
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
@@ -33,6 +34,7 @@ from bench import http_bench
 from bench.search_quality import read_only
 
 FILTERS = {"min_price": "20", "max_price": "200", "in_stock": "1"}
+TOO_SLOW = "This search took too long"  # the page's words when a query hit the time limit
 VARIANTS = ("", "filtered", "price_asc", "newest", "page 2")
 
 
@@ -132,6 +134,7 @@ def suggest_paths(prefixes: list[str], typos: list[str]) -> list[tuple[str, str]
 def print_table(rows: list[dict], requests: int) -> None:
     """Percentiles of server time (Server-Timing) per scenario."""
     print(f"\n{requests} requests per scenario, concurrency 1; server time (Server-Timing) in ms")
+    print(f"load average {os.getloadavg()[0]:.1f}; too slow: the page said the search ran out of time")
     header = f"{'scenario':52} {'status':>6} {'sql':>4} {'p50':>7} {'p95':>7} {'p99':>7} {'rt p95':>7}"
     print(header)
     print("-" * len(header))
@@ -141,8 +144,17 @@ def print_table(rows: list[dict], requests: int) -> None:
             continue
         print(
             f"{row['label'][:52]:52} {row['status']:>6} {row['sql']:>4} {row['p50']:7.1f} {row['p95']:7.1f} "
-            f"{row['p99']:7.1f} {row['rt_p95']:7.1f}"
+            f"{row['p99']:7.1f} {row['rt_p95']:7.1f}{'  too slow: cut off' if row['too_slow'] else ''}"
         )
+
+
+def probe(session: http_bench.Session, path: str) -> tuple[int, bool]:
+    """One request: its status and whether the page says the search ran out of time."""
+    try:
+        response = session.opener.open(session.base + path, timeout=30)
+    except urllib.error.HTTPError as error:
+        return error.code, False
+    return response.status, TOO_SLOW in response.read().decode()
 
 
 def measure_all(base: str, scenarios: list[tuple[str, str]], requests: int, show_paths: bool) -> list[dict]:
@@ -152,11 +164,11 @@ def measure_all(base: str, scenarios: list[tuple[str, str]], requests: int, show
     for label, path in scenarios:
         if show_paths:
             print(f"{label}: {path}", file=sys.stderr)
-        status, *_ = session.get(path)
+        status, too_slow = probe(session, path)
         if status == 404:
             rows.append({"label": label, "status": "404", "missing": True})
             continue
-        rows.append({"label": label} | http_bench.measure(session, path, requests, 1))
+        rows.append({"label": label, "too_slow": too_slow} | http_bench.measure(session, path, requests, 1))
     return rows
 
 
