@@ -18,10 +18,12 @@ match exactly would put the product (computed by SQL over all matches, not throu
   a product matches when each query word (`plainto_tsquery('english', word)`; stop words dropped)
   matches its search_vector or its category's or department's name; matches are ordered by
   tier (3: every word in the title — name, brand and tags, `to_tsvector('english', name || ' ' ||
-  search_terms)`, which was the 'A' weight of search_vector; --title name counts the name alone;
-  2: every word in the title or the category/department name; 1: otherwise), then units_sold
-  DESC, then id. For (c) the reference is that of the correctly spelt name. The table also
-  counts the searches the app cut off at its time limit ("too slow": nothing shown).
+  search_terms)`, which was the 'A' weight of search_vector; 2: every word in the title or the
+  category/department name; 1: otherwise), then units_sold DESC, then id. `--order shipped` ranks
+  by the tiers the search was built with instead (README, "Relevance"): every word in the name;
+  in the name or category/department name; in those or the brand and tags; anywhere. For (c)
+  the reference is that of the correctly spelt name. The table also counts the searches the app
+  cut off at its time limit ("too slow": nothing shown).
 
 Read only: every connection runs with default_transaction_read_only. At a million products the
 word counts take ~30 s and the 1,200 searches and references a few minutes.
@@ -58,10 +60,17 @@ STOP_WORDS = frozenset(
 
 _NAME_WORD = re.compile(r"[^\W_]+")  # letters and digits, as PostgreSQL's [[:alnum:]] splits names
 
-# What the reference counts as a product's title (both expressions have a GIN index in migration 0027).
-TITLES = {
-    "name-brand-tags": "to_tsvector('english', p.name || ' ' || p.search_terms)",
-    "name": "to_tsvector('english', p.name)",
+# Where a query word may be found, for the reference's tiers (`{n}`: the word's number).
+SOURCES = {
+    "name": "to_tsvector('english', p.name) @@ CAST(%(q{n})s AS tsquery)",
+    "title": "to_tsvector('english', p.name || ' ' || p.search_terms) @@ CAST(%(q{n})s AS tsquery)",
+    "labels": "to_tsvector('english', p.search_terms) @@ CAST(%(q{n})s AS tsquery)",
+    "place": "p.category_id = ANY(CAST(%(c{n})s AS integer[]))",
+}
+# The reference's tiers above "anywhere", best first: every word is in one of the sources named.
+ORDERS = {
+    "issue": (("title",), ("title", "place")),
+    "shipped": (("name",), ("name", "place"), ("name", "place", "labels")),
 }
 ELIGIBLE = "p.status = 'listed' AND p.parent_id IS NULL AND p.offer_count > 0"
 
@@ -223,9 +232,9 @@ def name_word_counts(cursor) -> dict[str, int]:
     return counts
 
 
-def reference_position(cursor, words: list[str], product_id: int, title: str = TITLES["name-brand-tags"]) -> int | None:
+def reference_position(cursor, words: list[str], product_id: int, order: str = "issue") -> int | None:
     """Where the exact ranking of every match of the words puts the product (1-based), or None when
-    PAGE_SIZE or more matches rank above it (or it does not match). `title` is one of TITLES."""
+    PAGE_SIZE or more matches rank above it (or it does not match). `order` is one of ORDERS."""
     cursor.execute(
         """
         SELECT plainto_tsquery('english', w.word)::text,
@@ -244,17 +253,17 @@ def reference_position(cursor, words: list[str], product_id: int, title: str = T
     if not terms:
         return None
     params: dict = {"id": product_id, "cap": PAGE_SIZE}
-    matches, in_titles, in_places = [], [], []
+    matches = []
     for number, (query, categories) in enumerate(terms):
         params |= {f"q{number}": query, f"c{number}": categories}
-        word = f"p.search_vector @@ CAST(%(q{number})s AS tsquery)"
-        in_title = f"{title} @@ CAST(%(q{number})s AS tsquery)"
-        in_place = f"p.category_id = ANY(CAST(%(c{number})s AS integer[]))"
-        matches.append(f"({word} OR {in_place})")
-        in_titles.append(in_title)
-        in_places.append(f"({in_title} OR {in_place})")
+        matches.append(f"(p.search_vector @@ CAST(%(q{number})s AS tsquery) OR {SOURCES['place'].format(n=number)})")
     match = " AND ".join(matches)
-    tier = f"CASE WHEN {' AND '.join(in_titles)} THEN 3 WHEN {' AND '.join(in_places)} THEN 2 ELSE 1 END"
+    levels = ORDERS[order]
+    cases = " ".join(
+        f"WHEN {_every_word_in(sources, len(terms))} THEN {len(levels) + 1 - index}"
+        for index, sources in enumerate(levels)
+    )
+    tier = f"CASE {cases} ELSE 1 END"
     cursor.execute(
         f"""
         WITH target AS (
@@ -278,6 +287,12 @@ def reference_position(cursor, words: list[str], product_id: int, title: str = T
     )
     matched, ahead = cursor.fetchone()
     return ahead + 1 if matched and ahead < PAGE_SIZE else None
+
+
+def _every_word_in(sources: tuple[str, ...], words: int) -> str:
+    """SQL: each of the query's words is in one of the sources."""
+    each = [" OR ".join(SOURCES[source].format(n=number) for source in sources) for number in range(words)]
+    return " AND ".join(f"({one})" for one in each)
 
 
 def app_search(catalog, catalog_page) -> Callable[[str], tuple[list[int], float, bool]]:
@@ -320,7 +335,7 @@ def make_searches(
     return planned
 
 
-def run(planned, search, cursor, clean_query, title: str) -> dict[str, Outcome]:
+def run(planned, search, cursor, clean_query, order: str) -> dict[str, Outcome]:
     """Every search through the app and its exact-ranking reference."""
     outcomes = {kind: Outcome() for kind in KINDS}
     references: dict[tuple[str, int], int | None] = {}
@@ -335,7 +350,7 @@ def run(planned, search, cursor, clean_query, title: str) -> dict[str, Outcome]:
             words = (clean_query(correct)[0] or "").split()
             key = (" ".join(words), product.id)
             if key not in references:
-                references[key] = reference_position(cursor, words, product.id, title)
+                references[key] = reference_position(cursor, words, product.id, order)
             outcome.references.append(references[key])
     return outcomes
 
@@ -410,7 +425,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--products", type=int, default=300)
     parser.add_argument("--seed", type=int, default=18)
     parser.add_argument("--details", help="write every search and where it put the product to this CSV file")
-    parser.add_argument("--title", choices=TITLES, default="name-brand-tags", help="the reference's title (tier 3)")
+    parser.add_argument("--order", choices=ORDERS, default="issue", help="the exact ranking's tiers (see above)")
     args = parser.parse_args(argv)
     if not args.database_url:
         parser.error("set DATABASE_URL or --database-url")
@@ -432,7 +447,7 @@ def main(argv: list[str] | None = None) -> int:
         planned = make_searches(products, args.products, frequency, args.seed)
         print(f"{unique:,} searchable products have a unique name; {len(frequency):,} name words", file=sys.stderr)
         with create_app().app_context():
-            outcomes = run(planned, app_search(catalog, catalog_page), cursor, catalog.clean_query, TITLES[args.title])
+            outcomes = run(planned, app_search(catalog, catalog_page), cursor, catalog.clean_query, args.order)
     connection.close()
     database = urlsplit(url).path.lstrip("/") or "?"
     print_table(outcomes, planned, database, time.perf_counter() - started)

@@ -82,28 +82,48 @@ def test_search_bench_asks_every_variant_of_every_search():
 
 def test_reference_ranks_title_then_category_then_description_then_sales(app, actions):
     """Every word in the title beats every word in the title or category, which beats the
-    description; then units sold, then id. A product lacking a word does not match."""
+    description; then units sold, then id. A product lacking a word does not match. The shipped
+    order puts a product whose words are in its tags below those with them in the category."""
     seller = actions.create_user(full_name="Sam Seller")
     lighting = factories.category(app, factories.department(app, "Home things")["id"], "Lighting")
     elsewhere = factories.category(app, name="Hardware")
     specs = {
-        # key: (category, name, description, units sold)
-        "title": (lighting, "Brass lighting rail", "", 1),
-        "category": (lighting, "Brass desk lamp", "", 10),
-        "category_later": (lighting, "Brass floor lamp", "", 10),
-        "description": (lighting, "Oak table lamp", "With brass feet.", 100),
-        "no_match": (elsewhere, "Brass hook", "", 1000),
+        # key: (category, name, description, tags (search_terms), units sold)
+        "title": (lighting, "Brass lighting rail", "", "", 1),
+        "category": (lighting, "Brass desk lamp", "", "", 10),
+        "category_later": (lighting, "Brass floor lamp", "", "", 10),
+        "description": (lighting, "Oak table lamp", "With brass feet.", "", 100),
+        "no_match": (elsewhere, "Brass hook", "", "", 1000),
+        "tags": (elsewhere, "Oak shelf", "", "brass lighting", 5),
     }
     database = app.extensions["bazaar_db"]
     ids = {}
-    for key, (place, name, description, sold) in specs.items():
+    for key, (place, name, description, tags, sold) in specs.items():
         ids[key] = factories.product(app, seller["id"], place["id"], name, description)["id"]
         factories.offer(app, seller["id"], ids[key])
         with database.transaction() as connection:
             connection.execute(
-                text("UPDATE products SET units_sold = :sold WHERE id = :id"), {"sold": sold, "id": ids[key]}
+                text("UPDATE products SET units_sold = :sold, search_terms = :tags WHERE id = :id"),
+                {"sold": sold, "tags": tags, "id": ids[key]},
             )
     cursor = database.pinned.connection.dbapi_connection.cursor()
-    positions = {key: search_quality.reference_position(cursor, ["brass", "lighting"], ids[key]) for key in ids}
-    assert positions == {"title": 1, "category": 2, "category_later": 3, "description": 4, "no_match": None}
+    words = ["brass", "lighting"]
+    issue = {key: search_quality.reference_position(cursor, words, ids[key]) for key in ids}
+    assert issue == {
+        "tags": 1,
+        "title": 2,
+        "category": 3,
+        "category_later": 4,
+        "description": 5,
+        "no_match": None,
+    }
+    shipped = {key: search_quality.reference_position(cursor, words, ids[key], "shipped") for key in ids}
+    assert shipped == {
+        "title": 1,
+        "category": 2,
+        "category_later": 3,
+        "tags": 4,
+        "description": 5,
+        "no_match": None,
+    }
     assert search_quality.reference_position(cursor, ["the", "brass"], ids["no_match"]) == 1  # stop words drop
