@@ -5,8 +5,9 @@ quotes, -word for a word it must not have, and `a OR b` for either. Each such pa
 Group: alternatives any of which matches (a word, its synonyms from search_synonyms.txt, the
 corrections of a misspelt word). The groups, ANDed, are one tsquery.
 
-Only letters and digits reach SQL, and only inside bound parameters: a word is [^\\W_]+, quoted
-for to_tsquery, which applies the same english stemming as the products' search_vector.
+A token is what the shopper typed between spaces ("6.1-inch", "wool-blend", "hdr10+"), without
+quotes or backslashes, always inside a bound parameter and quoted for to_tsquery, whose parser
+splits it as to_tsvector split the product's text ('6.1' <-> 'inch') and stems it the same way.
 """
 
 import functools
@@ -19,6 +20,7 @@ MAX_ALTERNATIVES = 6  # per group: each one is a posting list the GIN index read
 
 _TOKEN = re.compile(r'(-?)"([^"]*)"?|(-?)(\S+)')
 _WORD = re.compile(r"[^\W_]+")
+_NOT_IN_TOKENS = re.compile(r"['\"\\]+")  # what would end or escape a quoted to_tsquery operand
 
 
 @dataclass(frozen=True)
@@ -26,7 +28,7 @@ class Group:
     """One thing a product must match (or, negated, must not): any of `alternatives`, each a word
     or a phrase (a tuple of words in order)."""
 
-    alternatives: tuple[tuple[str, ...], ...]
+    alternatives: tuple[tuple[str, ...], ...]  # each a phrase of tokens
     negated: bool = False
     typed: str = ""  # the word or phrase as the shopper typed it (lower case)
     corrected: str | None = None  # the correction shown, when the typed word is not a catalog word
@@ -44,7 +46,7 @@ class Group:
     def tsquery(self, weight: str = "") -> str:
         """The group as to_tsquery text: '(a | b <-> c)'; `weight` 'A' restricts it to titles."""
         suffix = f":{weight}" if weight else ""
-        phrases = [" <-> ".join(f"'{word}'{suffix}" for word in words) for words in self.alternatives]
+        phrases = [" <-> ".join(f"'{token}'{suffix}" for token in tokens) for tokens in self.alternatives]
         return "(" + " | ".join(phrases) + ")"
 
 
@@ -94,7 +96,7 @@ def read(text: str) -> SearchText:
         if bare == "or" and groups and not groups[-1].negated:
             join_next = True
             continue
-        words = tuple(_WORD.findall(quoted if quoted is not None else bare))
+        words = tokens(quoted if quoted is not None else bare)
         if not words:
             continue
         negated = bool(quoted_minus or minus)
@@ -107,6 +109,23 @@ def read(text: str) -> SearchText:
             groups.append(Group((words,), negated=negated, typed=typed))
         join_next = False
     return SearchText(tuple(groups))
+
+
+def tokens(text: str) -> tuple[str, ...]:
+    """The tokens of a text: its space-separated parts that hold a letter or digit, without quotes
+    and backslashes, and without punctuation at either end ("lamp," is "lamp")."""
+    found = []
+    for part in _NOT_IN_TOKENS.sub("", text).split():
+        words = _WORD.findall(part)
+        if words:
+            start, end = part.index(words[0]), part.rindex(words[-1]) + len(words[-1])
+            found.append(part[start:end])
+    return tuple(found)
+
+
+def parts(token: str) -> list[str]:
+    """The letters-and-digits runs of a token ("down-altrnative" → down, altrnative)."""
+    return _WORD.findall(token)
 
 
 def with_synonyms(text: SearchText) -> SearchText:

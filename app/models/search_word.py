@@ -8,6 +8,7 @@ corrected only when it is not a catalog word at all (not in search_words, and in
 text), so exact matches always come first: a search is either exact or corrected.
 """
 
+import re
 from dataclasses import replace
 from datetime import timedelta
 
@@ -15,7 +16,7 @@ from rapidfuzz.distance import OSA
 from sqlalchemy import Connection
 
 from app import db, jobs
-from app.search_text import SearchText, read, with_synonyms
+from app.search_text import SearchText, parts, read, with_synonyms
 
 NEAREST = 40  # trigram neighbours of a word whose typo distance is checked
 MAX_CORRECTIONS = 3  # per word: the equally near corrections with the most products
@@ -40,12 +41,16 @@ def prepare(connection: Connection, text: str, correct: bool = True) -> SearchTe
 
 
 def _corrected(connection: Connection, words: SearchText) -> SearchText:
-    """Each word that is not a catalog word replaced by its nearest catalog words."""
+    """Each word that is not a catalog word replaced by its nearest catalog words: a token that is
+    one word by up to MAX_CORRECTIONS of them, a word inside a token ("down-altrnative") by the
+    nearest."""
     checked = sorted(
         {
-            group.alternatives[0][0]
+            part
             for group in words.groups
-            if group.is_word and allowed_typos(group.alternatives[0][0]) and not group.alternatives[0][0].isdigit()
+            if group.is_word and len(group.alternatives) == 1
+            for part in parts(group.alternatives[0][0])
+            if allowed_typos(part) and part.isalpha()
         }
     )
     if not checked:
@@ -77,9 +82,13 @@ def _corrected(connection: Connection, words: SearchText) -> SearchText:
     corrections = _corrections(rows)
     groups = []
     for group in words.groups:
-        found = corrections.get(group.alternatives[0][0]) if group.is_word and len(group.alternatives) == 1 else None
-        if found:
+        token = group.alternatives[0][0] if group.is_word and len(group.alternatives) == 1 else None
+        if token is not None and token in corrections:
+            found = corrections[token]
             group = replace(group, alternatives=tuple((word,) for word in found), corrected=found[0])
+        elif token is not None and any(part in corrections for part in parts(token)):
+            fixed = re.sub(r"[^\W_]+", lambda match: corrections.get(match[0], [match[0]])[0], token)
+            group = replace(group, alternatives=((fixed,),), corrected=fixed)
         groups.append(group)
     return replace(words, groups=tuple(groups), corrected=bool(corrections))
 
