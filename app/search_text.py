@@ -56,6 +56,7 @@ class SearchText:
 
     groups: tuple[Group, ...]
     corrected: bool = field(default=False)  # some word was replaced by its corrections
+    frequency: int | None = None  # a guess at how many products match (search_word._frequency)
 
     @property
     def positive(self) -> tuple[Group, ...]:
@@ -139,6 +140,10 @@ def with_synonyms(text: SearchText) -> SearchText:
         more = [synonym for words in group.alternatives for synonym in synonyms.get(words, ())]
         groups.append(replace(group, alternatives=_unique((*group.alternatives, *more))[:MAX_ALTERNATIVES]))
     return text.with_groups(groups)
+
+
+def has_synonyms(word: str) -> bool:
+    return (word,) in _synonyms()
 
 
 @functools.cache

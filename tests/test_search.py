@@ -194,3 +194,10 @@ def test_a_renamed_category_is_found_by_its_new_name_once_the_job_ran(app, clien
     while run_worker(app):
         pass
     assert len(names_on(get(client, q="abode shade"))) == 3
+
+
+def test_a_word_with_synonyms_is_not_taken_for_a_typo(client, listed, places):
+    listed("Touch lamp", places["lighting"])
+    listed("Corner sofa", places["lighting"])
+    response = get(client, q="couch")  # one letter from "touch", but a sofa
+    assert correction(response) is None and names_on(response) == ["Corner sofa"]

@@ -127,13 +127,21 @@ def find_products(criteria: Criteria, requested_page: int) -> Results:
 
 def _find_products(connection: Connection, criteria: Criteria, requested_page: int) -> Results:
     """find_products on an open connection."""
-    sampled = search.sample_matches(connection, criteria)
+    counted, over_cap = None, False
+    if criteria.words and criteria.words.frequency is not None and criteria.words.frequency <= COUNT_CAP:
+        # The words look rare: count them (a few ms) rather than sample a 1 % of the table (10-20 ms).
+        counted = _count_by_category(connection, criteria)
+        over_cap = counted is None
+    sampled = search.sample_matches(connection, criteria) if counted is None else []
     by_category = [row for row in sampled if row["kind"] == "category"]
     estimates = {row["category_id"]: _round(row["matches"]) for row in by_category}
     scope = criteria.category_ids
     in_scope = [row for row in by_category if scope is None or row["category_id"] in scope]
     tier_estimates = {number: sum(row[f"tier_{number}"] for row in in_scope) for number in search.TIERS}
-    facets, facets_exact = _facet_counts(connection, criteria, estimates)
+    if counted is not None:
+        facets, facets_exact = counted, True
+    else:
+        facets, facets_exact = _facet_counts(connection, criteria, estimates, over_cap)
     total = _total(connection, criteria, facets if facets_exact else None, estimates)
     if criteria.category and total <= COUNT_CAP:
         facets[criteria.category.id] = total  # the exact count beats an estimate
@@ -155,17 +163,24 @@ def _find_products(connection: Connection, criteria: Criteria, requested_page: i
     )
 
 
-def _facet_counts(connection: Connection, criteria: Criteria, estimates: dict[int, int]) -> tuple[dict[int, int], bool]:
-    """Matches per category (exact up to COUNT_CAP in all, else the estimates) and whether exact."""
-    if sum(estimates.values()) >= CLEARLY_MORE:
+def _facet_counts(
+    connection: Connection, criteria: Criteria, estimates: dict[int, int], over_cap: bool = False
+) -> tuple[dict[int, int], bool]:
+    """Matches per category (exact up to COUNT_CAP in all, else the estimates) and whether exact;
+    `over_cap` when a count has already found more than COUNT_CAP."""
+    if over_cap or sum(estimates.values()) >= CLEARLY_MORE:
         return dict(estimates), False
+    counted = _count_by_category(connection, criteria)
+    return (dict(estimates), False) if counted is None else (counted, True)
+
+
+def _count_by_category(connection: Connection, criteria: Criteria) -> dict[int, int] | None:
+    """Matches per category of the department (or of all), counted; None beyond COUNT_CAP in all."""
     counted = {
         row["category_id"]: row["matches"]
         for row in search.count_products_by_category(connection, criteria, COUNT_CAP + 1)
     }
-    if sum(counted.values()) > COUNT_CAP:
-        return dict(estimates), False
-    return counted, True
+    return None if sum(counted.values()) > COUNT_CAP else counted
 
 
 def _total(

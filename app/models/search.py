@@ -428,14 +428,28 @@ def rank_all(connection: Connection, criteria: Criteria, limit: int, offset: int
 
 
 def rank_in_tier(connection: Connection, criteria: Criteria, number: int, limit: int) -> Sequence[RowMapping]:
-    """The first `limit` matches of tier `number` by popularity, every one of them sorted."""
-    indexed = f"{_reaches(criteria, NAME, indexed=True)} AND" if number == NAME else ""
+    """The first `limit` matches of tier `number` by popularity, every one of them sorted. The name
+    tier is read through products_name_search_idx alone: a name holding every word matches, and
+    rechecking search_vector too made the planner intersect with the common word's whole posting
+    list and recheck each row three ways (150 ms for "handle" at a million products, now ~20)."""
+    if number == NAME:
+        negated = any(group.negated for group in criteria.words.groups)
+        words = f"{_reaches(criteria, NAME, indexed=True)} AND {matches_words(criteria) if negated else 'true'}"
+        condition = f"{words} AND {MATCHES_FILTERS}"
+    else:
+        condition = f"{matches(criteria)} AND {_in_tier(criteria, number)}"
+    # MATERIALIZED: without ORDER BY … LIMIT inside, the planner reads the tier through its index
+    # rather than walking units_sold and testing every product (238 ms for "handle").
     return db.fetch_all(
         connection,
         f"""
-        SELECT {CARD_COLUMNS}, {number} AS tier
-        FROM products AS p
-        WHERE {indexed} {matches(criteria)} AND {_in_tier(criteria, number)}
+        WITH tier AS MATERIALIZED (
+            SELECT {BASE_COLUMNS}
+            FROM products AS p
+            WHERE {condition}
+        )
+        SELECT p.*, {BRAND_NAME}, {number} AS tier
+        FROM tier AS p
         ORDER BY units_sold DESC, id
         LIMIT :limit
         """,  # noqa: S608 - fixed fragments, values bound

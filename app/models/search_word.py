@@ -16,7 +16,7 @@ from rapidfuzz.distance import OSA
 from sqlalchemy import Connection
 
 from app import db, jobs
-from app.search_text import SearchText, parts, read, with_synonyms
+from app.search_text import SearchText, has_synonyms, parts, read, with_synonyms
 
 NEAREST = 40  # trigram neighbours of a word whose typo distance is checked
 MAX_CORRECTIONS = 3  # per word: the equally near corrections with the most products
@@ -34,52 +34,51 @@ def allowed_typos(word: str) -> int:
 def prepare(connection: Connection, text: str, correct: bool = True) -> SearchText:
     """The search text read into groups (app/search_text.py), each misspelt word replaced by its
     corrections (unless `correct` is False), with synonyms."""
-    words = read(text)
-    if correct:
-        words = _corrected(connection, words)
-    return with_synonyms(words)
+    words, counts = _looked_up(connection, read(text), correct)
+    words = with_synonyms(words)
+    return replace(words, frequency=_frequency(words, counts))
 
 
-def _corrected(connection: Connection, words: SearchText) -> SearchText:
-    """Each word that is not a catalog word replaced by its nearest catalog words: a token that is
-    one word by up to MAX_CORRECTIONS of them, a word inside a token ("down-altrnative") by the
-    nearest."""
-    checked = sorted(
-        {
-            part
-            for group in words.groups
-            if group.is_word and len(group.alternatives) == 1
-            for part in parts(group.alternatives[0][0])
-            if allowed_typos(part) and part.isalpha()
-        }
-    )
+def _looked_up(connection: Connection, words: SearchText, correct: bool) -> tuple[SearchText, dict]:
+    """The words looked up in the catalog's words: each that is not one replaced by its nearest
+    (unless not `correct`; a token that is one word by up to MAX_CORRECTIONS of them, a word inside
+    a token, "down-altrnative", by the nearest), and how many titles hold each word found."""
+    checked = sorted({part for group in words.positive for tokens in group.alternatives for part in _parts(tokens)})
     if not checked:
-        return words
+        return words, {}
     rows = db.fetch_all(
         connection,
         """
         WITH typed AS MATERIALIZED (
-            SELECT typed.word,
-                   EXISTS (SELECT 1 FROM search_words AS s WHERE s.word = typed.word)
-                   OR EXISTS (
+            SELECT typed.word, typed.correctable,
+                   -- 0: added since the last recount, so not known (NULL), not rare
+                   (SELECT nullif(max(s.products), 0) FROM search_words AS s WHERE s.word = typed.word) AS products
+            FROM unnest(CAST(:words AS text[]), CAST(:correctable AS boolean[])) AS typed(word, correctable)
+        ),
+        checked AS MATERIALIZED (
+            SELECT typed.*,
+                   typed.products IS NOT NULL OR NOT typed.correctable OR EXISTS (
                        SELECT 1 FROM products AS p WHERE p.search_vector @@ plainto_tsquery('english', typed.word)
                    ) AS known
-            FROM unnest(CAST(:words AS text[])) AS typed(word)
+            FROM typed
         )
-        SELECT typed.word AS typed, typed.known, near.word, near.products
-        FROM typed
+        SELECT checked.word AS typed, checked.known, checked.products AS typed_products, near.word, near.products
+        FROM checked
         LEFT JOIN LATERAL (
             SELECT s.word, s.products
             FROM search_words AS s
-            WHERE NOT typed.known
-            ORDER BY s.word <-> typed.word
+            WHERE NOT checked.known
+            ORDER BY s.word <-> checked.word
             LIMIT :nearest
         ) AS near ON true
         """,
         words=checked,
+        correctable=[correct and _is_correctable(word, words) for word in checked],
         nearest=NEAREST,
     )
+    counts = {row["typed"]: row["typed_products"] for row in rows}
     corrections = _corrections(rows)
+    counts |= {word: products for row in rows if (word := row["word"]) and (products := row["products"]) is not None}
     groups = []
     for group in words.groups:
         token = group.alternatives[0][0] if group.is_word and len(group.alternatives) == 1 else None
@@ -90,7 +89,36 @@ def _corrected(connection: Connection, words: SearchText) -> SearchText:
             fixed = re.sub(r"[^\W_]+", lambda match: corrections.get(match[0], [match[0]])[0], token)
             group = replace(group, alternatives=((fixed,),), corrected=fixed)
         groups.append(group)
-    return replace(words, groups=tuple(groups), corrected=bool(corrections))
+    return replace(words, groups=tuple(groups), corrected=bool(corrections)), counts
+
+
+def _parts(tokens: tuple[str, ...]) -> list[str]:
+    return [part for token in tokens for part in parts(token)]
+
+
+def _is_correctable(word: str, words: SearchText) -> bool:
+    """Whether a word may be corrected: long enough for a typo, letters only, without synonyms
+    ("couch" is not "touch" misspelt: it is a sofa), and a single typed word or a part of one (not
+    inside a phrase or an OR)."""
+    if not (allowed_typos(word) and word.isalpha()) or has_synonyms(word):
+        return False
+    return any(
+        group.is_word and len(group.alternatives) == 1 and word in parts(group.alternatives[0][0])
+        for group in words.positive
+    )
+
+
+def _frequency(words: SearchText, counts: dict[str, int | None]) -> int | None:
+    """How many products the search likely matches, from how many titles hold its words: the least
+    of its groups' (each the sum of its alternatives', each its rarest word's); None when no group's
+    words are all catalog words. Only a guess (descriptions are not counted), used to pick which
+    count runs first, never to answer."""
+    groups = []
+    for group in words.positive:
+        alternatives = [[counts.get(part) for part in _parts(tokens)] for tokens in group.alternatives]
+        if all(found and None not in found for found in alternatives):
+            groups.append(sum(min(found) for found in alternatives))
+    return min(groups) if groups else None
 
 
 def _corrections(rows) -> dict[str, list[str]]:
