@@ -35,7 +35,7 @@ from app.pagination import Page
 PER_PAGE = 24
 TIME_LIMIT_MS = 250  # a search the planner misjudges ("common -word") is cut off, and says so
 COUNT_CAP = 1_000
-CLEARLY_MORE = 5 * COUNT_CAP  # an estimate this high is not sampling luck: skip the exact count
+CLEARLY_MORE = 2 * COUNT_CAP  # an estimate this high (20+ sampled matches) is not sampling luck: skip the exact count
 RANKED_CANDIDATES = 1_000
 SORTED_CANDIDATES = 5_000
 WALK_BUDGET = 5_000
