@@ -28,6 +28,19 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.browser)
 
 
+LIVE_APPS = []  # the live server's app, whose per-process page cache outlives each test
+
+
+@pytest.fixture(autouse=True)
+def _fresh_live_cache():
+    """Empty the live server's page cache after each test: the tables are emptied with their ids
+    restarted, so the next test's product 1 could be served the last test's product 1 (its version
+    row restarts too). Never so in production, where ids are not reused."""
+    yield
+    for app in LIVE_APPS:
+        app.extensions["page_cache"].clear()
+
+
 @pytest.fixture(scope="session")
 def live_server(database_url):
     """The app served over HTTP in a background thread, on the test database."""
@@ -39,6 +52,7 @@ def live_server(database_url):
             "REPORT_SNAPSHOT_SECONDS": 0,
         }
     )
+    LIVE_APPS.append(app)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

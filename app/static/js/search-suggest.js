@@ -21,9 +21,13 @@
     list.setAttribute("role", "listbox");
     list.setAttribute("aria-label", "Search suggestions");
     list.hidden = true;
+    // A polite live region, not role="status": the page's own status messages (a flash, a
+    // suspension notice) stay the one "status" a page has.
     var status = document.createElement("div");
     status.className = "visually-hidden";
-    status.setAttribute("role", "status");
+    status.setAttribute("aria-live", "polite");
+    status.setAttribute("aria-atomic", "true");
+    status.setAttribute("data-testid", "suggestion-count");
     field.appendChild(list);
     field.appendChild(status);
 
