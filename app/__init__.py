@@ -30,6 +30,8 @@ from app.routes import (
     api_docs,
     api_tokens,
     api_v1,
+    api_v1_catalog,  # noqa: F401 - adds its routes to api_v1.bp
+    api_v1_selling,  # noqa: F401 - adds its routes to api_v1.bp
     auth,
     cart,
     catalog,

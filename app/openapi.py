@@ -518,6 +518,405 @@ PATHS = {
 }
 
 
+# Catalog writes and product details (app/routes/api_v1_catalog.py), new offers, sales and returns
+# (app/routes/api_v1_selling.py).
+
+LOCATION = {"Location": {"schema": {"type": "string"}, "description": "The new resource's address."}}
+IF_MATCH = {
+    "name": "If-Match",
+    "in": "header",
+    "required": True,
+    "schema": {"type": "string"},
+    "description": "The ETag you read (or `*` for any version).",
+}
+CATEGORY_ID = {"name": "category_id", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1}}
+ENTRY_ID = {"name": "entry_id", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1}}
+TEXT_LIST = {
+    "type": "array",
+    "minItems": 1,
+    "maxItems": 3,
+    "items": {"type": "string", "minLength": 1, "maxLength": 40},
+}
+ATTRIBUTES = {
+    "type": "object",
+    "additionalProperties": {"type": ["string", "integer"]},
+    "description": "Values of the attributes the category defines (GET /api/v1/categories), by key.",
+}
+LABELS = {
+    "brand": {"type": ["string", "null"], "maxLength": 60},
+    "tags": {"type": "array", "maxItems": 10, "items": {"type": "string", "maxLength": 30}},
+}
+
+SCHEMAS |= {
+    "Category": {
+        "type": "object",
+        "required": ["id", "name", "slug", "department_id"],
+        "properties": {
+            "id": {"type": "integer"},
+            "name": {"type": "string"},
+            "slug": {"type": "string", "description": "Never changes: links to the category keep working."},
+            "department_id": {"type": "integer"},
+        },
+    },
+    "NewCategory": {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["department_id", "name"],
+        "properties": {
+            "department_id": {"type": "integer", "minimum": 1},
+            "name": {"type": "string", "minLength": 1, "maxLength": 60},
+        },
+    },
+    "CategoryChange": {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["name"],
+        "properties": {"name": {"type": "string", "minLength": 1, "maxLength": 60}},
+    },
+    "ProductDetail": {
+        "type": "object",
+        "required": [
+            "id",
+            "name",
+            "description",
+            "category_id",
+            "brand",
+            "tags",
+            "attributes",
+            "parent_id",
+            "options",
+            "variants",
+            "images",
+            "min_price",
+            "max_price",
+            "offer_count",
+            "total_stock",
+            "rating_avg",
+            "rating_count",
+            "created_by_you",
+            "created_at",
+            "page_url",
+        ],
+        "properties": {
+            "id": {"type": "integer"},
+            "name": {"type": "string"},
+            "description": {"type": "string"},
+            "category_id": {"type": "integer"},
+            "brand": {"type": ["string", "null"]},
+            "tags": {"type": "array", "items": {"type": "string"}},
+            "attributes": {"type": "object", "additionalProperties": {"type": "string"}},
+            "parent_id": {"type": ["integer", "null"], "description": "On a variant: its product."},
+            "options": {"type": "array", "items": {"type": "string"}, "description": "e.g. Colour, Size."},
+            "variants": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["id", "option_values", "min_price", "offer_count", "total_stock"],
+                    "properties": {
+                        "id": {"type": "integer", "description": "Offer it with POST /api/v1/offers."},
+                        "option_values": {"type": "array", "items": {"type": "string"}},
+                        "min_price": {"oneOf": [_ref("Money"), {"type": "null"}]},
+                        "offer_count": {"type": "integer"},
+                        "total_stock": {"type": "integer"},
+                    },
+                },
+            },
+            "images": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["id", "position", "alt_text", "url", "thumbnail_url"],
+                    "properties": {
+                        "id": {"type": "integer"},
+                        "position": {"type": "integer"},
+                        "alt_text": {"type": "string"},
+                        "url": {"type": ["string", "null"], "description": "null for a drawn demo picture."},
+                        "thumbnail_url": {"type": ["string", "null"]},
+                    },
+                },
+            },
+            "min_price": {"oneOf": [_ref("Money"), {"type": "null"}]},
+            "max_price": {"oneOf": [_ref("Money"), {"type": "null"}]},
+            "offer_count": {"type": "integer"},
+            "total_stock": {"type": "integer"},
+            "rating_avg": {"type": ["string", "null"]},
+            "rating_count": {"type": "integer"},
+            "created_by_you": {"type": "boolean", "description": "Only a product's creator may change it."},
+            "created_at": {"type": "string", "format": "date-time"},
+            "page_url": {"type": "string", "format": "uri"},
+        },
+    },
+    "NewProduct": {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["name", "category_id"],
+        "description": "With price and quantity: for sale at once, as your first offer. With options: "
+        "add its variants next, then offer them.",
+        "properties": {
+            "name": {"type": "string", "minLength": 1, "maxLength": 200},
+            "description": {"type": "string", "maxLength": 5000},
+            "category_id": {"type": "integer", "minimum": 1},
+            "attributes": ATTRIBUTES,
+            "price": {"oneOf": [{"type": "string", "pattern": MONEY_PATTERN}, _ref("Money")]},
+            "quantity": {"type": "integer", "minimum": 0, "maximum": MAX_QUANTITY},
+            "options": TEXT_LIST,
+        }
+        | LABELS,
+    },
+    "ProductChange": {
+        "type": "object",
+        "additionalProperties": False,
+        "minProperties": 1,
+        "properties": {
+            "name": {"type": "string", "minLength": 1, "maxLength": 200},
+            "description": {"type": "string", "maxLength": 5000},
+            "category_id": {"type": "integer", "minimum": 1},
+            "attributes": ATTRIBUTES,
+        }
+        | LABELS,
+    },
+    "NewVariant": {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["option_values"],
+        "properties": {"option_values": TEXT_LIST | {"description": "One value per option, in order."}},
+    },
+    "NewImage": {
+        "type": "object",
+        "required": ["image"],
+        "properties": {
+            "image": {"type": "string", "format": "binary", "description": "PNG, JPEG or WebP, up to 5 MB."},
+            "alt_text": {"type": "string", "maxLength": 250},
+        },
+    },
+    "NewOffer": {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["product_id", "price", "quantity"],
+        "properties": {
+            "product_id": {"type": "integer", "minimum": 1},
+            "price": {"oneOf": [{"type": "string", "pattern": MONEY_PATTERN}, _ref("Money")]},
+            "quantity": {"type": "integer", "minimum": 0, "maximum": MAX_QUANTITY},
+        },
+    },
+    "SaleStart": {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["sale_price"],
+        "properties": {
+            "sale_price": {"oneOf": [{"type": "string", "pattern": MONEY_PATTERN}, _ref("Money")]},
+            "ends_at": {"type": ["string", "null"], "format": "date-time"},
+        },
+    },
+    "ReturnAcceptance": {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["restock"],
+        "properties": {"restock": {"type": "boolean", "description": "The item came back sellable."}},
+    },
+    "ReturnRefusal": {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["reason"],
+        "properties": {"reason": {"type": "string", "minLength": 1, "maxLength": 500}},
+    },
+}
+
+
+def _body(schema: str, media_type: str = "application/json") -> dict:
+    return {"required": True, "content": {media_type: {"schema": _ref(schema)}}}
+
+
+PRODUCT = _json("The product.", _ref("ProductDetail"), ETAG)
+NOT_YOURS = _problem("You did not create a product with this id.")
+OFFER = _json("The offer.", _ref("Offer"), ETAG)
+LINE = _json("The line.", _ref("OrderLine"))
+
+PATHS |= {
+    "/api/v1/categories/{category_id}": {
+        "parameters": [CATEGORY_ID],
+        "get": {
+            "summary": "One category",
+            "x-scope": "read",
+            "responses": {"200": _json("The category.", _ref("Category"), ETAG), "404": _problem("No such category.")}
+            | ERRORS,
+        },
+        "patch": {
+            "summary": "Rename a category (administrators; its slug stays)",
+            "x-scope": "admin",
+            "parameters": [IF_MATCH],
+            "requestBody": _body("CategoryChange"),
+            "responses": {
+                "200": _json("The renamed category.", _ref("Category"), ETAG),
+                "400": _problem("The body is not a JSON object."),
+                "404": _problem("No such category."),
+                "409": _problem("Its department has a category of that name."),
+                "412": _problem("The category changed since the ETag in If-Match."),
+                "422": _problem("Fields that cannot be used, in `errors`."),
+                "428": _problem("If-Match is missing."),
+            }
+            | ERRORS,
+        },
+    },
+    "/api/v1/products/{product_id}": {
+        "parameters": [PRODUCT_ID],
+        "get": {
+            "summary": "One product with its brand, tags, attributes, variants and images",
+            "x-scope": "read",
+            "responses": {"200": PRODUCT, "404": _problem("No such product.")} | ERRORS,
+        },
+        "patch": {
+            "summary": "Change a product you created: name, description, category, brand, tags, attributes",
+            "x-scope": "listings",
+            "parameters": [IF_MATCH],
+            "requestBody": _body("ProductChange"),
+            "responses": {
+                "200": PRODUCT,
+                "400": _problem("The body is not a JSON object."),
+                "404": NOT_YOURS,
+                "409": _problem("This is a variant: change its product."),
+                "412": _problem("The product changed since the ETag in If-Match."),
+                "422": _problem("Fields that cannot be used, in `errors`."),
+                "428": _problem("If-Match is missing."),
+            }
+            | ERRORS,
+        },
+    },
+    "/api/v1/products/{product_id}/variants": {
+        "parameters": [PRODUCT_ID],
+        "post": {
+            "summary": "Add a variant to a product you created with options",
+            "x-scope": "listings",
+            "requestBody": _body("NewVariant"),
+            "responses": {
+                "201": _json("The new variant (a product whose parent_id is the product).", _ref("ProductDetail"))
+                | {"headers": ETAG | LOCATION},
+                "400": _problem("The body is not a JSON object."),
+                "404": NOT_YOURS,
+                "409": _problem("The product has no options, is sold as it is, has this variant, or has 100."),
+                "422": _problem("Fields that cannot be used, in `errors`."),
+            }
+            | ERRORS,
+        },
+    },
+    "/api/v1/products/{product_id}/images": {
+        "parameters": [PRODUCT_ID],
+        "post": {
+            "summary": "Add an image to the end of the gallery of a product you created (at most 8)",
+            "x-scope": "listings",
+            "requestBody": _body("NewImage", "multipart/form-data"),
+            "responses": {
+                "201": PRODUCT,
+                "404": NOT_YOURS,
+                "409": _problem("The gallery has 8 images."),
+                "422": _problem("No image, not an image we take (too large, too many pixels), or bad alt text."),
+            }
+            | ERRORS,
+        },
+    },
+    "/api/v1/products/{product_id}/images/{entry_id}": {
+        "parameters": [PRODUCT_ID, ENTRY_ID],
+        "delete": {
+            "summary": "Take an image out of the gallery of a product you created",
+            "x-scope": "listings",
+            "responses": {"204": {"description": "Removed."}, "404": _problem("No such image of your product.")}
+            | ERRORS,
+        },
+    },
+    "/api/v1/offers/{product_id}/sale": {
+        "parameters": [PRODUCT_ID],
+        "put": {
+            "summary": "Put your offer on sale below its usual price, until ends_at or until you end it",
+            "x-scope": "listings",
+            "requestBody": _body("SaleStart"),
+            "responses": {
+                "200": OFFER,
+                "400": _problem("The body is not a JSON object."),
+                "404": _problem("Not your offer."),
+                "409": _problem("The sale price is not below the usual one, the end is past, or the offer is removed."),
+                "422": _problem("Fields that cannot be used, in `errors`."),
+            }
+            | ERRORS,
+        },
+        "delete": {
+            "summary": "End your offer's sale now",
+            "x-scope": "listings",
+            "responses": {"200": OFFER, "404": _problem("Not your offer."), "409": _problem("It is not on sale.")}
+            | ERRORS,
+        },
+    },
+    "/api/v1/orders/{order_id}/return/accept": {
+        "parameters": [ORDER_ID],
+        "post": {
+            "summary": "Accept a buyer's return: they are refunded at once; restock puts the units back",
+            "x-scope": "orders",
+            "requestBody": _body("ReturnAcceptance"),
+            "responses": {
+                "200": LINE,
+                "400": _problem("The body is not a JSON object."),
+                "404": _problem("Not your order line."),
+                "409": _problem("No return of this line is waiting for your answer."),
+                "422": _problem("Fields that cannot be used, in `errors`."),
+            }
+            | ERRORS,
+        },
+    },
+    "/api/v1/orders/{order_id}/return/refuse": {
+        "parameters": [ORDER_ID],
+        "post": {
+            "summary": "Refuse a buyer's return, saying why",
+            "x-scope": "orders",
+            "requestBody": _body("ReturnRefusal"),
+            "responses": {
+                "200": LINE,
+                "400": _problem("The body is not a JSON object."),
+                "404": _problem("Not your order line."),
+                "409": _problem("No return of this line is waiting for your answer."),
+                "422": _problem("Fields that cannot be used, in `errors`."),
+            }
+            | ERRORS,
+        },
+    },
+}
+PATHS["/api/v1/categories"]["post"] = {
+    "summary": "Create a category in a department (administrators)",
+    "x-scope": "admin",
+    "requestBody": _body("NewCategory"),
+    "responses": {
+        "201": _json("The new category.", _ref("Category"), ETAG | LOCATION),
+        "400": _problem("The body is not a JSON object."),
+        "404": _problem("No such department."),
+        "409": _problem("The department has a category of that name."),
+        "422": _problem("Fields that cannot be used, in `errors`."),
+    }
+    | ERRORS,
+}
+PATHS["/api/v1/products"]["post"] = {
+    "summary": "Create a product: for sale at once (price, quantity) or with options for variants",
+    "x-scope": "listings",
+    "requestBody": _body("NewProduct"),
+    "responses": {
+        "201": _json("The new product.", _ref("ProductDetail"), ETAG | LOCATION),
+        "400": _problem("The body is not a JSON object."),
+        "422": _problem("Fields that cannot be used, in `errors`."),
+    }
+    | ERRORS,
+}
+PATHS["/api/v1/offers"]["post"] = {
+    "summary": "Start offering a product (or a variant) of the catalog at your price",
+    "x-scope": "listings",
+    "requestBody": _body("NewOffer"),
+    "responses": {
+        "201": _json("Your new offer.", _ref("Offer"), ETAG | LOCATION),
+        "400": _problem("The body is not a JSON object."),
+        "404": _problem("No such product."),
+        "409": _problem("You offer it already, or it comes in variants (offer a variant)."),
+        "422": _problem("Fields that cannot be used, in `errors`."),
+    }
+    | ERRORS,
+}
+
+
 def openapi_document(server_url: str) -> dict:
     """The whole description, its server being this site's /api/v1 address."""
     return {

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from sqlalchemy import RowMapping
 
 from app import db
+from app.models import seller_product
 
 MAX_OPTIONS = 3  # Colour, Size, Material: more would make the picker a form
 MAX_VARIANTS = 100  # per product
@@ -133,21 +134,25 @@ def add_variant(creator_id: int, parent_id: int, option_names: list[str], values
 
 
 def create_product_with_options(creator_id: int, details: dict, option_names: list[str]) -> int:
-    """A new product (name, description, category_id in `details`) that comes in `option_names`:
-    sellers will offer its variants, so it gets no offer of its own; return its id."""
-    row = db.run_returning(
-        """
-        INSERT INTO products (category_id, creator_id, name, description, option_names)
-        VALUES (:category_id, :creator_id, :name, :description, :option_names)
-        RETURNING id
-        """,
-        creator_id=creator_id,
-        name=details["name"],
-        description=details["description"],
-        category_id=details["category_id"],
-        option_names=option_names,
-    )
-    return row["id"]
+    """A new product (name, description, category_id, and brand and tags if given, in `details`)
+    that comes in `option_names`: sellers will offer its variants, so it gets no offer of its own;
+    return its id."""
+    with db.transaction() as conn:
+        product_id = db.fetch_one(
+            conn,
+            """
+            INSERT INTO products (category_id, creator_id, name, description, option_names)
+            VALUES (:category_id, :creator_id, :name, :description, :option_names)
+            RETURNING id
+            """,
+            creator_id=creator_id,
+            name=details["name"],
+            description=details["description"],
+            category_id=details["category_id"],
+            option_names=option_names,
+        )["id"]
+        seller_product.set_labels(conn, product_id, creator_id, details)
+        return product_id
 
 
 def get_own_product(product_id: int, creator_id: int):
