@@ -9,6 +9,9 @@
 #   ./setup.sh check                         check the data's invariants
 #   ./setup.sh admin EMAIL [--role R]        make an account administrator (or moderator, or user again)
 #   ./setup.sh coupon CODE --percent P ...   create a platform coupon (--list, --pause CODE, --resume CODE; --help)
+#   ./setup.sh cluster [--port P] [--app-servers N] [--replicas M]
+#                                            the site as a local cluster: HAProxy, N app servers, PgBouncer,
+#                                            M streaming replicas, the worker (db/cluster.py; docs/DEPLOY.md)
 #   ./setup.sh stop                          stop the embedded PostgreSQL
 #
 # With DATABASE_URL set, every command uses that PostgreSQL and starts none of its own.
@@ -63,6 +66,43 @@ install_browser() {
     fi
 }
 
+install_cluster_packages() {
+    # The cluster's load balancer and connection pooler are Debian packages.
+    local missing=()
+    command -v haproxy >/dev/null || missing+=(haproxy)
+    command -v pgbouncer >/dev/null || missing+=(pgbouncer)
+    [[ ${#missing[@]} -eq 0 ]] && return
+    if [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null; then
+        say "Installing ${missing[*]} for the cluster (apt-get install)"
+        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+        # Debian starts packaged services where it can; the cluster runs its own.
+        service haproxy stop >/dev/null 2>&1 || true
+        service pgbouncer stop >/dev/null 2>&1 || true
+    else
+        die "the cluster needs ${missing[*]}: install them (Debian: sudo apt-get install ${missing[*]}) and retry"
+    fi
+}
+
+prepare_site() {
+    install_packages
+    start_database
+    say "Migrating the database to the newest schema revision"
+    "$VENV/bin/python" -m db.manage migrate
+    if [[ $("$VENV/bin/python" -m db.manage status) == "users: 0" ]]; then
+        say "Loading demo data (./setup.sh seed to rebuild it)"
+        "$VENV/bin/python" -m db.generated --scale demo
+    fi
+    demo_logins
+}
+
+cluster() {
+    [[ -z "${DATABASE_URL:-}" ]] || die "the cluster runs on the embedded PostgreSQL: unset DATABASE_URL"
+    install_cluster_packages
+    prepare_site
+    unset DATABASE_URL  # db.cluster starts the primary itself and hands each process its URLs
+    exec "$VENV/bin/python" -m db.cluster "$@"
+}
+
 demo_logins() {
     "$VENV/bin/python" -m db.generated --print-logins
 }
@@ -76,15 +116,7 @@ serve() {
         esac
     done
     [[ "$PORT" =~ ^[0-9]+$ && "$WORKERS" =~ ^[0-9]+$ ]] || die "--port and --workers take whole numbers"
-    install_packages
-    start_database
-    say "Migrating the database to the newest schema revision"
-    "$VENV/bin/python" -m db.manage migrate
-    if [[ $("$VENV/bin/python" -m db.manage status) == "users: 0" ]]; then
-        say "Loading demo data (./setup.sh seed to rebuild it)"
-        "$VENV/bin/python" -m db.generated --scale demo
-    fi
-    demo_logins
+    prepare_site
     # honcho runs the Procfile's processes side by side and stops them all on Ctrl-C.
     export BAZAAR_PORT=$PORT BAZAAR_WEB_WORKERS=$WORKERS
     export BAZAAR_PUBLIC_URL=${BAZAAR_PUBLIC_URL:-http://127.0.0.1:$PORT}
@@ -102,6 +134,7 @@ serve() {
 run_tests() {
     install_packages
     install_browser
+    install_cluster_packages
     start_database
     say "Lint: ruff check and ruff format --check"
     "$VENV/bin/ruff" check .
@@ -122,6 +155,9 @@ case "$command" in
     test)
         shift
         run_tests "$@" ;;
+    cluster)
+        shift
+        cluster "$@" ;;
     seed)
         shift
         install_packages
@@ -154,7 +190,7 @@ case "$command" in
             "$VENV/bin/python" -m db.embedded stop
         fi ;;
     help|-h|--help)
-        sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//' ;;
+        sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//' ;;
     *)
         die "unknown command '$command' (try: ./setup.sh help)" ;;
 esac

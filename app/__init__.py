@@ -103,7 +103,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     if not app.config["DATABASE_URL"]:
         raise RuntimeError("DATABASE_URL is not set: run ./setup.sh, or export DATABASE_URL=postgresql://…")
 
-    Database(app.config["DATABASE_URL"]).init_app(app)
+    Database(app.config["DATABASE_URL"], app.config["DATABASE_REPLICA_URLS"]).init_app(app)
     check_server_version(*get_server_version(app.extensions["bazaar_db"]))
     login.init_app(app)
     guest_cart.init_app(app)

@@ -13,9 +13,11 @@ from contextlib import AbstractContextManager, contextmanager
 from typing import Any, ParamSpec, TypeVar
 
 import psycopg2.errors
-from flask import Flask, current_app, g, has_app_context, has_request_context
+from flask import Flask, current_app, g, has_app_context, has_request_context, request, session
 from sqlalchemy import Connection, CursorResult, Engine, RowMapping, create_engine, event, make_url, text
 from sqlalchemy.exc import DBAPIError, DisconnectionError
+
+from app.replicas import SESSION_KEY, STICKY_SECONDS, ReplicaSet
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -27,7 +29,7 @@ class Database:
     each use checks one out of the pool. Tests may pin a single connection whose outer
     transaction they roll back; code that opens a transaction then gets a SAVEPOINT on it."""
 
-    def __init__(self, url: str, **engine_options: Any) -> None:
+    def __init__(self, url: str, replica_urls: Sequence[str] = (), **engine_options: Any) -> None:
         # pool_pre_ping tests a connection once per checkout (the CLI, the worker, the tests).
         options = {"pool_size": 5, "max_overflow": 10, "pool_pre_ping": True} | engine_options
         # The project's driver is psycopg2 (SQLAlchemy 2.1 would pick psycopg 3 for postgresql://).
@@ -43,12 +45,26 @@ class Database:
         self.request_engine: Engine = create_engine(driver_url, isolation_level="AUTOCOMMIT", **request_options)
         _ping_after_idle(self.request_engine)
         _forward_events(self.request_engine, self.engine)
+        # Streaming replicas for GET requests' reads (app/replicas.py), in autocommit like the above.
+        replica_engines = {}
+        for number, replica_url in enumerate(replica_urls, start=1):
+            replica_engine = create_engine(
+                make_url(replica_url).set(drivername="postgresql+psycopg2"),
+                isolation_level="AUTOCOMMIT",
+                **request_options,
+            )
+            _ping_after_idle(replica_engine)
+            _forward_events(replica_engine, self.engine)
+            replica_engines[f"replica{number}"] = replica_engine
+        self.replicas = ReplicaSet(replica_engines)
         self.pinned: Connection | None = None
 
     def init_app(self, app: Flask) -> None:
         """Register the database on the app and return each request's connection at teardown."""
         app.extensions["bazaar_db"] = self
         app.teardown_appcontext(self.release)
+        if self.replicas:
+            app.after_request(self._remember_write)
 
     def _request_connection(self) -> "RequestConnection | None":
         """This request's connection (checked out now if it is the first use), or None outside a request."""
@@ -60,11 +76,48 @@ class Database:
             setattr(g, _G_KEY, current)
         return current
 
-    def release(self, _error: BaseException | None = None) -> None:
-        """Return the request's connection to the pool (teardown)."""
-        current = g.pop(_G_KEY, None) if has_app_context() else None
+    def _read_connection(self) -> "RequestConnection | None":
+        """Where this request reads: a replica for a GET or HEAD that has not written (chosen at its
+        first read, then kept), else the primary's request connection; None outside a request."""
+        if not has_request_context():
+            return None
+        if self.replicas and self.pinned is None and request.method in ("GET", "HEAD") and not g.get(_WROTE_KEY):
+            if _REPLICA_KEY not in g:
+                connection, name = self.replicas.checkout(_sticky_wal_position())
+                setattr(g, _REPLICA_KEY, RequestConnection(connection) if connection is not None else None)
+                g.read_from = name or "primary"
+            replica = g.get(_REPLICA_KEY)
+            if replica is not None:
+                return replica
+        return self._request_connection()
+
+    def _writing_connection(self) -> "RequestConnection | None":
+        """The primary's request connection, noting that the request writes: its reads from now on
+        go to the primary too, and its session will remember the WAL position (read-your-writes)."""
+        current = self._request_connection()
         if current is not None:
-            current.close()
+            setattr(g, _WROTE_KEY, True)
+        return current
+
+    def _remember_write(self, response):
+        """After a request that wrote, keep the primary's WAL position in the session, so that the
+        user's next reads come from a replica only once it has replayed this far. Guests without a
+        session get none (their writes are rate limits and search logs they never read back)."""
+        if g.get(_WROTE_KEY) and session and not self.pinned:
+            try:
+                connection = self._request_connection().connection
+                position = connection.exec_driver_sql("SELECT pg_current_wal_lsn()").scalar()
+            except DBAPIError:
+                position = UNREACHABLE_WAL_POSITION  # unknown: read from the primary for a while
+            session[SESSION_KEY] = [str(position), int(time.time())]
+        return response
+
+    def release(self, _error: BaseException | None = None) -> None:
+        """Return the request's connections to their pools (teardown)."""
+        for key in (_G_KEY, _REPLICA_KEY):
+            current = g.pop(key, None) if has_app_context() else None
+            if current is not None:
+                current.close()
 
     @contextmanager
     def connect(self) -> Iterator[Connection]:
@@ -75,7 +128,7 @@ class Database:
             with self.pinned.begin_nested():
                 yield self.pinned
             return
-        current = self._request_connection()
+        current = self._read_connection()
         if current is not None:
             yield current.connection
             return
@@ -91,16 +144,17 @@ class Database:
     def snapshot(self) -> AbstractContextManager[Connection]:
         """A read-only transaction whose reads all see one snapshot (REPEATABLE READ), so what
         is read last is no newer than what was read first."""
-        return self._transaction("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", "REPEATABLE READ")
+        return self._transaction("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", "REPEATABLE READ", read_only=True)
 
     @contextmanager
-    def _transaction(self, begin: str, isolation: str | None = None) -> Iterator[Connection]:
-        """`begin` on the request's connection; a pooled connection at `isolation` outside a request."""
+    def _transaction(self, begin: str, isolation: str | None = None, read_only: bool = False) -> Iterator[Connection]:
+        """`begin` on the request's connection (a replica's for a read-only one, when the request
+        reads from one); a pooled connection at `isolation` outside a request."""
         if self.pinned is not None:
             with self.pinned.begin_nested():
                 yield self.pinned
             return
-        current = self._request_connection()
+        current = self._read_connection() if read_only else self._writing_connection()
         if current is not None:
             with current.transaction(begin) as connection:
                 yield connection
@@ -114,13 +168,29 @@ class Database:
         BEGIN/COMMIT around it (a single statement is its own transaction); None outside a request."""
         if self.pinned is not None:
             return None
-        current = self._request_connection()
+        current = self._writing_connection()
         if current is None or current.depth:
             return None  # outside a request, or inside a transaction block: nest as before
         return current.connection.execute(text(sql), params)
 
 
 _G_KEY = "_bazaar_db_connection"
+_REPLICA_KEY = "_bazaar_db_replica"
+_WROTE_KEY = "_bazaar_db_wrote"
+UNREACHABLE_WAL_POSITION = "FFFFFFFF/FFFFFFFF"  # no replica replays this far
+
+
+def _sticky_wal_position() -> str | None:
+    """The WAL position of the session's last write, if recent enough to matter (app/replicas.py)."""
+    remembered = session.get(SESSION_KEY)
+    if not (isinstance(remembered, list) and len(remembered) == 2):
+        return None
+    position, written_at = remembered
+    if not isinstance(position, str) or not isinstance(written_at, int):
+        return None
+    return position if time.time() - written_at < STICKY_SECONDS else None
+
+
 IDLE_PING_SECONDS = 10
 
 
@@ -168,8 +238,9 @@ class RequestConnection:
     """A request's connection, in autocommit: reads run alone; `transaction()` wraps its block in
     BEGIN and COMMIT (or ROLLBACK) on the same connection, nested blocks in SAVEPOINTs."""
 
-    def __init__(self, engine: Engine) -> None:
-        self.connection = engine.connect()  # an autocommit engine (Database.request_engine)
+    def __init__(self, source: Engine | Connection) -> None:
+        # An autocommit engine (Database.request_engine), or a replica's connection already open.
+        self.connection = source if isinstance(source, Connection) else source.connect()
         self.depth = 0  # open transaction() blocks
 
     @contextmanager

@@ -1,5 +1,6 @@
-"""Server-Timing: each response says how long the app spent on it and how many SQL
-statements it ran, so benchmarks read server time and developers see N+1 at a glance."""
+"""Server-Timing: each response says how long the app spent on it, how many SQL statements it
+ran and, with replicas (app/replicas.py), which server its reads came from — so benchmarks read
+server time, developers see N+1 at a glance and the cluster's tests see where reads went."""
 
 import time
 
@@ -20,7 +21,10 @@ def _count_statement(*_args) -> None:
 def _add_header(response: Response) -> Response:
     if "request_started" in g:
         elapsed = (time.perf_counter() - g.request_started) * 1000
-        response.headers["Server-Timing"] = f'app;dur={elapsed:.2f}, sql;desc="{g.sql_statements} statements"'
+        timing = f'app;dur={elapsed:.2f}, sql;desc="{g.sql_statements} statements"'
+        if "read_from" in g:
+            timing += f', read;desc="{g.read_from}"'
+        response.headers["Server-Timing"] = timing
     return response
 
 
