@@ -112,6 +112,24 @@ class Database:
             session[SESSION_KEY] = [str(position), int(time.time())]
         return response
 
+    def fall_back_to_primary(self, error: DBAPIError) -> bool:
+        """After the replica failed a read of this request (a GET that has not written: every
+        statement so far ran there), skip that replica and let the request run again on the
+        primary (the caller dispatches it once more). False if the error is not that."""
+        if not has_request_context() or g.get(_WROTE_KEY) or g.get(_FELL_BACK_KEY):
+            return False
+        replica = g.get(_REPLICA_KEY)
+        connection_failed = isinstance(error.orig, psycopg2.OperationalError | psycopg2.InterfaceError)
+        if replica is None or not connection_failed or isinstance(error.orig, psycopg2.errors.QueryCanceled):
+            return False
+        self.replicas.trip(g.read_from, str(error.orig).strip().splitlines()[0] if str(error.orig) else "read failed")
+        replica.connection.invalidate()
+        replica.close()
+        setattr(g, _REPLICA_KEY, None)
+        setattr(g, _FELL_BACK_KEY, True)
+        g.read_from = "primary"
+        return True
+
     def release(self, _error: BaseException | None = None) -> None:
         """Return the request's connections to their pools (teardown)."""
         for key in (_G_KEY, _REPLICA_KEY):
@@ -177,6 +195,7 @@ class Database:
 _G_KEY = "_bazaar_db_connection"
 _REPLICA_KEY = "_bazaar_db_replica"
 _WROTE_KEY = "_bazaar_db_wrote"
+_FELL_BACK_KEY = "_bazaar_db_fell_back"
 UNREACHABLE_WAL_POSITION = "FFFFFFFF/FFFFFFFF"  # no replica replays this far
 
 

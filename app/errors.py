@@ -1,6 +1,6 @@
 """Friendly error pages. A form error is rendered by its view; these cover the rest."""
 
-from flask import Flask, flash, render_template
+from flask import Flask, current_app, flash, render_template
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException
@@ -49,6 +49,9 @@ def init_app(app: Flask) -> None:
         # A writer without db.retry_on_conflict that lost a deadlock: the same page, not a 500.
         if db.is_retryable(error):
             return _busy_page()
+        # A replica that went away in the middle of a read: the same request again, on the primary.
+        if db.get_db().fall_back_to_primary(error):
+            return current_app.dispatch_request()
         raise error
 
     @app.errorhandler(500)

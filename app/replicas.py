@@ -77,6 +77,12 @@ class ReplicaSet:
     def __bool__(self) -> bool:
         return bool(self.replicas)
 
+    def trip(self, name: str, reason: str) -> None:
+        """Skip the named replica for RETRY_SECONDS (a read on it failed)."""
+        for replica in self.replicas:
+            if replica.name == name:
+                replica.trip(reason)
+
     def checkout(self, wal_position: str | None):
         """An open connection (SQLAlchemy, autocommit) to a healthy replica that has replayed past
         `wal_position` (None: any), and that replica's name; (None, None) if there is none."""

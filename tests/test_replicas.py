@@ -95,13 +95,16 @@ def resume_replay(servers) -> None:
 
 
 def wait_until_replayed(servers, seconds: float = 10) -> None:
-    """Until the replica has replayed everything the primary has written."""
+    """Until the replica streams and has replayed everything the primary has written."""
     engine = _engine(servers["primary"])
     with engine.connect() as connection:
         position = connection.execute(text("SELECT CAST(pg_current_wal_lsn() AS text)")).scalar()
     engine.dispose()
     deadline = time.monotonic() + seconds
-    while not on_replica(servers, f"SELECT pg_last_wal_replay_lsn() >= CAST('{position}' AS pg_lsn)"):
+    caught_up = (
+        f"SELECT pg_last_wal_receive_lsn() IS NOT NULL AND pg_last_wal_replay_lsn() >= CAST('{position}' AS pg_lsn)"
+    )
+    while not on_replica(servers, caught_up):
         assert time.monotonic() < deadline, "the replica did not catch up"
         time.sleep(0.05)
 
@@ -171,3 +174,17 @@ def test_a_replica_that_is_down_is_skipped_and_tried_again(site, servers):
     while read_from(client.get("/products")) != "replica1":
         assert time.monotonic() < deadline, "the replica was not used again after it came back"
         time.sleep(0.2)
+
+
+def test_a_read_that_fails_on_the_replica_runs_again_on_the_primary(site, servers, monkeypatch):
+    client = site["client"]
+    wait_until_replayed(servers)
+    assert read_from(client.get("/products")) == "replica1"  # the pooled replica connection is measured
+    monkeypatch.setattr(replicas, "LAG_CHECK_SECONDS", 3600.0)  # so the next request's first statement is the page's
+    on_replica(
+        servers,
+        "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+        " WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()",
+    )
+    response = client.get("/products")
+    assert response.status_code == 200 and read_from(response) == "primary"
