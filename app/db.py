@@ -7,6 +7,7 @@ Every model function goes through these: `one`, `all`, `value` for reads, and
 import functools
 import logging
 import random
+import re
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
@@ -138,15 +139,15 @@ class Database:
                 current.close()
 
     @contextmanager
-    def connect(self) -> Iterator[Connection]:
-        """A connection for reads. In a request: the request's own, in autocommit, so a read is one
-        round trip and holds no snapshot or lock between statements. Elsewhere: a pooled one
-        whose implicit transaction is rolled back on return."""
+    def connect(self, writes: bool = False) -> Iterator[Connection]:
+        """A connection for reads (or for one statement that `writes`, on the primary). In a request:
+        the request's own, in autocommit, so a read is one round trip and holds no snapshot or lock
+        between statements. Elsewhere: a pooled one whose implicit transaction is rolled back on return."""
         if self.pinned is not None:
             with self.pinned.begin_nested():
                 yield self.pinned
             return
-        current = self._read_connection()
+        current = self._writing_connection() if writes else self._read_connection()
         if current is not None:
             yield current.connection
             return
@@ -315,21 +316,32 @@ def transaction():
     return get_db().transaction()
 
 
+# A statement that changes rows (a writable CTE, INSERT … RETURNING read through `one` or `all`)
+# or a sequence must run on the primary, whatever helper runs it; cached per SQL text.
+_WRITING = re.compile(r"\b(INSERT|UPDATE|DELETE|MERGE|nextval|setval)\b", re.IGNORECASE)
+
+
+@functools.lru_cache(maxsize=4096)
+def writes(sql: str) -> bool:
+    """Whether a statement may change data (and so must not run on a replica)."""
+    return _WRITING.search(sql) is not None
+
+
 def one(sql: str, **params: Any) -> RowMapping | None:
     """The first row of a query as a mapping, or None."""
-    with get_db().connect() as connection:
+    with get_db().connect(writes(sql)) as connection:
         return connection.execute(text(sql), params).mappings().first()
 
 
 def all(sql: str, **params: Any) -> Sequence[RowMapping]:  # noqa: A001 - mirrors Result.all()
     """Every row of a query as mappings."""
-    with get_db().connect() as connection:
+    with get_db().connect(writes(sql)) as connection:
         return connection.execute(text(sql), params).mappings().all()
 
 
 def value(sql: str, **params: Any) -> Any:
     """The first column of the first row, or None."""
-    with get_db().connect() as connection:
+    with get_db().connect(writes(sql)) as connection:
         return connection.execute(text(sql), params).scalar()
 
 

@@ -23,7 +23,7 @@ import time
 from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 MAX_LAG_SECONDS = 5.0
 RETRY_SECONDS = 10.0
@@ -51,9 +51,10 @@ class Replica:
         return now >= self.down_until and not self.lagging
 
     def trip(self, reason: str) -> None:
-        """Skip this replica for RETRY_SECONDS."""
+        """Skip this replica for RETRY_SECONDS; its pooled connections, likely dead too, are dropped."""
         self.down_until = time.monotonic() + RETRY_SECONDS
         self.lag_checked_at = float("-inf")
+        self.engine.dispose()
         _log.warning("replica %s skipped for %g s: %s", self.name, RETRY_SECONDS, reason)
 
 
@@ -101,9 +102,10 @@ class ReplicaSet:
                     connection.close()
                     continue  # behind this user's last write: another replica, or the primary
                 return connection, replica.name
-            except (OperationalError, DBAPIError) as error:
+            except SQLAlchemyError as error:  # unreachable, restarted (a pool of dead connections), …
                 if connection is not None:
-                    connection.invalidate()
+                    if isinstance(error, DBAPIError):
+                        connection.invalidate()
                     connection.close()
                 replica.trip(str(error).strip().splitlines()[0])
         return None, None

@@ -159,7 +159,12 @@ def stop_postgres(folder: Path) -> None:
 # --- PgBouncer and HAProxy -----------------------------------------------------------------------
 
 
-def pgbouncer_config(name: str, socket_dir: str, port: int, folder: Path) -> Path:
+# In front of a replica, a query waits at most this long for a server connection: a replica that is
+# down then fails the read fast, and the app reads from the primary instead (app/replicas.py).
+REPLICA_QUERY_WAIT_SECONDS = 3
+
+
+def pgbouncer_config(name: str, socket_dir: str, port: int, folder: Path, replica: bool = False) -> Path:
     """An ini for one PgBouncer: transaction pooling in front of one server's Unix socket."""
     owned_folder(folder)
     config = folder / f"pgbouncer-{name}.ini"
@@ -178,6 +183,8 @@ max_client_conn = 1000
 default_pool_size = 20
 reserve_pool_size = 5
 server_reset_query =
+server_login_retry = 1
+{f"query_wait_timeout = {REPLICA_QUERY_WAIT_SECONDS}" if replica else ""}
 ignore_startup_parameters = extra_float_digits,options
 logfile = {folder / f"pgbouncer-{name}.log"}
 pidfile = {folder / f"pgbouncer-{name}.pid"}
@@ -309,7 +316,8 @@ def main(argv: list[str] | None = None) -> int:
     bouncers = [pgbouncer_config("primary", primary_socket, PGBOUNCER_BASE_PORT, CLUSTER_DIR)]
     for number, folder in enumerate(replicas, start=1):
         start_postgres(folder)
-        bouncers.append(pgbouncer_config(f"replica{number}", str(folder), PGBOUNCER_BASE_PORT + number, CLUSTER_DIR))
+        port = PGBOUNCER_BASE_PORT + number
+        bouncers.append(pgbouncer_config(f"replica{number}", str(folder), port, CLUSTER_DIR, replica=True))
     try:
         for config in bouncers:
             start_pgbouncer(config)

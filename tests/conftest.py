@@ -7,9 +7,11 @@ transaction gets a SAVEPOINT), so tests are independent. Tests marked `concurren
 
 import os
 import re
+import shutil
 import uuid
 from contextlib import contextmanager
 from decimal import Decimal
+from pathlib import Path
 
 import psutil
 import psycopg2
@@ -194,3 +196,28 @@ def count_queries(app):
             event.remove(engine, "before_cursor_execute", record)
 
     return counting
+
+
+@pytest.fixture(scope="session")
+def replicated_servers():
+    """A throwaway primary with Bazaar's schema and a streaming replica of it (pg_basebackup -R),
+    made with the embedded PostgreSQL's binaries on Unix sockets of their own (db/cluster.py):
+    their database URLs and the replica's folder. For the replica and cluster tests."""
+    from db import cluster
+
+    base = Path(f"/tmp/bazaar-replicated-{os.getpid()}")  # noqa: S108 - the server user must reach it
+    shutil.rmtree(base, ignore_errors=True)
+    cluster.owned_folder(base)
+    primary = cluster.new_primary(base / "primary", {"fsync": "off", "shared_buffers": "64MB"})
+    replica = None
+    try:
+        primary_url = manage.with_database(cluster.start_postgres(primary), "bazaar_replicated")
+        manage.migrate(primary_url)
+        replica = cluster.make_replica(str(primary), base / "replica", "test_replica")
+        replica_url = manage.with_database(cluster.start_postgres(replica), "bazaar_replicated")
+        yield {"base": base, "primary": primary_url, "replica": replica_url, "replica_folder": replica}
+    finally:
+        if replica is not None:
+            cluster.stop_postgres(replica)
+        cluster.stop_postgres(primary)
+        shutil.rmtree(base, ignore_errors=True)

@@ -1,5 +1,5 @@
 """Reads from a real streaming replica (issue 22, app/replicas.py) on a throwaway primary and replica
-made here with the embedded PostgreSQL's own binaries (initdb, pg_basebackup -R):
+made with the embedded PostgreSQL's own binaries (initdb, pg_basebackup -R; tests/conftest.py):
 
 - a GET reads from the replica; a POST, and every read after a write, from the primary;
 - read-your-writes: after a write, a replica that has not replayed it is not read from (the user
@@ -9,17 +9,14 @@ made here with the embedded PostgreSQL's own binaries (initdb, pg_basebackup -R)
 Marked `concurrency`: it commits on real connections (and the shared test database is untouched).
 """
 
-import os
 import re
-import shutil
 import time
-from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, make_url, text
 
 from app import create_app, replicas
-from db import cluster, manage
+from db import cluster
 from tests import factories
 from tests.conftest import Actions
 
@@ -30,26 +27,10 @@ def _engine(url: str):
     return create_engine(make_url(url).set(drivername="postgresql+psycopg2"), isolation_level="AUTOCOMMIT")
 
 
-@pytest.fixture(scope="module")
-def servers():
-    """A primary with Bazaar's schema and a streaming replica of it; their database URLs."""
-    base = Path(f"/tmp/bazaar-replica-test-{os.getpid()}")  # noqa: S108 - the server user must reach it
-    shutil.rmtree(base, ignore_errors=True)
-    cluster.owned_folder(base)
-    primary = cluster.new_primary(base / "primary", {"fsync": "off", "shared_buffers": "64MB"})
-    replica = None
-    try:
-        server_url = cluster.start_postgres(primary)
-        primary_url = manage.with_database(server_url, "bazaar_replica_test")
-        manage.migrate(primary_url)
-        replica = cluster.make_replica(str(primary), base / "replica", "test_replica")
-        replica_url = manage.with_database(cluster.start_postgres(replica), "bazaar_replica_test")
-        yield {"primary": primary_url, "replica": replica_url, "replica_folder": replica}
-    finally:
-        if replica is not None:
-            cluster.stop_postgres(replica)
-        cluster.stop_postgres(primary)
-        shutil.rmtree(base, ignore_errors=True)
+@pytest.fixture
+def servers(replicated_servers):
+    """The throwaway primary and replica of tests/conftest.py, shared with the cluster's chaos test."""
+    return replicated_servers
 
 
 @pytest.fixture
