@@ -12,6 +12,8 @@
 #   ./setup.sh cluster [--port P] [--app-servers N] [--replicas M]
 #                                            the site as a local cluster: HAProxy, N app servers, PgBouncer,
 #                                            M streaming replicas, the worker (db/cluster.py; docs/DEPLOY.md)
+#   ./setup.sh backup [--list] [--keep N]    base backup into db/backups/ (verified; --list shows them)
+#   ./setup.sh restore --to TIME|latest      point-in-time recovery into a new data directory, started beside
 #   ./setup.sh stop                          stop the embedded PostgreSQL
 #
 # With DATABASE_URL set, every command uses that PostgreSQL and starts none of its own.
@@ -183,6 +185,11 @@ case "$command" in
         install_packages
         start_database
         "$VENV/bin/python" -m app.coupon_cli "$@" ;;
+    backup|restore)
+        # db/backup.py starts the embedded server for a backup, and never for a restore (a restore may be
+        # run because db/pgdata is gone: starting it would create an empty one).
+        install_packages
+        "$VENV/bin/python" -m db.backup "$@" ;;
     stop)
         if [[ -n "${DATABASE_URL:-}" ]]; then
             echo "DATABASE_URL is set: there is no embedded PostgreSQL to stop."
@@ -190,7 +197,7 @@ case "$command" in
             "$VENV/bin/python" -m db.embedded stop
         fi ;;
     help|-h|--help)
-        sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//' ;;
+        sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//' ;;
     *)
         die "unknown command '$command' (try: ./setup.sh help)" ;;
 esac
