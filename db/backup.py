@@ -288,7 +288,7 @@ def prune(backups_dir: Path, keep: int) -> list[str]:
     archive_dir = backups_dir / "wal"
     oldest = _segment_name(kept[0].timeline, kept[0].start_lsn)
     if archive_dir.is_dir():
-        subprocess.run([_tool("pg_archivecleanup"), str(archive_dir), oldest], check=True)  # noqa: S603
+        subprocess.run([_tool("pg_archivecleanup"), "--clean-backup-history", str(archive_dir), oldest], check=True)  # noqa: S603
     return [backup.name for backup in dropped]
 
 
@@ -535,7 +535,7 @@ def print_list(backups_dir: Path) -> None:
     wal = backups_dir / "wal"
     segments = sorted(path.name for path in wal.glob("0*") if re.fullmatch(r"[0-9A-F]{24}", path.name))
     if segments:
-        print(f"Archived WAL: {len(segments)} segments in {wal}/, the newest {segments[-1]}")
+        print(f"Archived WAL: {len(segments)} segment(s) in {wal}/, the newest {segments[-1]}")
 
 
 def _backup_command(args) -> int:
