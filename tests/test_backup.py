@@ -6,6 +6,7 @@ finds the restored copy clean.
 """
 
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -122,6 +123,17 @@ def test_restore_to_a_time_keeps_earlier_writes_and_drops_later_ones(cluster):
     assert checked.returncode == 0, checked.stdout + checked.stderr
     # The primary kept both writes and was never stopped.
     assert {"Before The Moment", "After The Moment"} <= department_names(url)
+
+
+def test_a_damaged_backup_is_found(cluster, tmp_path):
+    taken = backup.list_backups(cluster["backups"])[0]
+    damaged = tmp_path / "damaged"
+    shutil.copytree(cluster["backups"] / "base" / taken.name, damaged)
+    data = bytearray((damaged / "base.tar.gz").read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    (damaged / "base.tar.gz").write_bytes(bytes(data))
+    with pytest.raises(backup.BackupError, match="is damaged"):
+        backup.verify(damaged)
 
 
 def test_restore_refuses_a_time_before_the_first_backup_and_a_used_folder(cluster):
