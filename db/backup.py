@@ -46,6 +46,7 @@ SERVER_MAJOR = 18  # the embedded binaries' major version: a data directory only
 ROOT_SERVER_USER = "embedded_postgres"
 RECOVERY_TIMEOUT_SECONDS = 3600
 ARCHIVE_WAIT_SECONDS = 30
+PROGRESS_SECONDS = 5
 NAME_FORMAT = "%Y%m%dT%H%M%SZ"
 
 
@@ -278,12 +279,13 @@ def take_backup(url: str, backups_dir: Path = BACKUPS_DIR, *, external: bool = F
         detail = (result.stderr or "").strip() or "see its messages above"
         raise BackupError(f"pg_basebackup failed: {detail}")
     seconds = time.monotonic() - clock
+    finished = datetime.now(UTC)  # before the checks: a restore may start from any moment after this
     verify(folder)
     start_lsn, end_lsn, timeline = _read_backup_manifest(folder)
     backup = Backup(
         name=name,
         started_at=started.isoformat(),
-        finished_at=datetime.now(UTC).isoformat(),
+        finished_at=finished.isoformat(),
         seconds=round(seconds, 2),
         size_bytes=sum(item.stat().st_size for item in folder.iterdir()),
         start_lsn=start_lsn,
@@ -472,16 +474,18 @@ def url_for(pgdata: Path, database: str) -> str:
     return PostmasterInfo.read_from_pgdata(pgdata).get_uri(database=database)
 
 
-def wait_until_promoted(pgdata: Path, timeout: int = RECOVERY_TIMEOUT_SECONDS) -> None:
+def wait_until_promoted(pgdata: Path, timeout: int = RECOVERY_TIMEOUT_SECONDS, progress: bool = False) -> None:
     """Wait until the server on pgdata has replayed to its target and left recovery. It accepts read-only
-    connections as soon as it is consistent, and may still stop short of the target then (its log says why)."""
+    connections as soon as it is consistent, and may still stop short of the target then (its log says why).
+    With progress, say every few seconds how far the replay has come."""
     url = url_for(pgdata, "postgres")
     deadline = time.monotonic() + timeout
+    next_report = time.monotonic() + PROGRESS_SECONDS
     while time.monotonic() < deadline:
         try:
             with psycopg2.connect(url) as connection, connection.cursor() as cursor:
-                cursor.execute("SELECT pg_is_in_recovery()")
-                in_recovery = cursor.fetchone()[0]
+                cursor.execute("SELECT pg_is_in_recovery(), pg_last_wal_replay_lsn(), pg_last_xact_replay_timestamp()")
+                in_recovery, lsn, replayed_to = cursor.fetchone()
             connection.close()
         except psycopg2.OperationalError:
             time.sleep(0.5)
@@ -490,6 +494,9 @@ def wait_until_promoted(pgdata: Path, timeout: int = RECOVERY_TIMEOUT_SECONDS) -
             continue
         if not in_recovery:
             return
+        if progress and time.monotonic() >= next_report:
+            print(f"  replaying WAL: at {lsn}, transactions of {replayed_to or 'the backup'} replayed", flush=True)
+            next_report = time.monotonic() + PROGRESS_SECONDS
         time.sleep(0.2)
     raise BackupError(f"the restored server was still recovering after {timeout} s")
 
@@ -503,20 +510,29 @@ def restore(
     source_url: str | None = None,
     database: str = "bazaar",
     start: bool = True,
+    progress: bool = False,
 ) -> str | None:
     """Rebuild the state of `target` (None: the newest archived) in the new data directory `into`; with
-    start, run it and return its URL."""
+    start, run it and return its URL. With progress, print each step."""
+
+    def step(message: str) -> None:
+        if progress:
+            print(f"  {message}", flush=True)
+
     if into.exists():
         raise BackupError(f"{into} already exists: restore into a new folder (--into)")
     backup = choose_backup(list_backups(backups_dir), target)
     archive_dir = archive_dir or backups_dir / "wal"
-    archive_latest_wal(source_url)
+    if archive_latest_wal(source_url):
+        step("the running primary closed its current WAL segment, and it is archived")
+    step(f"unpacking backup {backup.name} ({_size(backup.size_bytes)}, finished {backup.finished_at})")
     _unpack(backups_dir / "base" / backup.name, into)
     _prepare_recovery(into, archive_dir, target)
     if not start:
         return None
+    step(f"starting it and replaying the archived WAL from {archive_dir}/")
     start_server(into)
-    wait_until_promoted(into)
+    wait_until_promoted(into, progress=progress)
     return url_for(into, database)
 
 
@@ -601,6 +617,7 @@ def _restore_command(args) -> int:
         source_url=url,
         database=database or "bazaar",
         start=not args.no_start,
+        progress=True,
     )
     if restored is None:
         print(f"Ready. Start it (recovery runs then): env/bin/python -m db.backup start {into}")
