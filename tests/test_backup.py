@@ -31,7 +31,15 @@ def init_cluster(pgdata: Path, settings: dict[str, str]) -> str:
     """initdb a new cluster with the embedded binaries, add settings, start it; return its URL."""
     pgdata.mkdir(mode=0o700)
     backup.give_to_server_user(pgdata)
-    command = [str(backup.POSTGRES_BIN_PATH / "initdb"), "-D", str(pgdata), "--auth=trust", "-U", "postgres"]
+    command = [
+        str(backup.POSTGRES_BIN_PATH / "initdb"),
+        "-D",
+        str(pgdata),
+        "--auth=trust",
+        "-U",
+        "postgres",
+        "--no-sync",
+    ]
     subprocess.run(command, check=True, capture_output=True, user=backup.server_user())  # noqa: S603
     lines = "".join(f"{name} = '{value.replace(chr(39), chr(39) * 2)}'\n" for name, value in settings.items())
     with (pgdata / "postgresql.auto.conf").open("a") as conf:
@@ -71,6 +79,7 @@ def cluster(tmp_path_factory):
     for folder in [*restored, pgdata]:
         if (folder / "postmaster.pid").exists():
             backup.stop_server(folder)
+    shutil.rmtree(root)  # a cluster, its backups and copies: ~150 MB that pytest would keep
 
 
 def generate_tiny(url: str) -> None:
