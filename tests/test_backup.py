@@ -32,7 +32,7 @@ def init_cluster(pgdata: Path, settings: dict[str, str]) -> str:
     pgdata.mkdir(mode=0o700)
     backup.give_to_server_user(pgdata)
     command = [
-        str(backup.POSTGRES_BIN_PATH / "initdb"),
+        backup.pg_tool("initdb"),
         "-D",
         str(pgdata),
         "--auth=trust",
@@ -199,3 +199,17 @@ def test_a_time_past_the_archived_wal_is_refused_with_the_reason(cluster):
     cluster["restored"].append(into)
     with pytest.raises(backup.BackupError, match="archived WAL ends before the time asked for"):
         backup.restore(moment, into, backups_dir=cluster["backups"])
+
+
+def test_a_failing_archive_command_is_reported(cluster):
+    archive_dir = cluster["backups"] / "wal"
+    archive_dir.chmod(0o555)  # the server's user may no longer write there
+    try:
+        run(cluster["url"], "SELECT pg_current_xact_id()")  # a write, so the switch closes a segment
+        run(cluster["url"], "SELECT pg_switch_wal()")
+        deadline = time.monotonic() + 20
+        while (problem := backup.archiver_problem(cluster["url"])) is None and time.monotonic() < deadline:
+            time.sleep(0.2)
+    finally:
+        archive_dir.chmod(0o755)
+    assert problem is not None and "could not archive WAL segment" in problem
