@@ -77,12 +77,14 @@ class Backup:
 
 
 def archive_command(archive_dir: Path) -> str:
-    """A shell command that copies a finished WAL segment into archive_dir, atomically and never over a
-    different file (a segment archived twice after a crash is accepted when identical)."""
+    """A shell command that copies a finished WAL segment into archive_dir: on disk before PostgreSQL may
+    recycle it (sync), under its name only once whole (mv), and never over a different file (a segment
+    archived twice after a crash is accepted when identical)."""
     directory = shlex.quote(str(archive_dir))
+    part = f"{directory}/%f.part"
     return (
         f"if test -f {directory}/%f; then cmp -s %p {directory}/%f; "
-        f"else cp %p {directory}/%f.part && mv {directory}/%f.part {directory}/%f; fi"
+        f"else cp %p {part} && sync {part} && mv {part} {directory}/%f; fi"
     )
 
 
