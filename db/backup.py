@@ -691,7 +691,7 @@ def _source_url_if_reachable() -> tuple[str | None, bool]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="./setup.sh", description=__doc__.splitlines()[0])
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--backups", type=Path, default=BACKUPS_DIR, help="backups folder (default db/backups)")
     actions = parser.add_subparsers(dest="action", required=True)
