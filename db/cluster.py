@@ -4,7 +4,8 @@
                                               └─► PgBouncer :6433 … ──► streaming replicas (pg_basebackup -R)
     job worker and mail catcher beside them; the worker talks to the primary directly (LISTEN needs a session)
 
-The primary is the project's embedded PostgreSQL (db/pgdata). Each replica is made once with
+The primary is the project's embedded PostgreSQL (db/pgdata), archiving its WAL into db/backups/wal
+(`./setup.sh backup` and `restore --to TIME`, db/backup.py). Each replica is made once with
 `pg_basebackup -R` (a replication slot keeps the WAL it has not replayed, capped by
 max_slot_wal_keep_size) into db/cluster/replicaN, and listens on a Unix socket in its own folder.
 PgBouncer (transaction pooling) fronts every server; HAProxy checks each app server's /health.
@@ -81,13 +82,24 @@ def socket_dir_of(url: str) -> str:
     return make_url(url).query["host"]
 
 
-def configure_primary(primary_url: str) -> None:
+def configure_primary(primary_url: str) -> bool:
+    """The primary's cluster settings: WAL archiving into db/backups/wal (db/backup.py, for
+    point-in-time recovery) and the slots' cap. Returns True if the server must restart (archive_mode
+    is read only at start)."""
+    from db import backup
+
+    backup.prepare_archive_dir()
+    settings = PRIMARY_SETTINGS | backup.archive_settings()
     engine = create_engine(make_url(primary_url).set(drivername="postgresql+psycopg2"), isolation_level="AUTOCOMMIT")
     with engine.connect() as connection:
-        for name, value in PRIMARY_SETTINGS.items():
-            connection.execute(text(f"ALTER SYSTEM SET {name} = '{value}'"))  # fixed names and values
+        archiving = connection.execute(text("SHOW archive_mode")).scalar() == "on"
+        for name, value in settings.items():
+            # set_config cannot set these; ALTER SYSTEM takes no parameters: quote as a literal.
+            literal = "'" + value.replace("'", "''") + "'"
+            connection.execute(text(f"ALTER SYSTEM SET {name} = {literal}"))  # names are ours
         connection.execute(text("SELECT pg_reload_conf()"))
     engine.dispose()
+    return not archiving
 
 
 def new_primary(folder: Path, settings: dict[str, str] | None = None) -> Path:
@@ -306,7 +318,10 @@ def main(argv: list[str] | None = None) -> int:
     from db import embedded
 
     primary_url = embedded.start()
-    configure_primary(primary_url)
+    if configure_primary(primary_url):
+        print("Restarting the embedded PostgreSQL: WAL archiving (db/backups/wal) starts with the cluster")
+        embedded.stop()
+        primary_url = embedded.start()
     primary_socket = socket_dir_of(primary_url)
     owned_folder(CLUSTER_DIR)
     replicas = [
