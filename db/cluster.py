@@ -26,7 +26,7 @@ import sys
 import time
 from pathlib import Path
 
-from sqlalchemy import create_engine, make_url, text
+from sqlalchemy import make_url
 
 ROOT = Path(__file__).resolve().parent.parent
 CLUSTER_DIR = ROOT / "db" / "cluster"
@@ -88,18 +88,7 @@ def configure_primary(primary_url: str) -> bool:
     is read only at start)."""
     from db import backup
 
-    backup.prepare_archive_dir()
-    settings = PRIMARY_SETTINGS | backup.archive_settings()
-    engine = create_engine(make_url(primary_url).set(drivername="postgresql+psycopg2"), isolation_level="AUTOCOMMIT")
-    with engine.connect() as connection:
-        archiving = connection.execute(text("SHOW archive_mode")).scalar() == "on"
-        for name, value in settings.items():
-            # set_config cannot set these; ALTER SYSTEM takes no parameters: quote as a literal.
-            literal = "'" + value.replace("'", "''") + "'"
-            connection.execute(text(f"ALTER SYSTEM SET {name} = {literal}"))  # names are ours
-        connection.execute(text("SELECT pg_reload_conf()"))
-    engine.dispose()
-    return not archiving
+    return backup.turn_archiving_on(primary_url, PRIMARY_SETTINGS)
 
 
 def new_primary(folder: Path, settings: dict[str, str] | None = None) -> Path:
