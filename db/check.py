@@ -194,15 +194,48 @@ INVARIANTS: list[tuple[str, str]] = [
         """,
     ),
     (
-        "api_tokens: no token was used after it was revoked or expired, nor stored as anything but a hash",
+        "api_tokens: no token was used after it was revoked or expired, nor stored as anything but a hash"
+        " (a SHA-256 and the token's first 10 characters), nor given a scope twice",
         """
         SELECT count(*)
         FROM api_tokens
         WHERE last_used_at > revoked_at
            OR last_used_at > expires_at
            OR last_used_at < created_at
-           OR display_prefix NOT LIKE 'bzr\\_%'
+           OR display_prefix !~ '^bzr_[A-Za-z0-9_-]{6}$'
            OR token_hash !~ '^[0-9a-f]{64}$'
+           OR cardinality(scopes) <> (SELECT count(DISTINCT scope) FROM unnest(scopes) AS scope)
+        """,
+    ),
+    (
+        "offline sales' tokens: each offline sale was recorded with a token of its seller's that has the orders"
+        " scope, made before the sale, used then (last used at or after it) and neither expired nor revoked"
+        " before it (to a minute: the request checks its token before it waits for the offer's lock)",
+        """
+        SELECT count(*)
+        FROM offline_sales AS s
+        WHERE NOT EXISTS (
+            SELECT 1
+            FROM api_tokens AS t
+            WHERE t.user_id = s.seller_id
+              AND 'orders' = ANY (t.scopes)
+              AND t.created_at <= s.created_at
+              AND t.last_used_at >= s.created_at - interval '1 minute'
+              AND t.expires_at > s.created_at - interval '1 minute'
+              AND coalesce(t.revoked_at > s.created_at - interval '1 minute', true)
+        )
+        """,
+    ),
+    (
+        "offline sales' keys: each Idempotency-Key 1-255 visible ASCII characters, each request digest a"
+        " SHA-256, each sale after its offer was listed",
+        """
+        SELECT count(*)
+        FROM offline_sales AS s
+        JOIN offers AS o ON o.seller_id = s.seller_id AND o.product_id = s.product_id
+        WHERE s.idempotency_key !~ '^[!-~]{1,255}$'
+           OR s.request_digest !~ '^[0-9a-f]{64}$'
+           OR s.created_at < o.created_at
         """,
     ),
     (
@@ -1277,7 +1310,7 @@ IDENTITY_COLUMNS = """
     SELECT table_name, column_name, pg_get_serial_sequence(quote_ident(table_name), column_name)
     FROM information_schema.columns
     WHERE table_schema = 'public'
-      AND is_identity = 'YES'
+      AND (is_identity = 'YES' OR column_default LIKE 'nextval(%')
     ORDER BY table_name
 """
 
@@ -1311,7 +1344,7 @@ def _sequence_check(cursor) -> tuple[str, sql.Composed]:
         for table, column, sequence in cursor.fetchall()
     ]
     query = sql.SQL("SELECT {}").format(sql.SQL(" + ").join(parts) if parts else sql.SQL("0"))
-    return "sequences: every identity sequence is past the largest id", query
+    return "sequences: every identity and serial sequence is past the largest id", query
 
 
 def _count(url: str, query) -> int:

@@ -5,15 +5,17 @@ test database: they generate into their own database on the same server and drop
 """
 
 import datetime as dt
+import hashlib
 import os
 
 import pytest
 from psycopg2 import sql
+from sqlalchemy import text
 from werkzeug.security import check_password_hash
 
 from db import manage
 from db.check import run_checks
-from db.generated import DEMO_LOGINS, GENERATED_PASSWORD
+from db.generated import DEMO_API_TOKEN, DEMO_LOGINS, GENERATED_PASSWORD
 from db.generated.build import generate
 from db.generated.cli import main
 from db.generated.journey import STATUSES
@@ -50,9 +52,6 @@ EMPTY_BY_DESIGN |= {
     "periodic_jobs",
     "mail_outbox",
 }
-# The seller API's: a token is a secret its owner makes at /account/tokens (a generated one could not
-# be shown to anyone), and offline sales are recorded through the API with one.
-EMPTY_BY_DESIGN |= {"api_tokens", "offline_sales"}
 
 
 @pytest.fixture(scope="module")
@@ -349,6 +348,7 @@ def test_print_logins_needs_no_database(capsys, monkeypatch):
     assert main(["--print-logins"]) == 0
     output = capsys.readouterr().out
     assert all(login.email in output and login.password in output for login in DEMO_LOGINS)
+    assert DEMO_API_TOKEN in output
 
 
 def test_some_products_come_in_options(generated_url):
@@ -478,3 +478,86 @@ def test_search_finds_products_by_brand_and_tag(generated_url):
         """,
     )
     assert (by_brand, by_tag) == (lumetra, travel) and lumetra > 0 and travel > 0
+
+
+def test_api_sellers_recorded_offline_sales_with_their_tokens(generated_url):
+    """Issue 19: offline sales near the offer's price, their tools' tokens live then, older tokens
+    expired or revoked beside them; the demo token stored as its SHA-256 only, live for a year."""
+    [row] = fetch(
+        generated_url,
+        """
+        SELECT (SELECT count(*) FROM offline_sales WHERE seller_id = 2),
+               (SELECT count(DISTINCT seller_id) FROM offline_sales),
+               (SELECT count(*) FROM offline_sales AS s
+                JOIN offers AS o USING (seller_id, product_id)
+                WHERE s.unit_price NOT BETWEEN o.price * 0.85 AND o.price * 1.05),
+               (SELECT count(*) FROM api_tokens WHERE revoked_at IS NOT NULL),
+               (SELECT count(*) FROM api_tokens WHERE expires_at < %(now)s),
+               (SELECT count(*) FROM api_tokens WHERE token_hash = %(plain)s OR name = %(plain)s)
+        """,
+        {"now": NOW, "plain": DEMO_API_TOKEN},
+    )
+    demo_sales, sellers, far_from_price, revoked, expired, plaintext = row
+    assert demo_sales >= 5 and sellers >= 2 and far_from_price == 0
+    assert revoked >= 1 and expired >= 1 and plaintext == 0
+    [(scopes, prefix, lifetime, revoked_at)] = fetch(
+        generated_url,
+        """
+        SELECT scopes, display_prefix, expires_at - CAST(%s AS timestamptz), revoked_at
+        FROM api_tokens
+        WHERE user_id = 2 AND token_hash = %s
+        """,
+        (NOW, hashlib.sha256(DEMO_API_TOKEN.encode()).hexdigest()),
+    )
+    assert scopes == ["read", "listings", "orders"] and prefix == DEMO_API_TOKEN[:10]
+    assert lifetime >= dt.timedelta(days=360) and revoked_at is None
+
+
+def test_the_demo_token_calls_the_api_and_a_generated_sale_replays(generated_url):
+    """The README's curl works on the demo data, and a generated offline sale's key and digest are the
+    app's: sending it again is answered as a replay. In one transaction, rolled back (the token is
+    moved to today's date first: the data's moment is fixed)."""
+    from app import create_app
+    from tests.api import bearer
+
+    app = create_app({"TESTING": True, "DATABASE_URL": generated_url, "SECRET_KEY": "generated-test"})
+    database = app.extensions["bazaar_db"]
+    connection = database.engine.connect()
+    outer = connection.begin()
+    database.pinned = connection
+    try:
+        connection.execute(
+            text(
+                """
+                UPDATE api_tokens SET created_at = now() - interval '1 day', expires_at = now() + interval '364 days'
+                WHERE token_hash = :token_hash
+                """
+            ),
+            {"token_hash": hashlib.sha256(DEMO_API_TOKEN.encode()).hexdigest()},
+        )
+        client = app.test_client()
+        offers = client.get("/api/v1/offers?limit=5", headers=bearer(DEMO_API_TOKEN))
+        assert offers.status_code == 200 and len(offers.get_json()["items"]) == 5
+        sale = (
+            connection.execute(text("SELECT * FROM offline_sales WHERE seller_id = 2 ORDER BY id DESC LIMIT 1"))
+            .mappings()
+            .one()
+        )
+        body = {"product_id": sale["product_id"], "quantity": sale["quantity"], "unit_price": str(sale["unit_price"])}
+        answers = [
+            client.post(
+                "/api/v1/sales",
+                json=sent,
+                headers={**bearer(DEMO_API_TOKEN), "Idempotency-Key": sale["idempotency_key"]},
+            )
+            for sent in (body, {**body, "unit_price": None})
+        ]
+        # The tool sent the price, or left it out (the offer's): one of the two is the same request.
+        assert sorted(answer.status_code for answer in answers) == [201, 422]
+        [replay] = [answer for answer in answers if answer.status_code == 201]
+        assert replay.headers["Idempotent-Replayed"] == "true" and replay.get_json()["id"] == sale["id"]
+    finally:
+        database.pinned = None
+        outer.rollback()
+        connection.close()
+        database.engine.dispose()

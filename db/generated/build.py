@@ -138,7 +138,8 @@ def build_indexes(url: str, statements: list[str], workers: int = INDEX_WORKERS)
 
 def _finish(connection) -> None:
     """Count the catalog's words and keep each word's best sellers (the load ran without the triggers
-    that add them), move every identity sequence past the largest id, then refresh planner statistics."""
+    that add them), move every identity and serial sequence (api_tokens, offline_sales) past the largest
+    id, then refresh planner statistics."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT recount_search_words()")
         cursor.execute("SELECT refresh_search_suggestions()")
@@ -146,7 +147,8 @@ def _finish(connection) -> None:
             """
             SELECT table_name, column_name
             FROM information_schema.columns
-            WHERE table_schema = 'public' AND is_identity = 'YES'
+            WHERE table_schema = 'public'
+              AND (is_identity = 'YES' OR column_default LIKE 'nextval(%')
             ORDER BY table_name
             """
         )

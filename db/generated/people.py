@@ -48,6 +48,9 @@ DEMO_LOGINS = (
     DemoLogin("administrator", "admin@example.com", "admin-password", "Demo Admin"),
     DemoLogin("moderator", "moderator@example.com", "moderator-password", "Demo Moderator"),
 )
+# The demo seller's API token (seller_api.py stores its SHA-256): public like the passwords above.
+DEMO_API_TOKEN = "bzr_DEMO-seller-token_read-listings-orders_0001"
+DEMO_API_SCOPES = ("read", "listings", "orders")
 # users.role of the demo staff (everyone else is a 'user').
 STAFF_ROLES = {ADMIN_ID: "administrator", MODERATOR_ID: "moderator"}
 
@@ -56,6 +59,7 @@ def format_logins() -> str:
     """The demo logins as aligned lines, plus the password every generated user shares."""
     lines = [f"  {login.role:<13} {login.email:<21} password: {login.password}" for login in DEMO_LOGINS]
     lines.append(f"  any other generated user (e.g. from the seller pages): password {GENERATED_PASSWORD}")
+    lines.append(f"  the demo seller's API token ({', '.join(DEMO_API_SCOPES)}): {DEMO_API_TOKEN}")
     return "Demo logins:\n" + "\n".join(lines)
 
 

@@ -1,7 +1,8 @@
 """Offer stock and the inventory events that add up to it.
 
 Each offer gets an 'initial' event, 'restock' events if it sells a lot, a 'sale' per order line,
-a 'cancellation' per cancelled line, a 'return' per accepted return put back in stock, and an
+a 'cancellation' per cancelled line, a 'return' per accepted return put back in stock, an 'offline
+sale' per sale recorded through the seller API (seller_api.py), and an
 'adjustment' (a stock-count correction) only when the others cannot land exactly on the chosen
 final stock. The initial stock is the smallest that keeps
 the running stock from ever going negative.
@@ -14,12 +15,13 @@ import numpy as np
 from .arrays import group_numbers, group_starts, grouped_cumsum, is_group_last
 from .catalog import Catalog
 from .commerce import Orders
+from .seller_api import OfflineSales
 from .timeline import NO_TIME, Timeline
 
 SOLD_OUT_SHARE = 0.08
 MAX_STOCK = 200
-REASONS = ("initial", "restock", "adjustment", "sale", "cancellation", "return")
-INITIAL, RESTOCK, ADJUSTMENT, SALE, CANCELLATION, RETURN = range(len(REASONS))
+REASONS = ("initial", "restock", "adjustment", "sale", "cancellation", "return", "offline sale")
+INITIAL, RESTOCK, ADJUSTMENT, SALE, CANCELLATION, RETURN, OFFLINE_SALE = range(len(REASONS))
 NO_ORDER = -1
 
 
@@ -50,34 +52,55 @@ def _final_quantities(sold: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return np.where(sold_out, 0, np.maximum(stock, 1))
 
 
-def _movements(catalog: Catalog, orders: Orders, returned: np.ndarray, timeline: Timeline, rng) -> dict:
-    """Sales, cancellations, returns back in stock (at `returned`, NO_TIME for none) and restocks,
-    sorted by offer and then time."""
+def _units_sold(orders: Orders, offline: OfflineSales, offer_count: int) -> np.ndarray:
+    """Units each offer sold, online and offline."""
+    online = np.bincount(orders.line_offer, weights=orders.line_quantity, minlength=offer_count)
+    return online + np.bincount(offline.offer, weights=offline.quantity, minlength=offer_count)
+
+
+def _movements(catalog, orders: Orders, offline: OfflineSales, returned: np.ndarray, timeline: Timeline, rng) -> dict:
+    """Sales, cancellations, returns back in stock (at `returned`, NO_TIME for none), offline sales
+    and restocks, sorted by offer and then time."""
     line_ids = np.arange(1, len(orders.line_offer) + 1)
     cancelled = orders.line_is_cancelled
     back = returned != NO_TIME
-    sold = np.bincount(orders.line_offer, weights=orders.line_quantity, minlength=len(catalog.offer_seller))
+    sold = _units_sold(orders, offline, len(catalog.offer_seller))
     restock_counts = np.minimum(3, sold.astype(np.int64) // 12)
     restocked = np.repeat(np.arange(len(sold)), restock_counts)
     created = catalog.offer_created[restocked]
     room = np.maximum(timeline.now - created - 1, 1)
     amounts = 5 * np.ceil(sold[restocked] / (restock_counts[restocked] + 1) / 5).astype(np.int64)
+    offline_count = len(offline.offer)
     columns = {
-        "offer": (orders.line_offer, orders.line_offer[cancelled], orders.line_offer[back], restocked),
+        "offer": (orders.line_offer, orders.line_offer[cancelled], orders.line_offer[back], restocked, offline.offer),
         "created": (
             orders.line_ordered,
             orders.line_cancelled[cancelled],
             returned[back],
             created + 1 + (rng.random(len(restocked)) * room).astype(np.int64),
+            offline.created,
         ),
-        "delta": (-orders.line_quantity, orders.line_quantity[cancelled], orders.line_quantity[back], amounts),
+        "delta": (
+            -orders.line_quantity,
+            orders.line_quantity[cancelled],
+            orders.line_quantity[back],
+            amounts,
+            -offline.quantity,
+        ),
         "reason": (
             np.full(len(line_ids), SALE),
             np.full(int(cancelled.sum()), CANCELLATION),
             np.full(int(back.sum()), RETURN),
             np.full(len(restocked), RESTOCK),
+            np.full(offline_count, OFFLINE_SALE),
         ),
-        "order": (line_ids, line_ids[cancelled], line_ids[back], np.full(len(restocked), NO_ORDER)),
+        "order": (
+            line_ids,
+            line_ids[cancelled],
+            line_ids[back],
+            np.full(len(restocked), NO_ORDER),
+            np.full(offline_count, NO_ORDER),
+        ),
     }
     merged = {name: np.concatenate(parts).astype(np.int64) for name, parts in columns.items()}
     order = np.lexsort((merged["order"], merged["reason"], merged["created"], merged["offer"]))
@@ -130,14 +153,20 @@ def _event_rows(catalog: Catalog, moves, running, initial, final, adjustment, ad
 
 
 def make_stock(
-    catalog: Catalog, orders: Orders, returned: np.ndarray, timeline: Timeline, rng: np.random.Generator
+    catalog: Catalog,
+    orders: Orders,
+    offline: OfflineSales,
+    returned: np.ndarray,
+    timeline: Timeline,
+    rng: np.random.Generator,
 ) -> Stock:
     """Choose each offer's stock and write the inventory events that lead to it (`returned`: when
-    each line's accepted return went back in stock, NO_TIME for none)."""
+    each line's accepted return went back in stock, NO_TIME for none; `offline`: sales recorded
+    through the seller API)."""
     offer_count = len(catalog.offer_seller)
-    moves = _movements(catalog, orders, returned, timeline, rng)
+    moves = _movements(catalog, orders, offline, returned, timeline, rng)
     running = grouped_cumsum(moves["delta"], group_numbers(moves["offer"]))
-    sold = np.bincount(orders.line_offer, weights=orders.line_quantity, minlength=offer_count)
+    sold = _units_sold(orders, offline, offer_count)
     final = _final_quantities(sold, rng)
     end = _per_offer(moves["offer"], running, offer_count, 0)
     initial, adjustment = _starting_stock(final, end, _lowest_running(moves["offer"], running, offer_count), rng)

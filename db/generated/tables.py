@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from . import gallery_tables, journey_tables, label_tables, list_tables, promotion_tables
+from . import api_tables, gallery_tables, journey_tables, label_tables, list_tables, promotion_tables
 from .console import PRODUCT_STATUSES, Console
 from .copyload import NULL, TableSource, booleans, integers, money, or_null, timestamps
 from .ledger import ACCOUNTS, KINDS, NO_PURCHASE
@@ -494,6 +494,8 @@ def table_sources(world: World) -> list[TableSource]:
         journey_tables.shipments(world.journey),
         _orders(world),
         _inventory_events(world),
+        api_tables.offline_sales(world.offline_sales, world.catalog.offer_seller, world.catalog.offer_product),
+        api_tables.api_tokens(world.api_tokens),
         _balance_ledger(world),
         *promotion_tables.purchase_tables(world.promotions),
         _cart_lines(world),

@@ -23,6 +23,7 @@ from .moderation import Moderation, make_moderation
 from .people import People, make_people
 from .promotions import Promotions, make_promotions
 from .reviews import Reviews, make_reviews
+from .seller_api import OfflineSales, Tokens, make_offline_sales, make_tokens
 from .stock import Stock, make_stock
 from .summaries import Summaries, make_summaries
 from .timeline import Timeline
@@ -44,6 +45,7 @@ STAGES = (
     "console",
     "lists",
     "naming",
+    "seller api",
 )
 
 
@@ -80,6 +82,8 @@ class World:
     console: Console
     summaries: Summaries
     lists: Lists
+    offline_sales: OfflineSales
+    api_tokens: Tokens
 
 
 def make_world(counts: Counts, seed: int, now: dt.date, report=lambda stage: None) -> World:
@@ -112,8 +116,11 @@ def make_world(counts: Counts, seed: int, now: dt.date, report=lambda stage: Non
         people, catalog, orders, lines.delivered, lines.refunded, timeline, streams["promotions"]
     )
     journey = make_journey(people, catalog, orders, lines, promotions, timeline, streams["journey"])
+    # Sales recorded through the seller API take stock too: planned before it.
+    report("seller api")
+    offline_sales = make_offline_sales(people, catalog, orders, timeline, streams["seller api"])
     report("stock")
-    stock = make_stock(catalog, orders, lines.returned, timeline, streams["stock"])
+    stock = make_stock(catalog, orders, offline_sales, lines.returned, timeline, streams["stock"])
     report("ledger")
     ledger = make_ledger(people, orders, promotions, journey, timeline, streams["ledger"])
     report("reviews")
@@ -153,6 +160,8 @@ def make_world(counts: Counts, seed: int, now: dt.date, report=lambda stage: Non
     )
     report("lists")
     lists = make_lists(people, console.catalog, console.product_status, summaries, timeline, streams["lists"])
+    # The tokens after the console: none is used or revoked after its owner was suspended.
+    api_tokens = make_tokens(people, catalog, offline_sales, console.user_suspended, timeline, streams["seller api"])
     return World(
         timeline=timeline,
         catalog_text=catalog_text,
@@ -162,4 +171,6 @@ def make_world(counts: Counts, seed: int, now: dt.date, report=lambda stage: Non
         console=console,
         summaries=summaries,
         lists=lists,
+        offline_sales=offline_sales,
+        api_tokens=api_tokens,
     )
