@@ -142,7 +142,9 @@ def lock_products(conn: Connection, product_ids: Iterable[int]) -> int:
     that are variants (products_family_summary updates them), all in id order.
 
     Returns how many of the products asked for exist. A variant's parent_id never changes, so it
-    may be read before the lock.
+    may be read before the lock. The ids and the parents' ids are one array for one primary-key
+    probe each: written as `id = ANY(:ids) OR id IN (parents)`, the planner walked the whole primary
+    key to keep id order and filtered every row (23 s for 1,000 ids at a million products; 0.1 s so).
     """
     return db.fetch_one(
         conn,
@@ -150,8 +152,10 @@ def lock_products(conn: Connection, product_ids: Iterable[int]) -> int:
         WITH locked AS (
             SELECT id
             FROM products
-            WHERE id = ANY(:ids)
-               OR id IN (SELECT parent_id FROM products WHERE id = ANY(:ids) AND parent_id IS NOT NULL)
+            WHERE id = ANY(
+                CAST(:ids AS bigint[])
+                || ARRAY(SELECT parent_id FROM products WHERE id = ANY(:ids) AND parent_id IS NOT NULL)
+            )
             ORDER BY id
             FOR NO KEY UPDATE
         )
