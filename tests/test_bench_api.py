@@ -15,9 +15,10 @@ def test_read_paths_ask_every_search_and_every_grouping_over_a_month_and_a_year(
     seller = api_bench.Seller(id=7, lines=10, offers=3, latest=dt.date(2026, 11, 29))
     paths = dict(api_bench.read_paths(seller, ["cast iron skillet"]))
     assert paths["products q=cast iron skillet"] == "/api/v1/products?q=cast+iron+skillet"
+    assert paths["page /products q=cast iron skillet"] == "/products?q=cast+iron+skillet"  # the anchor
     assert paths["sales category over a month"] == "/api/v1/sales?group_by=category&from=2026-10-30&to=2026-11-29"
     assert paths["sales day over a year"] == "/api/v1/sales?group_by=day&from=2025-11-30&to=2026-11-29"
-    assert len(paths) == 1 + len(api_bench.GROUP_BYS) * len(api_bench.PERIODS)
+    assert len(paths) == 2 + len(api_bench.GROUP_BYS) * len(api_bench.PERIODS)
 
 
 def rows(app, sql: str, **params):
@@ -40,8 +41,9 @@ def test_a_tiny_run_measures_everything_and_leaves_the_data_as_it_was(app, actio
 
     output = capsys.readouterr().out
     table = output.split("PATCH /api/v1/offers")[0]
-    measured = [line for line in table.splitlines() if line.startswith(("products ", "sales "))]
-    assert len(measured) == 7 and all(" 200 " in line for line in measured), table
+    measured = [line for line in table.splitlines() if line.startswith(("products ", "page ", "sales "))]
+    assert len(measured) == 8 and all(" 200 " in line for line in measured), table
+    assert "products q=lamp" in table.split("search through the API / the same search's catalog page")[1]
     assert "PATCH /api/v1/offers, 5 items, 2 runs" in output  # runs rounded up to even: stocks go back
     assert "one transaction per run (an event per item, one xmin): yes" in output
     assert "a stale item: 409, 0 events written (all or none)" in output
