@@ -144,7 +144,8 @@ def lock_products(conn: Connection, product_ids: Iterable[int]) -> int:
     Returns how many of the products asked for exist. A variant's parent_id never changes, so it
     may be read before the lock. The ids and the parents' ids are one array for one primary-key
     probe each: written as `id = ANY(:ids) OR id IN (parents)`, the planner walked the whole primary
-    key to keep id order and filtered every row (23 s for 1,000 ids at a million products; 0.1 s so).
+    key to keep id order and filtered every row, however few the ids (at a million products 2.6-5 s
+    for one to three ids, 23 s for 1,000; now 0.3 ms and 0.1 s).
     """
     return db.fetch_one(
         conn,
