@@ -19,7 +19,7 @@ from decimal import Decimal
 from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 
-from app import db, order_mail
+from app import countries, db, order_mail
 from app.models import address, balance, escrow, inventory, locks, order, pricing, promotion, shipping
 from app.templating import money
 
@@ -78,7 +78,7 @@ def place_order(
             shipments = _choose_shipping(conn, priced, shipping_methods or {})
             total = sum((line["paid"] for line in priced), Decimal("0.00")) + sum(s.fee for s in shipments)
             _check_total(total, expected_total)
-            ship_to = _delivery_address(conn, buyer_id, address_id)
+            ship_to, ship_country = _delivery_address(conn, buyer_id, address_id)
             _debit_buyer(conn, buyer_id, purchase_id, total)
             orders = order.record_lines(conn, purchase_id, buyer_id, priced)
             if inventory.take_stock(conn, orders) != len(orders):  # unreachable while the offers stay locked
@@ -86,7 +86,7 @@ def place_order(
             shipping.record_shipments(conn, purchase_id, shipments)
             escrow.hold_sales(conn, purchase_id, _held_by_seller(orders, shipments))
             promotion.record_purchase(conn, purchase_id, buyer_id, quote, {line["seller_id"] for line in lines})
-            _finish_purchase(conn, purchase_id, total, ship_to, note)
+            _finish_purchase(conn, purchase_id, total, ship_to, ship_country, note)
             db.execute(
                 conn, "DELETE FROM cart_lines WHERE user_id = :buyer_id AND NOT saved_for_later", buyer_id=buyer_id
             )
@@ -179,23 +179,31 @@ def _choose_shipping(conn: Connection, priced: list[dict], wanted: dict[int, int
         raise CheckoutFailed([str(unavailable)]) from None
 
 
-def _delivery_address(conn: Connection, buyer_id: int, address_id: int | None) -> str:
-    """The copy of the address the purchase goes to: the chosen one, the default, else the profile's."""
+def _delivery_address(conn: Connection, buyer_id: int, address_id: int | None) -> tuple[str, str | None]:
+    """The copy of the address the purchase goes to (the chosen one, the default, else the profile's)
+    and the ISO code of its country, if its country is one app/countries.py knows."""
     chosen = address.get_delivery_address(conn, buyer_id, address_id)
     if chosen is not None:
-        return address.format_address(chosen)
+        return address.format_address(chosen), countries.code_of(chosen["country"])
     if address_id is not None:
         raise CheckoutFailed(["That address is no longer in your address book. Please choose another."])
-    return address.get_profile_address(conn, buyer_id)
+    return address.get_profile_address(conn, buyer_id), None
 
 
-def _finish_purchase(conn: Connection, purchase_id: int, total: Decimal, ship_to: str, note: str) -> None:
-    """Record the purchase's total, the copy of its address and the buyer's note to the sellers."""
+def _finish_purchase(
+    conn: Connection, purchase_id: int, total: Decimal, ship_to: str, ship_country: str | None, note: str
+) -> None:
+    """Record the purchase's total, the copy of its address (and its country's code) and the buyer's note."""
     db.execute(
         conn,
-        "UPDATE purchases SET total = :total, ship_to = :ship_to, note = :note WHERE id = :id",
+        """
+        UPDATE purchases
+        SET total = :total, ship_to = :ship_to, ship_country = :ship_country, note = :note
+        WHERE id = :id
+        """,
         total=total,
         ship_to=ship_to,
+        ship_country=ship_country,
         note=note,
         id=purchase_id,
     )
