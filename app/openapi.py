@@ -160,8 +160,12 @@ SCHEMAS = {
     },
     "SalesReport": {
         "type": "object",
-        "description": "The table of GET /api/seller/sales (README, 'Sales API').",
-        "required": ["group_by", "from", "to", "time_zone", "currency", "totals", "columns", "rows"],
+        "description": (
+            "The table of GET /api/seller/sales (README, 'Sales API'), of the lines the filters leave: order lines "
+            "(channel online) and offline sales recorded with POST /api/v1/sales (channel offline; each one order, "
+            "no buyer). Totals and channels follow the filters."
+        ),
+        "required": ["group_by", "from", "to", "time_zone", "currency", "totals", "channels", "columns", "rows"],
         "properties": {
             "group_by": {"type": "string"},
             "from": {"type": "string", "format": "date"},
@@ -169,6 +173,23 @@ SCHEMAS = {
             "time_zone": {"type": "string"},
             "currency": {"type": "string"},
             "totals": {"type": "object"},
+            "channels": {
+                "type": "object",
+                "description": "The period's revenue, units and orders of each channel (they add up to the totals).",
+                "required": ["online", "offline"],
+                "properties": {
+                    channel: {
+                        "type": "object",
+                        "required": ["revenue", "units", "orders"],
+                        "properties": {
+                            "revenue": {"type": "string", "pattern": r"^-?[0-9]+\.[0-9]{2}$"},
+                            "units": {"type": "integer"},
+                            "orders": {"type": "integer"},
+                        },
+                    }
+                    for channel in ("online", "offline")
+                },
+            },
             "columns": {"type": "array", "items": {"type": "string"}},
             "rows": {"type": "array", "items": {"type": "object"}},
         },
@@ -359,14 +380,69 @@ PATHS = {
     },
     "/api/v1/sales": {
         "get": {
-            "summary": "Your sales grouped as GET /api/seller/sales groups them",
+            "summary": "Your sales (online and offline) grouped as GET /api/seller/sales groups them, filtered",
+            "description": (
+                "Filters combine (AND). Without `status`, cancelled lines are left out. `status` and `buyer_country` "
+                "exist only for online order lines: either one leaves offline sales out."
+            ),
             "x-scope": "read",
             "parameters": [
                 {"name": "group_by", "in": "query", "schema": {"type": "string", "default": "month"}},
                 {"name": "from", "in": "query", "schema": {"type": "string", "format": "date"}},
                 {"name": "to", "in": "query", "schema": {"type": "string", "format": "date"}},
+                {
+                    "name": "product_id",
+                    "in": "query",
+                    "schema": {"type": "integer", "minimum": 1},
+                    "description": "A product you offer (or offered); its variants' sales count with it. 404 if not.",
+                },
+                {
+                    "name": "category_id",
+                    "in": "query",
+                    "schema": {"type": "integer", "minimum": 1},
+                    "description": "Sales of products in this category (none sold: empty; no such category: 404).",
+                },
+                {
+                    "name": "status",
+                    "in": "query",
+                    "schema": {"type": "string", "examples": ["delivered", "shipped,delivered"]},
+                    "description": "Order line statuses, comma-separated: "
+                    + ", ".join(ORDER_STATUSES)
+                    + ". Online only.",
+                },
+                {
+                    "name": "min_amount",
+                    "in": "query",
+                    "schema": {"type": "string", "pattern": r"^[0-9]{1,10}(\.[0-9]{1,2})?$"},
+                    "description": "Lines (or offline sales) whose total is at least this, in USD.",
+                },
+                {
+                    "name": "max_amount",
+                    "in": "query",
+                    "schema": {"type": "string", "pattern": r"^[0-9]{1,10}(\.[0-9]{1,2})?$"},
+                    "description": "Lines (or offline sales) whose total is at most this, in USD.",
+                },
+                {
+                    "name": "buyer_country",
+                    "in": "query",
+                    "schema": {"type": "string", "pattern": "^[A-Za-z]{2}$", "examples": ["DE"]},
+                    "description": (
+                        "ISO 3166-1 alpha-2 code of the country the purchase was delivered to. Online only; "
+                        "purchases whose address names no known country never match."
+                    ),
+                },
+                {
+                    "name": "channel",
+                    "in": "query",
+                    "schema": {"type": "string", "enum": ["online", "offline", "online,offline"]},
+                    "description": "online: order lines; offline: sales POSTed to /api/v1/sales (default both).",
+                },
             ],
-            "responses": {"200": _json("The table.", _ref("SalesReport")), "400": _problem("Bad group_by or dates.")}
+            "responses": {
+                "200": _json("The table.", _ref("SalesReport")),
+                "400": _problem("Bad group_by, dates or filters (each in `errors`)."),
+                "404": _problem("A product you have never offered, or a category that does not exist."),
+            }
             | ERRORS,
         },
         "post": {

@@ -12,7 +12,7 @@ from flask import current_app
 from app import charts
 from app.charts import Column, Table
 from app.models import analytics, snapshot
-from app.models.analytics import Grouping, Period
+from app.models.analytics import NO_FILTERS, Filters, Grouping, Period
 
 SALES_LEADERS = 20  # grouped by category or product alone: the best twenty, then "Other"
 SERIES_LEADERS = 8  # two-way: eight lines or stacks, then "Other"
@@ -50,9 +50,13 @@ class Metric:
         return (Decimal(self.current) - Decimal(self.previous)) * 100 / Decimal(self.previous)
 
 
-def totals(owner: str, owner_id: int, period: Period) -> list[Metric]:
+def totals(owner: str, owner_id: int, period: Period, filters: Filters = NO_FILTERS) -> list[Metric]:
     """The headline numbers of the period, each with the previous period of the same length."""
-    row = analytics.get_totals(owner, owner_id, period)
+    return totals_from_row(owner, analytics.get_totals(owner, owner_id, period, filters))
+
+
+def totals_from_row(owner: str, row) -> list[Metric]:
+    """The headline numbers from a get_totals row."""
     counterpart = "Buyers" if owner == "seller" else "Sellers"
     first = "Revenue" if owner == "seller" else "Spent"
     return [
@@ -72,6 +76,25 @@ def totals_record(metrics: list[Metric]) -> dict:
             "change_percent": charts.plain(metric.change, "percent"),
         }
         for metric in metrics
+    }
+
+
+def channel_figures(row) -> dict:
+    """The period's revenue, units and orders online and offline (a seller's), from a get_totals row."""
+    offline = {"revenue": row["offline_revenue"], "units": row["offline_units"], "orders": row["offline_orders"]}
+    online = {key: row[key] - value for key, value in offline.items()}
+    return {"online": online, "offline": offline}
+
+
+def channels_record(row) -> dict:
+    """The channels as the JSON API gives them."""
+    return {
+        channel: {
+            "revenue": charts.plain(figures["revenue"], "money"),
+            "units": figures["units"],
+            "orders": figures["orders"],
+        }
+        for channel, figures in channel_figures(row).items()
     }
 
 
@@ -125,13 +148,38 @@ def _caption(what: str, grouping: Grouping) -> str:
     return f"{what} " + " and ".join(part for part in parts if part)
 
 
-def sales_table(owner: str, owner_id: int, period: Period, grouping: Grouping, leaders: int | None = None) -> Table:
+def sales_table(
+    owner: str,
+    owner_id: int,
+    period: Period,
+    grouping: Grouping,
+    leaders: int | None = None,
+    filters: Filters = NO_FILTERS,
+) -> Table:
     """Sales (or spending) grouped as asked: the table under the main chart, the CSV and the API."""
     if leaders is None:
         leaders = SERIES_LEADERS if grouping.dimension and grouping.unit else SALES_LEADERS
-    rows = analytics.list_sales(owner, owner_id, period, grouping, leaders)
+    rows = analytics.list_sales(owner, owner_id, period, grouping, leaders, filters)
     what = "Sales" if owner == "seller" else "Spending"
     return Table(_caption(what, grouping), _sales_columns(grouping, owner), _sales_rows(rows, grouping, period))
+
+
+def sales_report(seller_id: int, period: Period, grouping: Grouping, filters: Filters = NO_FILTERS) -> dict:
+    """A seller's sales as JSON (GET /api/v1/sales, /api/seller/sales): the table, totals and channels
+    (two queries)."""
+    table = sales_table("seller", seller_id, period, grouping, filters=filters)
+    row = analytics.get_totals("seller", seller_id, period, filters)
+    return {
+        "group_by": grouping.value,
+        "from": period.start.isoformat(),
+        "to": period.end.isoformat(),
+        "time_zone": period.time_zone,
+        "currency": "USD",
+        "totals": totals_record(totals_from_row("seller", row)),
+        "channels": channels_record(row),
+        "columns": [column.key for column in table.columns],
+        "rows": charts.to_records(table),
+    }
 
 
 def sales_chart(table: Table, grouping: Grouping, period: Period, style: str) -> dict:
@@ -144,9 +192,9 @@ def sales_chart(table: Table, grouping: Grouping, period: Period, style: str) ->
     return charts.chart(table, "bar", grouping.dimension, ("revenue",), table.caption, horizontal=True)
 
 
-def top_tables(seller_id: int, period: Period) -> tuple[Table, Table]:
+def top_tables(seller_id: int, period: Period, filters: Filters = NO_FILTERS) -> tuple[Table, Table]:
     """The seller's best products and best categories by revenue (one query for both)."""
-    rows = analytics.list_top_products_and_categories(seller_id, period, TOP_LEADERS)
+    rows = analytics.list_top_products_and_categories(seller_id, period, TOP_LEADERS, filters)
     tables = []
     for dimension, caption in (("product", "Top products by revenue"), ("category", "Top categories by revenue")):
         grouping = analytics.GROUPINGS[dimension]
@@ -202,12 +250,15 @@ def rating_chart(table: Table) -> dict:
     return charts.chart(table, "line", "month", ("running_average", "average"), table.caption, minimum=1, maximum=5)
 
 
+# The page's CSV files: (seller, period, grouping, filters); filters is the page's channel.
 SELLER_TABLES = {
-    "sales": lambda seller_id, period, grouping: sales_table("seller", seller_id, period, grouping),
-    "products": lambda seller_id, period, grouping: top_tables(seller_id, period)[0],
-    "categories": lambda seller_id, period, grouping: top_tables(seller_id, period)[1],
-    "slow-movers": lambda seller_id, period, grouping: slow_movers_table(seller_id, period.time_zone),
-    "rating": lambda seller_id, period, grouping: rating_table(seller_id, period),
+    "sales": lambda seller_id, period, grouping, filters: sales_table(
+        "seller", seller_id, period, grouping, filters=filters
+    ),
+    "products": lambda seller_id, period, grouping, filters: top_tables(seller_id, period, filters)[0],
+    "categories": lambda seller_id, period, grouping, filters: top_tables(seller_id, period, filters)[1],
+    "slow-movers": lambda seller_id, period, grouping, filters: slow_movers_table(seller_id, period.time_zone),
+    "rating": lambda seller_id, period, grouping, filters: rating_table(seller_id, period),
 }
 
 BUYER_TABLES = {
@@ -266,16 +317,22 @@ def best_sellers_table() -> Table:
     return Table(caption, columns, body, empty="No seller has enough reviews yet.")
 
 
-def seller_dashboard(seller_id: int, period: Period, grouping: Grouping, style: str) -> dict:
-    """Everything /seller/analytics shows: totals, and each table with its chart (five queries)."""
-    sales = sales_table("seller", seller_id, period, grouping)
-    products, categories = top_tables(seller_id, period)
+def seller_dashboard(
+    seller_id: int, period: Period, grouping: Grouping, style: str, filters: Filters = NO_FILTERS
+) -> dict:
+    """Everything /seller/analytics shows: totals with the channels, and each table with its chart
+    (five queries); `filters` is the page's channel (online, offline or both)."""
+    sales = sales_table("seller", seller_id, period, grouping, filters=filters)
+    products, categories = top_tables(seller_id, period, filters)
     rating = rating_table(seller_id, period)
+    row = analytics.get_totals("seller", seller_id, period, filters)
     return {
         "period": period,
         "grouping": grouping,
         "style": style,
-        "totals": totals("seller", seller_id, period),
+        "channel": filters.channel,
+        "totals": totals_from_row("seller", row),
+        "channels": channel_figures(row),
         "sales": sales,
         "sales_chart": sales_chart(sales, grouping, period, style),
         "products": products,

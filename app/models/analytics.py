@@ -5,14 +5,22 @@ quantity, orders the distinct purchases and buyers the distinct buyers. A `Perio
 local dates in the user's time zone; grouping by time truncates the local time of the sale
 (`date_trunc(unit, ordered_at AT TIME ZONE tz)`), so a sale at 23:30 local time lands on that day.
 Every SQL fragment that varies comes from the dicts below, never from the request.
+
+A seller's figures also count their offline sales (offline_sales, recorded through the API) as
+the channel "offline": each is one order of its own, with no buyer (it adds nothing to "buyers").
+They are the seller's own: the platform's figures (the console, /insights, units sold) read
+order lines alone. `Filters` narrows a seller's lines (the API's query parameters, the page's
+channel); status and buyer country exist only for online lines, so either leaves offline sales out.
 """
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import Decimal
 
 from app import db, inputs
 
 UNITS = ("day", "week", "month", "year")
+CHANNELS = ("online", "offline")
 DIMENSIONS = ("category", "product")
 
 # How the rows of each kind of order line are found: by the seller who sold or the buyer who paid.
@@ -158,15 +166,138 @@ def period_starts(period: Period, unit: str) -> list[date]:
     return starts
 
 
-_RANGE = """
-          AND o.cancelled_at IS NULL
-          AND o.ordered_at >= CAST(:start AS timestamp) AT TIME ZONE :time_zone
-          AND o.ordered_at < CAST(:end_exclusive AS timestamp) AT TIME ZONE :time_zone
-"""
+@dataclass(frozen=True)
+class Filters:
+    """Which of a seller's lines count (all of them by default); the values are checked by the caller.
+
+    product_id takes the product's variants with it (sales group a variant under its product);
+    statuses are order line statuses (none: every line but the cancelled ones, as the pages count).
+    """
+
+    product_id: int | None = None
+    category_id: int | None = None
+    statuses: tuple[str, ...] = ()
+    min_amount: Decimal | None = None
+    max_amount: Decimal | None = None
+    buyer_country: str | None = None
+    channel: str | None = None  # "online", "offline" or None for both
+
+    @property
+    def online(self) -> bool:
+        return self.channel != "offline"
+
+    @property
+    def offline(self) -> bool:
+        """Offline sales have no status and no buyer: a filter on either leaves them out."""
+        return self.channel != "online" and not self.statuses and self.buyer_country is None
+
+    def params(self) -> dict:
+        return {
+            "product_id": self.product_id,
+            "category_id": self.category_id,
+            "statuses": list(self.statuses),
+            "min_amount": self.min_amount,
+            "max_amount": self.max_amount,
+            "buyer_country": self.buyer_country,
+        }
 
 
-def get_totals(owner: str, owner_id: int, period: Period):
-    """Revenue, units, orders and counterparts (buyers or sellers) in the period and the one before."""
+NO_FILTERS = Filters()
+
+_IN_RANGE = """
+              AND {alias}.{moment} >= CAST(:start AS timestamp) AT TIME ZONE :time_zone
+              AND {alias}.{moment} < CAST(:end_exclusive AS timestamp) AT TIME ZONE :time_zone"""
+
+# A filter's condition on an online line (o) and on an offline sale (s): fixed text, values bound.
+_PRODUCT = """IN (SELECT id FROM products WHERE id = :product_id
+                   UNION ALL
+                   SELECT id FROM products WHERE parent_id = :product_id)"""
+_CATEGORY = "IN (SELECT id FROM products WHERE category_id = :category_id)"
+FILTER_CONDITIONS = {
+    "product_id": (f"o.product_id {_PRODUCT}", f"s.product_id {_PRODUCT}"),
+    "category_id": (f"o.product_id {_CATEGORY}", f"s.product_id {_CATEGORY}"),
+    "min_amount": ("o.line_total >= :min_amount", "s.quantity * s.unit_price >= :min_amount"),
+    "max_amount": ("o.line_total <= :max_amount", "s.quantity * s.unit_price <= :max_amount"),
+    "buyer_country": (
+        "EXISTS (SELECT 1 FROM purchases AS pu WHERE pu.id = o.purchase_id AND pu.ship_country = :buyer_country)",
+        None,
+    ),
+}
+# Without a status filter a line counts unless cancelled (the condition of orders_seller_sales_idx).
+STATUS_CONDITIONS = {False: "o.cancelled_at IS NULL", True: "o.status = ANY(CAST(:statuses AS text[]))"}
+
+ONLINE_LINES = """
+            SELECT o.product_id, o.ordered_at, o.purchase_id, o.buyer_id, o.seller_id, o.quantity, o.line_total,
+                   'online' AS channel
+            FROM orders AS o
+            WHERE {owner_column} = :owner_id
+              AND {status}{range}{conditions}"""
+OFFLINE_LINES = """
+            SELECT s.product_id, s.created_at AS ordered_at, -s.id AS purchase_id, NULL::bigint AS buyer_id,
+                   s.seller_id, s.quantity, s.quantity * s.unit_price AS line_total, 'offline' AS channel
+            FROM offline_sales AS s
+            WHERE s.seller_id = :owner_id{range}{conditions}"""
+
+
+def _conditions(filters: Filters, channel: int) -> str:
+    """The AND-ed conditions of the filters that are set, for online (0) or offline (1) lines."""
+    chosen = [
+        FILTER_CONDITIONS[name][channel]
+        for name, value in filters.params().items()
+        if name in FILTER_CONDITIONS and value is not None
+    ]
+    return "".join(f"\n              AND {condition}" for condition in chosen)
+
+
+def _lines(owner: str, filters: Filters) -> str:
+    """The owner's lines of the range as a subquery (product_id, ordered_at, purchase_id, buyer_id,
+    seller_id, quantity, line_total, channel): order lines, and for a seller their offline sales,
+    each an order of its own (a negative id, so it is never taken for a purchase)."""
+    if owner == "buyer":
+        filters = Filters(channel="online")
+    parts = []
+    if filters.online:
+        parts.append(
+            ONLINE_LINES.format(
+                owner_column=OWNER_COLUMNS[owner],
+                status=STATUS_CONDITIONS[bool(filters.statuses)],
+                range=_IN_RANGE.format(alias="o", moment="ordered_at"),
+                conditions=_conditions(filters, 0),
+            )
+        )
+    if filters.offline:
+        parts.append(
+            OFFLINE_LINES.format(
+                range=_IN_RANGE.format(alias="s", moment="created_at"), conditions=_conditions(filters, 1)
+            )
+        )
+    if not parts:  # a status or buyer country with channel=offline: nothing can match
+        parts.append(ONLINE_LINES.format(owner_column=OWNER_COLUMNS[owner], status="false", range="", conditions=""))
+    return "(" + "\n            UNION ALL".join(parts) + "\n        )"
+
+
+def get_filter_targets(seller_id: int, product_id: int | None, category_id: int | None):
+    """Whether the seller offers (or offered) the product or one of its variants, and whether the
+    category exists: a filter on anything else is answered with a 404, not an empty table."""
+    return db.one(
+        f"""
+        SELECT EXISTS (
+                   SELECT 1
+                   FROM offers AS f
+                   WHERE f.seller_id = :seller_id
+                     AND f.product_id {_PRODUCT}
+               ) AS product_offered,
+               EXISTS (SELECT 1 FROM categories WHERE id = :category_id) AS category_exists
+        """,  # noqa: S608 - a fixed fragment
+        seller_id=seller_id,
+        product_id=product_id,
+        category_id=category_id,
+    )
+
+
+def get_totals(owner: str, owner_id: int, period: Period, filters: Filters = NO_FILTERS):
+    """Revenue, units, orders and counterparts (buyers or sellers) in the period and the one before;
+    the period's offline revenue, units and orders (a buyer has none)."""
     counterpart = COUNTERPART_COLUMNS[owner]
     return db.one(
         f"""
@@ -177,13 +308,17 @@ def get_totals(owner: str, owner_id: int, period: Period):
                coalesce(sum(o.line_total) FILTER (WHERE o.ordered_at < bounds.start), 0) AS previous_revenue,
                coalesce(sum(o.quantity) FILTER (WHERE o.ordered_at < bounds.start), 0) AS previous_units,
                count(DISTINCT o.purchase_id) FILTER (WHERE o.ordered_at < bounds.start) AS previous_orders,
-               count(DISTINCT {counterpart}) FILTER (WHERE o.ordered_at < bounds.start) AS previous_counterparts
+               count(DISTINCT {counterpart}) FILTER (WHERE o.ordered_at < bounds.start) AS previous_counterparts,
+               coalesce(sum(o.line_total) FILTER (WHERE o.ordered_at >= bounds.start AND o.channel = 'offline'), 0)
+                   AS offline_revenue,
+               coalesce(sum(o.quantity) FILTER (WHERE o.ordered_at >= bounds.start AND o.channel = 'offline'), 0)
+                   AS offline_units,
+               count(*) FILTER (WHERE o.ordered_at >= bounds.start AND o.channel = 'offline') AS offline_orders
         FROM (SELECT CAST(:current_start AS timestamp) AT TIME ZONE :time_zone AS start) AS bounds
-        CROSS JOIN orders AS o
-        WHERE {OWNER_COLUMNS[owner]} = :owner_id
-        {_RANGE}
+        CROSS JOIN {_lines(owner, filters)} AS o
         """,  # noqa: S608 - grouping and period expressions come from allow-listed dicts
         owner_id=owner_id,
+        **filters.params(),
         start=period.previous().start,
         current_start=period.start,
         end_exclusive=period.end + timedelta(days=1),
@@ -191,14 +326,16 @@ def get_totals(owner: str, owner_id: int, period: Period):
     )
 
 
-def list_sales(owner: str, owner_id: int, period: Period, grouping: Grouping, leaders: int):
+def list_sales(
+    owner: str, owner_id: int, period: Period, grouping: Grouping, leaders: int, filters: Filters = NO_FILTERS
+):
     """Revenue, units and orders per group (see the two functions below); keys are NULL by time alone."""
     if grouping.dimension is None:
-        return list_sales_by_period(owner, owner_id, period, grouping.unit)
-    return list_sales_by_group(owner, owner_id, period, grouping, leaders)
+        return list_sales_by_period(owner, owner_id, period, grouping.unit, filters)
+    return list_sales_by_group(owner, owner_id, period, grouping, leaders, filters)
 
 
-def list_sales_by_period(owner: str, owner_id: int, period: Period, unit: str):
+def list_sales_by_period(owner: str, owner_id: int, period: Period, unit: str, filters: Filters = NO_FILTERS):
     """Revenue, units and orders per local day, week, month or year that had sales."""
     return db.all(
         f"""
@@ -208,19 +345,20 @@ def list_sales_by_period(owner: str, owner_id: int, period: Period, unit: str):
                sum(o.line_total) AS revenue,
                sum(o.quantity) AS units,
                count(DISTINCT o.purchase_id) AS orders
-        FROM orders AS o
-        WHERE {OWNER_COLUMNS[owner]} = :owner_id
-        {_RANGE}
+        FROM {_lines(owner, filters)} AS o
         GROUP BY period
         ORDER BY period
         """,  # noqa: S608 - grouping and period expressions come from allow-listed dicts
         owner_id=owner_id,
         unit=unit,
+        **filters.params(),
         **period.params(),
     )
 
 
-def list_sales_by_group(owner: str, owner_id: int, period: Period, grouping: Grouping, leaders: int):
+def list_sales_by_group(
+    owner: str, owner_id: int, period: Period, grouping: Grouping, leaders: int, filters: Filters = NO_FILTERS
+):
     """Revenue, units and orders of the `leaders` best categories or products by revenue (best
     first), then of the rest together under a NULL key; per local time bucket if the grouping has one."""
     period_sql = "date_trunc(:unit, o.ordered_at AT TIME ZONE :time_zone)" if grouping.unit else "NULL::timestamp"
@@ -232,9 +370,7 @@ def list_sales_by_group(owner: str, owner_id: int, period: Period, grouping: Gro
                    o.purchase_id,
                    o.quantity,
                    o.line_total
-            FROM orders AS o
-            WHERE {OWNER_COLUMNS[owner]} = :owner_id
-            {_RANGE}
+            FROM {_lines(owner, filters)} AS o
         ),
         -- Each distinct product's category and product (a variant's parent), looked up once
         -- rather than once per order line, by primary key: a join would let the planner scan
@@ -280,20 +416,19 @@ def list_sales_by_group(owner: str, owner_id: int, period: Period, grouping: Gro
         owner_id=owner_id,
         unit=grouping.unit,
         leaders=leaders,
+        **filters.params(),
         **period.params(),
     )
 
 
-def list_top_products_and_categories(seller_id: int, period: Period, limit: int):
+def list_top_products_and_categories(seller_id: int, period: Period, limit: int, filters: Filters = NO_FILTERS):
     """The seller's `limit` best products and `limit` best categories by revenue, from one pass
     over the period's lines: rows with dimension 'product' or 'category', best first."""
     return db.all(
         f"""
         WITH lines AS MATERIALIZED (
             SELECT o.product_id, o.purchase_id, o.quantity, o.line_total
-            FROM orders AS o
-            WHERE o.seller_id = :seller_id
-            {_RANGE}
+            FROM {_lines("seller", filters)} AS o
         ),
         -- Each sold product's category and product (a variant's parent), looked up once, by
         -- primary key; a variant's sales count for its product.
@@ -344,14 +479,15 @@ def list_top_products_and_categories(seller_id: int, period: Period, limit: int)
         FROM (SELECT * FROM top_products UNION ALL SELECT * FROM top_categories) AS top
         ORDER BY top.dimension, top.revenue DESC, top.key
         """,  # noqa: S608 - grouping and period expressions come from allow-listed dicts
-        seller_id=seller_id,
+        owner_id=seller_id,
         limit=limit,
         **period.params(),
+        **filters.params(),
     )
 
 
 def list_slow_movers(seller_id: int, days: int, limit: int, time_zone: str):
-    """Active offers in stock with no sale in the last `days` days, most money tied up first;
+    """Active offers in stock with no sale (online or offline) in the last `days` days, most money tied up first;
     `total` says how many there are in all."""
     return db.all(
         """
@@ -373,6 +509,13 @@ def list_slow_movers(seller_id: int, days: int, limit: int, time_zone: str):
                     AND o.product_id = f.product_id
                     AND o.cancelled_at IS NULL
                     AND o.ordered_at >= now() - make_interval(days => :days)
+              )
+              AND NOT EXISTS (
+                  SELECT 1
+                  FROM offline_sales AS s
+                  WHERE s.seller_id = f.seller_id
+                    AND s.product_id = f.product_id
+                    AND s.created_at >= now() - make_interval(days => :days)
               )
             ORDER BY stock_value DESC, f.product_id
             LIMIT :limit

@@ -37,16 +37,24 @@ def _sales_query() -> tuple[analytics.Period, analytics.Grouping]:
     return period, grouping
 
 
+def _channel_filters() -> analytics.Filters:
+    """The page's channel: online, offline or (anything else) both."""
+    channel = request.args.get("channel")
+    return analytics.Filters(channel=channel if channel in analytics.CHANNELS else None)
+
+
 def _chart_style() -> str:
     """Stacked bars or lines for charts over time (anything else reads as bars)."""
     style = request.args.get("chart", "bar")
     return style if style in reports.CHART_STYLES else "bar"
 
 
-def _query_args(period: analytics.Period, grouping: analytics.Grouping | None = None) -> dict:
-    """The query string that names this period (and grouping), for links to the CSV files."""
+def _query_args(
+    period: analytics.Period, grouping: analytics.Grouping | None = None, channel: str | None = None
+) -> dict:
+    """The query string that names this period (and grouping and channel), for links to the CSV files."""
     args = {"from": period.start.isoformat(), "to": period.end.isoformat()}
-    return args | ({"group_by": grouping.value} if grouping else {})
+    return args | ({"group_by": grouping.value} if grouping else {}) | ({"channel": channel} if channel else {})
 
 
 def _csv_response(table: charts.Table, name: str, period: analytics.Period) -> Response:
@@ -68,13 +76,14 @@ def seller_dashboard():
         return render_template(
             "analytics/seller.html", problem=str(problem), groupings=analytics.GROUPINGS, args=request.args
         ), 400
+    filters = _channel_filters()
     return render_template(
         "analytics/seller.html",
-        **reports.seller_dashboard(current_user.id, period, grouping, _chart_style()),
+        **reports.seller_dashboard(current_user.id, period, grouping, _chart_style(), filters),
         groupings=analytics.GROUPINGS,
         args=request.args,
         csv_urls={
-            name: url_for("analytics.seller_csv", table=name, **_query_args(period, grouping))
+            name: url_for("analytics.seller_csv", table=name, **_query_args(period, grouping, filters.channel))
             for name in reports.SELLER_TABLES
         },
     )
@@ -90,7 +99,7 @@ def seller_csv():
         period, grouping = _sales_query()
     except InvalidQuery as problem:
         abort(400, str(problem))
-    table = reports.SELLER_TABLES[name](current_user.id, period, grouping)
+    table = reports.SELLER_TABLES[name](current_user.id, period, grouping, _channel_filters())
     suffix = f"-{grouping.value.replace(',', '-')}" if name == "sales" else ""
     return _csv_response(table, f"{name}{suffix}", period)
 
@@ -103,19 +112,7 @@ def sales_api():
         period, grouping = _sales_query()
     except InvalidQuery as problem:
         return jsonify(error=str(problem), allowed_group_by=list(analytics.GROUPINGS)), 400
-    table = reports.sales_table("seller", current_user.id, period, grouping)
-    return jsonify(
-        {
-            "group_by": grouping.value,
-            "from": period.start.isoformat(),
-            "to": period.end.isoformat(),
-            "time_zone": period.time_zone,
-            "currency": "USD",
-            "totals": reports.totals_record(reports.totals("seller", current_user.id, period)),
-            "columns": [column.key for column in table.columns],
-            "rows": charts.to_records(table),
-        }
-    )
+    return jsonify(reports.sales_report(current_user.id, period, grouping, _channel_filters()))
 
 
 @bp.get("/account/insights")

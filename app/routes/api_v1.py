@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 from flask import Blueprint, g, request, url_for
 
-from app import api_auth, charts, reports
+from app import api_auth, countries, reports
 from app.api_auth import current_caller, require_scope
 from app.forms import time_zone_names
 from app.forms_seller import MAX_PRICE, MAX_QUANTITY
@@ -290,10 +290,78 @@ def owner_time_zone(user_id: int) -> str:
     return name if name in time_zone_names() else "UTC"
 
 
+MAX_AMOUNT = Decimal("9999999999.99")  # numeric(12, 2): the largest line total there can be
+
+
+def _id_param(name: str, errors: list) -> int | None:
+    """A query parameter that names a row by id, or None if absent; an error if it is not one."""
+    raw = request.args.get(name)
+    if raw is None:
+        return None
+    if raw.isascii() and raw.isdigit() and len(raw) <= 19 and 1 <= int(raw) <= MAX_ID:
+        return int(raw)
+    errors.append({"field": name, "message": "A whole number from 1 (an id)."})
+    return None
+
+
+def _amount_param(name: str, errors: list) -> Decimal | None:
+    """A line total bound ("25", "25.50"): 0 to MAX_AMOUNT, whole cents; None if absent."""
+    raw = request.args.get(name)
+    if raw is None:
+        return None
+    amount = None
+    if raw.isascii() and re.fullmatch(r"[0-9]{1,10}(\.[0-9]{1,2})?", raw):
+        amount = Decimal(raw)
+    if amount is None or amount > MAX_AMOUNT:
+        errors.append({"field": name, "message": f"A decimal string from 0 to {MAX_AMOUNT}, at most two decimals."})
+    return amount
+
+
+def _choices_param(name: str, allowed, errors: list) -> tuple[str, ...]:
+    """A comma-separated list of allowed values (each at most once), or () if absent."""
+    raw = request.args.get(name)
+    if raw is None:
+        return ()
+    chosen = tuple(dict.fromkeys(part.strip() for part in raw.split(",")))
+    if not chosen or any(part not in allowed for part in chosen):
+        errors.append({"field": name, "message": "One or more of " + ", ".join(allowed) + ", separated by commas."})
+        return ()
+    return chosen
+
+
+def parse_sales_filters() -> analytics.Filters:
+    """The filters of GET /api/v1/sales; a 400 naming every unusable one."""
+    errors: list = []
+    product_id = _id_param("product_id", errors)
+    category_id = _id_param("category_id", errors)
+    statuses = _choices_param("status", tuple(order_model.STATUS_NAMES), errors)
+    channels = _choices_param("channel", analytics.CHANNELS, errors)
+    min_amount, max_amount = _amount_param("min_amount", errors), _amount_param("max_amount", errors)
+    if min_amount is not None and max_amount is not None and min_amount > max_amount:
+        errors.append({"field": "min_amount", "message": "min_amount is above max_amount."})
+    buyer_country = request.args.get("buyer_country")
+    if buyer_country is not None:
+        buyer_country = buyer_country.upper() if buyer_country.isascii() else ""
+        if buyer_country not in countries.NAMES:
+            errors.append({"field": "buyer_country", "message": "An ISO 3166-1 alpha-2 country code, such as DE."})
+    if errors:
+        raise Problem(400, "Bad query parameter.", errors)
+    return analytics.Filters(
+        product_id=product_id,
+        category_id=category_id,
+        statuses=statuses,
+        min_amount=min_amount,
+        max_amount=max_amount,
+        buyer_country=buyer_country,
+        channel=channels[0] if len(channels) == 1 else None,
+    )
+
+
 @bp.get("/sales")
 @require_scope("read")
 def list_sales():
-    """The caller's sales grouped as /api/seller/sales groups them (the same table and totals)."""
+    """The caller's sales (order lines and offline sales) grouped as /api/seller/sales groups them,
+    narrowed by the filters; a product that is not the caller's or a category that does not exist is a 404."""
     user_id = current_caller().user_id
     time_zone = owner_time_zone(user_id)
     try:
@@ -304,17 +372,14 @@ def list_sales():
     except analytics.InvalidQuery as invalid:
         field = "group_by" if "group" in str(invalid).lower() else "from/to"
         raise Problem(400, "Bad query parameter.", [{"field": field, "message": str(invalid)}]) from None
-    table = reports.sales_table("seller", user_id, period, grouping)
-    return {
-        "group_by": grouping.value,
-        "from": period.start.isoformat(),
-        "to": period.end.isoformat(),
-        "time_zone": period.time_zone,
-        "currency": CURRENCY,
-        "totals": reports.totals_record(reports.totals("seller", user_id, period)),
-        "columns": [column.key for column in table.columns],
-        "rows": charts.to_records(table),
-    }
+    filters = parse_sales_filters()
+    if filters.product_id is not None or filters.category_id is not None:
+        known = analytics.get_filter_targets(user_id, filters.product_id, filters.category_id)
+        if filters.product_id is not None and not known["product_offered"]:
+            raise Problem(404, "You have no offer of this product.")
+        if filters.category_id is not None and not known["category_exists"]:
+            raise Problem(404, "There is no such category.")
+    return reports.sales_report(user_id, period, grouping, filters)
 
 
 MAX_KEY_LENGTH = 255
