@@ -15,6 +15,8 @@ from concurrent.futures import ThreadPoolExecutor
 import psycopg2
 from psycopg2 import sql
 
+from app import countries
+
 WORKERS = 2
 # Each query runs single-threaded and WORKERS of them run at once: on a small machine that keeps
 # every core busy without parallel-query overhead. Big hash joins and sorts stay in memory.
@@ -192,6 +194,15 @@ INVARIANTS: list[tuple[str, str]] = [
         ) AS events USING (seller_id, product_id)
         WHERE sales.units IS DISTINCT FROM events.units
         """,
+    ),
+    (
+        "purchases: a delivery country is an ISO 3166-1 alpha-2 code app/countries.py knows (the sales filter's)",
+        f"""
+        SELECT count(*)
+        FROM purchases
+        WHERE ship_country IS NOT NULL
+          AND ship_country <> ALL (ARRAY[{", ".join(f"'{code}'" for code in countries.NAMES)}])
+        """,  # noqa: S608 - the codes are constants of app/countries.py
     ),
     (
         "api_tokens: no token was used after it was revoked or expired, nor stored as anything but a hash"

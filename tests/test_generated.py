@@ -561,3 +561,9 @@ def test_the_demo_token_calls_the_api_and_a_generated_sale_replays(generated_url
         outer.rollback()
         connection.close()
         database.engine.dispose()
+
+
+def test_purchases_keep_their_delivery_country(generated_url):
+    """Every purchase's delivery country as the sales filter reads it (the demo's addresses are in the US)."""
+    [(elsewhere,)] = fetch(generated_url, "SELECT count(*) FROM purchases WHERE ship_country IS DISTINCT FROM 'US'")
+    assert elsewhere == 0

@@ -42,6 +42,8 @@ PHONE_SHARE = 0.5
 SELLERS_WITH_METHODS = 0.8
 CHEAPEST_SHARE = 0.8  # of buyers, who keep the cheapest method checkout chooses for them
 UNTRACKED_SHARE = 0.15
+COUNTRY = "United States"  # every generated address (Faker en_US streets)
+COUNTRY_CODE = "US"  # purchases.ship_country: its ISO 3166-1 alpha-2 code (app/countries.py)
 
 CARRIERS = ("UPS", "DHL", "FedEx", "USPS", "Royal Mail", "La Poste")
 TRACKING_PREFIXES = ("1Z", "JD", "", "94", "RM", "6A")
@@ -172,7 +174,7 @@ def make_addresses(people: People, timeline: Timeline, rng) -> Addresses:
         np.arange(len(users)) < count, 0, (rng.random(len(users)) * (timeline.now - people.created_at[users - 1]))
     ).astype(np.int64)
     labels = [
-        escape_copy(_label(names[user - 1], street, city, postal, "United States", phones[index]))
+        escape_copy(_label(names[user - 1], street, city, postal, COUNTRY, phones[index]))
         for index, (user, (street, city, postal)) in enumerate(zip(users[:count].tolist(), rows[:count], strict=True))
     ]
     return Addresses(
@@ -181,7 +183,7 @@ def make_addresses(people: People, timeline: Timeline, rng) -> Addresses:
         line1=np.array([escape_copy(row[0]) for row in rows], dtype=object),
         city=np.array([escape_copy(row[1]) for row in rows], dtype=object),
         postal_code=np.array([row[2] for row in rows], dtype=object),
-        country=np.full(len(users), "United States", dtype=object),
+        country=np.full(len(users), COUNTRY, dtype=object),
         phone=np.array(phones, dtype=object),
         is_default=np.arange(len(users)) < count,
         created=created,

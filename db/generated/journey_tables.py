@@ -6,6 +6,7 @@ import numpy as np
 from .copyload import TableSource, booleans, integers, money, or_null, timestamps
 from .journey import (
     CARRIERS,
+    COUNTRY_CODE,
     METHOD_NAMES,
     NO_VALUE,
     NOTES,
@@ -34,7 +35,7 @@ LINE_COLUMNS = (
     "held_amount",
     "released_at",
 )
-PURCHASE_COLUMNS = ("ship_to", "note")
+PURCHASE_COLUMNS = ("ship_to", "ship_country", "note")
 
 
 def _times(seconds: np.ndarray) -> np.ndarray:
@@ -72,8 +73,13 @@ def line_columns(journey: Journey, window: slice) -> list:
 
 
 def purchase_columns(journey: Journey, buyers: np.ndarray, window: slice) -> list:
-    """The PURCHASE_COLUMNS of purchases `window` (by `buyers`): the buyer's default address, the note."""
-    return [journey.addresses.user_label[buyers - 1], _chosen(NOTES, journey.purchase_note[window], null=False)]
+    """The PURCHASE_COLUMNS of purchases `window` (by `buyers`): the buyer's default address, its
+    country's ISO code (every generated address is in the United States), the note."""
+    return [
+        journey.addresses.user_label[buyers - 1],
+        np.full(len(buyers), COUNTRY_CODE, dtype=object),
+        _chosen(NOTES, journey.purchase_note[window], null=False),
+    ]
 
 
 def addresses(journey: Journey) -> TableSource:
