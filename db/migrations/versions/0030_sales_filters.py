@@ -36,22 +36,20 @@ BACKFILL = """
         SELECT * FROM unnest(CAST(:texts AS text[]), CAST(:codes AS text[]))
     ),
     found AS (
-        SELECT p.id,
-               (SELECT c.code
-                FROM unnest(string_to_array(p.ship_to, E'\\n')) WITH ORDINALITY AS line (text, n)
-                JOIN country_texts AS c ON c.text = lower(btrim(line.text, ' .'))
-                WHERE line.n > 1
-                ORDER BY line.n DESC
-                LIMIT 1) AS code
+        -- The last line after the name that is a country's name or code (one hash join for all).
+        SELECT DISTINCT ON (p.id) p.id, c.code
         FROM purchases AS p
+        CROSS JOIN LATERAL unnest(string_to_array(p.ship_to, E'\\n')) WITH ORDINALITY AS line (text, n)
+        JOIN country_texts AS c ON c.text = lower(btrim(line.text, ' .'))
         WHERE p.ship_to IS NOT NULL
           AND p.ship_country IS NULL
+          AND line.n > 1
+        ORDER BY p.id, line.n DESC
     )
     UPDATE purchases AS p
     SET ship_country = found.code
     FROM found
     WHERE found.id = p.id
-      AND found.code IS NOT NULL
 """
 
 
