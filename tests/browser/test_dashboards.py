@@ -93,6 +93,12 @@ def test_seller_analytics_draw_every_chart_and_switch_grouping(page, people):
         table.get_by_role("link", name="Download CSV").click()
     assert download.value.suggested_filename.startswith("sales-category-month-")
 
+    page.get_by_label("Channel").select_option("offline")  # no offline sales in these fixtures
+    page.get_by_role("button", name="Show").click()
+    page.wait_for_url("**channel=offline**")
+    assert page.get_by_test_id("total-revenue").inner_text() == "$0.00"
+    assert "Online orders: $0.00" in page.locator("#channel-split").inner_text()  # the split follows the channel
+
 
 def test_marketplace_insights_draw_for_guests(page, people):
     page.goto("/insights")
