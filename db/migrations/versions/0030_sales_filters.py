@@ -24,8 +24,6 @@ category products_pkey, one probe per line (docs/PERFORMANCE.md, "Sales filters"
 import sqlalchemy as sa
 from alembic import op
 
-from app import countries
-
 revision = "0030_sales_filters"
 down_revision = "0029_search_suggestions"
 branch_labels = None
@@ -60,6 +58,8 @@ def upgrade() -> None:
             ADD COLUMN ship_country text CHECK (ship_country ~ '^[A-Z]{2}$');
         """
     )
+    from app import countries  # here, not at the top: `alembic heads` reads this file without the app on its path
+
     texts = countries.texts()
     op.get_bind().execute(sa.text(BACKFILL), {"texts": list(texts), "codes": list(texts.values())})
     with op.get_context().autocommit_block():
