@@ -11,6 +11,7 @@ from pathlib import Path
 
 import psycopg2
 import pytest
+from alembic import command
 from alembic.script import ScriptDirectory
 from sqlalchemy.exc import IntegrityError
 
@@ -239,3 +240,32 @@ def test_0024_makes_each_uploaded_picture_position_1_of_its_products_gallery(scr
     image_id = fetch(scratch_url, "SELECT image_id FROM products WHERE id = 1")[0][0]
     assert rows == [(1, 1, image_id, None, "")]
     assert [(name, count) for name, count in check.run_checks(scratch_url, workers=1) if count] == []
+
+
+def test_0030_gives_old_purchases_the_code_of_their_delivery_country(scratch_url):
+    """The country line of each purchase's address copy (not the name line) becomes its ISO code."""
+    manage.ensure_database(scratch_url)
+    command.upgrade(manage.alembic_config(scratch_url), "0029_search_suggestions")
+    execute(
+        scratch_url,
+        """
+        WITH buyer AS (
+            INSERT INTO users (email, full_name, address, password_hash)
+            VALUES ('jordan@example.com', 'Jordan', '1 Main St', 'x')
+            RETURNING id
+        )
+        INSERT INTO purchases (buyer_id, checkout_token, total, ship_to)
+        SELECT buyer.id, gen_random_uuid(), 0, label
+        FROM buyer, unnest(ARRAY[
+            E'Jordan\\n1 Main St\\n10115 Berlin\\nGermany\\nPhone: +49 30 1234',
+            E'Jordan\\n1 Main St\\nTown\\n  united states of america. ',
+            E'Jordan\\nPSC 5228, Box 1724\\nfr',
+            E'Jordan\\n1 Main St\\nAtlantis',
+            E'Jordan'
+        ]) WITH ORDINALITY AS labels (label, n)
+        ORDER BY n
+        """,
+    )
+    manage.migrate(scratch_url)
+    rows = fetch(scratch_url, "SELECT ship_country FROM purchases ORDER BY id")
+    assert [row[0] for row in rows] == ["DE", "US", "FR", None, None]
