@@ -160,6 +160,23 @@ class Database:
         when a transaction is already open on it)."""
         return self._transaction("BEGIN")
 
+    @contextmanager
+    def bookkeeping(self) -> Iterator[Connection]:
+        """A transaction on the primary for the request's own bookkeeping (a token's last use, a rate
+        limit's count) that its reads do not depend on: unlike transaction(), the request keeps reading
+        from its replica and its session remembers no WAL position."""
+        if self.pinned is not None:
+            with self.pinned.begin_nested():
+                yield self.pinned
+            return
+        current = self._request_connection()
+        if current is None:
+            with self.engine.begin() as connection:
+                yield connection
+            return
+        with current.transaction("BEGIN") as connection:
+            yield connection
+
     def snapshot(self) -> AbstractContextManager[Connection]:
         """A read-only transaction whose reads all see one snapshot (REPEATABLE READ), so what
         is read last is no newer than what was read first."""
@@ -197,11 +214,15 @@ _G_KEY = "_bazaar_db_connection"
 _REPLICA_KEY = "_bazaar_db_replica"
 _WROTE_KEY = "_bazaar_db_wrote"
 _FELL_BACK_KEY = "_bazaar_db_fell_back"
+_READ_PAST_KEY = "_bazaar_db_read_past"
 UNREACHABLE_WAL_POSITION = "FFFFFFFF/FFFFFFFF"  # no replica replays this far
 
 
 def _sticky_wal_position() -> str | None:
-    """The WAL position of the session's last write, if recent enough to matter (app/replicas.py)."""
+    """The WAL position this request's reads must see (app/replicas.py): an API token's last write
+    (read_past), else the session's last write if recent enough to matter."""
+    if g.get(_READ_PAST_KEY):
+        return g.get(_READ_PAST_KEY)
     remembered = session.get(SESSION_KEY)
     if not (isinstance(remembered, list) and len(remembered) == 2):
         return None
@@ -304,6 +325,23 @@ class RequestConnection:
 def get_db() -> Database:
     """The current app's database."""
     return current_app.extensions["bazaar_db"]
+
+
+def bookkeeping():
+    """Shortcut for `with bookkeeping() as conn:` (Database.bookkeeping)."""
+    return get_db().bookkeeping()
+
+
+def read_past(wal_position: str | None) -> None:
+    """Read this request from a replica only once it has replayed past `wal_position` (an API
+    token's last write: API clients carry no session)."""
+    if wal_position and has_request_context():
+        setattr(g, _READ_PAST_KEY, wal_position)
+
+
+def request_wrote() -> bool:
+    """Whether this request changed data on the primary (bookkeeping aside)."""
+    return bool(g.get(_WROTE_KEY))
 
 
 def connect():

@@ -18,6 +18,7 @@ from sqlalchemy import create_engine, make_url, text
 from app import create_app, replicas
 from db import cluster
 from tests import factories
+from tests.api import bearer, make_token
 from tests.conftest import Actions
 
 pytestmark = pytest.mark.concurrency
@@ -169,3 +170,25 @@ def test_a_read_that_fails_on_the_replica_runs_again_on_the_primary(site, server
     )
     response = client.get("/products")
     assert response.status_code == 200 and read_from(response) == "primary"
+
+
+def test_an_api_token_reads_its_own_write_and_api_reads_use_the_replica(site, servers):
+    app, client, actions = site["app"], site["client"], site["actions"]
+    seller = actions.create_user()
+    product = factories.product(app, seller["id"], name="API Lamp")
+    factories.offer(app, seller["id"], product["id"], quantity=5)
+    writer, reader = make_token(app, seller["id"]), make_token(app, seller["id"])
+    wait_until_replayed(servers)
+    url = f"/api/v1/offers/{product['id']}"
+    first = client.get(url, headers=bearer(writer))
+    assert first.status_code == 200 and read_from(first) == "replica1"  # the token's bookkeeping aside
+    pause_replay(servers)
+    changed = client.patch(url, json={"quantity": 9}, headers=bearer(writer) | {"If-Match": "*"})
+    assert changed.status_code == 200
+    again = client.get(url, headers=bearer(writer))
+    assert read_from(again) == "primary" and again.get_json()["quantity"] == 9
+    other = client.get(url, headers=bearer(reader))  # another token has not written: the (stale) replica
+    assert read_from(other) == "replica1" and other.get_json()["quantity"] == 5
+    resume_replay(servers)
+    wait_until_replayed(servers)
+    assert read_from(client.get(url, headers=bearer(writer))) == "replica1"

@@ -99,17 +99,31 @@ def use_token(token: str):
     matches, or it is revoked, expired, or its owner is suspended."""
     if not token.startswith(PREFIX) or len(token) > MAX_TOKEN_LENGTH:
         return None
-    return db.run_returning(
-        """
-        UPDATE api_tokens AS t
-        SET last_used_at = now()
-        FROM users AS u
-        WHERE t.token_hash = :token_hash
-          AND t.revoked_at IS NULL
-          AND t.expires_at > now()
-          AND u.id = t.user_id
-          AND u.suspended_at IS NULL
-        RETURNING t.id, t.user_id, t.scopes, u.role
-        """,
-        token_hash=hash_token(token),
-    )
+    # Bookkeeping: the request's reads may still come from a replica (app/replicas.py).
+    with db.bookkeeping() as conn:
+        return db.fetch_one(
+            conn,
+            """
+            UPDATE api_tokens AS t
+            SET last_used_at = now()
+            FROM users AS u
+            WHERE t.token_hash = :token_hash
+              AND t.revoked_at IS NULL
+              AND t.expires_at > now()
+              AND u.id = t.user_id
+              AND u.suspended_at IS NULL
+            RETURNING t.id, t.user_id, t.scopes, u.role, CAST(t.last_write_lsn AS text) AS last_write_lsn
+            """,
+            token_hash=hash_token(token),
+        )
+
+
+def note_write(token_id: int) -> None:
+    """Remember the primary's WAL position after a request of this token that wrote: its next reads
+    come from a replica only once that replica has replayed this far (read-your-writes)."""
+    with db.bookkeeping() as conn:
+        db.execute(
+            conn,
+            "UPDATE api_tokens SET last_write_lsn = pg_current_wal_lsn() WHERE id = :token_id",
+            token_id=token_id,
+        )

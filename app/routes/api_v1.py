@@ -17,12 +17,12 @@ from zoneinfo import ZoneInfo
 
 from flask import Blueprint, g, request, url_for
 
-from app import api_auth, countries, reports
+from app import api_auth, countries, db, reports
 from app.api_auth import current_caller, require_scope
 from app.forms import time_zone_names
 from app.forms_seller import MAX_PRICE, MAX_QUANTITY
 from app.inputs import MAX_ID, InvalidInput, parse_date
-from app.models import analytics, catalog, catalog_page, fulfilment, inventory, offline_sale
+from app.models import analytics, api_token, catalog, catalog_page, fulfilment, inventory, offline_sale
 from app.models import offer as offer_model
 from app.models import order as order_model
 from app.models import user as user_model
@@ -48,6 +48,15 @@ def authenticate():
     """Every request names its token (session cookies are ignored here), except for the description."""
     if request.endpoint not in PUBLIC_ENDPOINTS:
         g.api_caller = api_auth.authenticate()
+
+
+@bp.after_request
+def remember_write(response):
+    """After a request that wrote, the token keeps the WAL position its next reads must see."""
+    caller = g.get("api_caller")
+    if caller is not None and db.request_wrote() and db.get_db().replicas:
+        api_token.note_write(caller.token_id)
+    return response
 
 
 @bp.get("/openapi.json")
