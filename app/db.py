@@ -96,8 +96,10 @@ class Database:
         """The primary's request connection, noting that the request writes: its reads from now on
         go to the primary too, and its session will remember the WAL position (read-your-writes)."""
         current = self._request_connection()
-        if current is not None:
+        if current is not None and not g.get(_WROTE_KEY):
             setattr(g, _WROTE_KEY, True)
+            if g.get("read_from", "primary") != "primary":
+                g.read_from += " then primary"  # Server-Timing tells a mixed request apart
         return current
 
     def _remember_write(self, response):
@@ -176,6 +178,11 @@ class Database:
             return
         with current.transaction("BEGIN") as connection:
             yield connection
+
+    def read_transaction(self) -> AbstractContextManager[Connection]:
+        """A read-only transaction on the request's read connection (a replica's, for a GET): for
+        reads that want a transaction's settings, such as a local statement time limit."""
+        return self._transaction("BEGIN READ ONLY", read_only=True)
 
     def snapshot(self) -> AbstractContextManager[Connection]:
         """A read-only transaction whose reads all see one snapshot (REPEATABLE READ), so what
@@ -325,6 +332,11 @@ class RequestConnection:
 def get_db() -> Database:
     """The current app's database."""
     return current_app.extensions["bazaar_db"]
+
+
+def read_transaction():
+    """Shortcut for `with read_transaction() as conn:` (Database.read_transaction)."""
+    return get_db().read_transaction()
 
 
 def bookkeeping():

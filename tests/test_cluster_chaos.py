@@ -258,7 +258,11 @@ def buyer_loop(running, shop, buyer, log, started, stop, outcome) -> None:
         found = re.search(r"/purchases/(\d+)", location)
         if placed.status == 302 and found:
             outcome["placed"].append((buyer["id"], form["token"], int(found.group(1))))
-            seen = browser.get(f"/purchases/{found.group(1)}")
+            for _attempt in range(10):  # a failed request (the killed server) is retried; a 404 is not
+                seen = browser.get(f"/purchases/{found.group(1)}")
+                if seen.status and seen.status < 500:
+                    break
+                time.sleep(0.5)
             if seen.status != 200:
                 outcome["not_seen"].append((buyer["id"], found.group(1), seen.status, seen.read_from))
 

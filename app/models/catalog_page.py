@@ -110,7 +110,7 @@ def find_products(criteria: Criteria, requested_page: int) -> Results:
     """The page of products the criteria ask for, with the total and the counts per category;
     every query in one read transaction (the time limit is local to it), each cut off after TIME_LIMIT_MS."""
     try:
-        with db.transaction() as connection:
+        with db.read_transaction() as connection:  # a replica's, for a GET (app/replicas.py)
             search.limit_statement_time(connection, TIME_LIMIT_MS)
             if criteria.query:
                 words = search_word.prepare(connection, criteria.query, correct=not criteria.as_typed)
