@@ -297,3 +297,19 @@ def delete_finished_jobs(conn: Connection) -> int:
 def prune_jobs(conn: Connection, payload: dict[str, Any]) -> None:
     """Periodic: remove old finished jobs."""
     delete_finished_jobs(conn)
+
+
+def count_queued_jobs():
+    """Per kind: the jobs queued or running, how many of them are due, and the age in seconds of
+    the oldest due one (None if none is) — the queue's depth for /metrics (app/metrics.py)."""
+    return db.all(
+        """
+        SELECT kind,
+               count(*) AS queued,
+               count(*) FILTER (WHERE run_at <= now()) AS due,
+               extract(epoch FROM now() - min(run_at) FILTER (WHERE run_at <= now())) AS oldest_due_seconds
+        FROM jobs
+        WHERE status = 'queued'
+        GROUP BY kind
+        """
+    )

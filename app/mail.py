@@ -267,3 +267,16 @@ def sender_address() -> str:
     """The From header: the site's name and MAIL_FROM's address."""
     name, address = parseaddr(current_app.config["MAIL_FROM"])
     return formataddr((name or current_app.config["SITE_NAME"], address))
+
+
+def count_queued_messages():
+    """The outbox's messages still to deliver, and the age in seconds of the oldest (None if
+    none) — its depth for /metrics (app/metrics.py; mail_outbox_queued_idx)."""
+    return db.one(
+        """
+        SELECT count(*) AS queued,
+               extract(epoch FROM now() - min(created_at)) AS oldest_seconds
+        FROM mail_outbox
+        WHERE status = 'queued'
+        """
+    )

@@ -45,6 +45,7 @@ class Replica:
     down_until: float = 0.0
     lag_checked_at: float = float("-inf")
     lagging: bool = False
+    lag_seconds: float | None = None  # at the last check (/metrics reports it, app/metrics.py)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def usable(self, now: float) -> bool:
@@ -120,6 +121,7 @@ class ReplicaSet:
                 return
             lag = float(connection.exec_driver_sql(LAG_SQL).scalar())
             was_lagging, replica.lagging = replica.lagging, lag > MAX_LAG_SECONDS
+            replica.lag_seconds = lag
             replica.lag_checked_at = now
             if replica.lagging != was_lagging:
                 _log.warning(
