@@ -253,6 +253,8 @@ defaults
 frontend bazaar
     bind 127.0.0.1:{port}
     http-request set-header X-Request-ID %[uuid()] unless {{ req.hdr(X-Request-ID) -m found }}
+    # Prometheus scrapes each app server directly (app/routes/metrics.py), never through here.
+    http-request deny deny_status 403 if {{ path_beg /metrics }}
     default_backend app_servers
 
 backend app_servers
@@ -270,8 +272,8 @@ backend app_servers
 
 def procfile(args, app_ports: list[int], haproxy_cfg: Path, env: dict) -> Path:
     gunicorn = (
-        f"{ROOT}/env/bin/gunicorn --no-control-socket --workers {args.workers} --access-logfile - "
-        "--access-logformat '%(h)s \"%(r)s\" %(s)s %(b)s %(M)sms id=%({x-request-id}i)s' --log-level warning"
+        f"{ROOT}/env/bin/gunicorn --config {ROOT}/gunicorn.conf.py --no-control-socket --workers {args.workers} "
+        "--log-level warning"  # no access log: the app logs each request as a JSON line (app/request_log.py)
     )
     lines = [
         f'app{number}: {gunicorn} --bind 127.0.0.1:{app_port} "app:create_app()"'

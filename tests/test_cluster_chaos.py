@@ -67,12 +67,14 @@ class Cluster:
     def start_app(self, number: int) -> None:
         command = [
             f"{ROOT}/env/bin/gunicorn",
-            *("--no-control-socket", "--workers", "2", "--bind", f"127.0.0.1:{self.app_ports[number]}"),
-            "app:create_app()",
+            *("--config", f"{ROOT}/gunicorn.conf.py", "--no-control-socket", "--workers", "2"),
+            *("--bind", f"127.0.0.1:{self.app_ports[number]}", "app:create_app()"),
         ]
-        self.processes[f"app{number}"] = subprocess.Popen(  # noqa: S603 - our own server, fixed arguments
-            command, cwd=ROOT, env=os.environ | self.environment, start_new_session=True
-        )
+        # Its JSON request log (app/request_log.py) goes to a file beside HAProxy's, not the console.
+        with (self.base / f"app{number}.log").open("a") as log:
+            self.processes[f"app{number}"] = subprocess.Popen(  # noqa: S603 - our own server, fixed arguments
+                command, cwd=ROOT, env=os.environ | self.environment, stderr=log, start_new_session=True
+            )
 
     def kill_app(self, number: int) -> None:
         """kill -9 the server and its workers (its own process group)."""
