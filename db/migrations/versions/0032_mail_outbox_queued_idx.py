@@ -1,6 +1,6 @@
 """An index for the e-mail outbox's queued messages (the /metrics outbox depth, app/metrics.py).
 
-Revision 0032_mail_outbox_queued_idx, after 0029_search_suggestions. The outbox keeps delivered
+Revision 0032_mail_outbox_queued_idx, after 0031_api_token_write_position. The outbox keeps delivered
 messages for 30 days; counting the few still queued at every scrape would otherwise read them all.
 Partial, so it holds only the queued rows; built CONCURRENTLY, so a live site keeps sending mail.
 """
@@ -8,7 +8,7 @@ Partial, so it holds only the queued rows; built CONCURRENTLY, so a live site ke
 from alembic import op
 
 revision = "0032_mail_outbox_queued_idx"
-down_revision = "0029_search_suggestions"
+down_revision = "0031_api_token_write_position"
 branch_labels = None
 depends_on = None
 
