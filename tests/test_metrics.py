@@ -19,7 +19,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import text
 
-from app import request_log
+from app import create_app, request_log
 from app.replicas import Replica
 from app.routes.metrics import is_private
 from bench.http_bench import gunicorn
@@ -243,3 +243,27 @@ def test_replica_lag_is_published_from_the_last_check(app, client, monkeypatch):
     replica.lag_seconds, replica.lag_checked_at = float("inf"), 101.0  # stopped streaming
     client.get("/health")
     assert scrape(client)[("bazaar_replica_lag_seconds", (("replica", "replica9"),))] == float("inf")
+
+
+def test_reads_by_host_and_lag_on_a_real_replica(replicated_servers):
+    """With the streaming replica of tests/conftest.py: a GET's reads are counted for replica1, and
+    its lag, measured before the first read, is published."""
+    site = create_app(
+        {
+            "TESTING": True,
+            "DATABASE_URL": replicated_servers["primary"],
+            "DATABASE_REPLICA_URLS": [replicated_servers["replica"]],
+            "SECRET_KEY": "test-secret-key",
+        }
+    )
+    try:
+        client = site.test_client()
+        before = scrape(client)
+        assert 'read;desc="replica1"' in client.get("/health").headers["Server-Timing"]
+        after = scrape(client)
+        reads = ("bazaar_request_reads_total", (("host", "replica1"),))
+        assert after[reads] >= before.get(reads, 0) + 2  # /health and the first scrape
+        assert 0 <= after[("bazaar_replica_lag_seconds", (("replica", "replica1"),))] < 5
+        assert ("bazaar_db_pool_checked_out", (("database", "replica1"),)) in after
+    finally:
+        site.extensions["bazaar_db"].engine.dispose()
