@@ -315,6 +315,7 @@ def main(argv: list[str] | None = None) -> int:
             "DATABASE_URL": f"postgresql://postgres@127.0.0.1:{ports[0]}/bazaar",
             "SECRET_KEY": "cluster-bench",
             "SMTP_URL": "",
+            "BAZAAR_REQUEST_LOG": "0",  # no JSON line per request on stderr (gunicorn.conf.py)
         }
         print(f"\nMixed load through HAProxy: wrk {args.connections} connections, {args.seconds} s per row, "
               f"{args.workers} gunicorn workers per app server, {args.scale} data")  # fmt: skip

@@ -55,7 +55,8 @@ def gunicorn(
         *("--no-control-socket", "--workers", str(workers), "--bind", f"127.0.0.1:{port}"),
         *("--log-level", "warning", app_spec),
     ]
-    environment = os.environ | {"DATABASE_URL": database_url} | (extra_env or {})
+    # No JSON request lines on stderr (gunicorn.conf.py): a benchmark prints its own figures.
+    environment = os.environ | {"DATABASE_URL": database_url, "BAZAAR_REQUEST_LOG": "0"} | (extra_env or {})
     process = subprocess.Popen(command, cwd=directory, env=environment)  # noqa: S603
     base = f"http://127.0.0.1:{port}"
     try:
