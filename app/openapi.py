@@ -993,6 +993,91 @@ PATHS["/api/v1/offers"]["post"] = {
 }
 
 
+def _link(path: str, method: str, description: str, parameters: dict | None = None, body: dict | None = None) -> dict:
+    """An OpenAPI link to the operation at `path` and `method` (operationRef: a JSON pointer into PATHS)."""
+    link = {"operationRef": "#/paths/" + path.replace("~", "~0").replace("/", "~1") + "/" + method}
+    link["description"] = description
+    if parameters:
+        link["parameters"] = parameters
+    if body:
+        link["requestBody"] = body
+    return link
+
+
+OFFER_PATH = "/api/v1/offers/{product_id}"
+EVENTS_PATH = "/api/v1/inventory-events"
+SAME_OFFER_AT_ITS_ETAG = {"product_id": "$request.path.product_id", "header.If-Match": "$response.header.ETag"}
+# OpenAPI links: which values of an answer a client may feed to which next request (Swagger UI shows
+# them; Schemathesis' stateful test, tests/test_api_schemathesis.py, follows them).
+LINKS = {
+    ("/api/v1/offers", "get", "200"): {
+        "GetOffer": _link(OFFER_PATH, "get", "The first offer.", {"product_id": "$response.body#/items/0/product_id"}),
+        "ListEvents": _link(
+            EVENTS_PATH, "get", "The first offer's stock history.", {"product_id": "$response.body#/items/0/product_id"}
+        ),
+    },
+    (OFFER_PATH, "get", "200"): {
+        "ChangeOffer": _link(
+            OFFER_PATH, "patch", "Change this offer, naming the version read.", SAME_OFFER_AT_ITS_ETAG
+        ),
+        "SetStock": _link(
+            "/api/v1/offers",
+            "patch",
+            "Set its stock in bulk, expecting the quantity read.",
+            body={
+                "items": [
+                    {
+                        "product_id": "$request.path.product_id",
+                        "quantity": "$response.body#/quantity",
+                        "expected_quantity": "$response.body#/quantity",
+                    }
+                ]
+            },
+        ),
+        "RecordSale": _link(
+            "/api/v1/sales", "post", "Sell one offline.", body={"product_id": "$request.path.product_id", "quantity": 1}
+        ),
+        "ListEvents": _link(EVENTS_PATH, "get", "Its stock history.", {"product_id": "$request.path.product_id"}),
+    },
+    (OFFER_PATH, "patch", "200"): {
+        "ChangeOffer": _link(OFFER_PATH, "patch", "Change it again, naming the new version.", SAME_OFFER_AT_ITS_ETAG),
+        "ListEvents": _link(EVENTS_PATH, "get", "Its stock history.", {"product_id": "$request.path.product_id"}),
+    },
+    ("/api/v1/sales", "post", "201"): {
+        "GetOffer": _link(OFFER_PATH, "get", "The offer sold from.", {"product_id": "$response.body#/product_id"}),
+        "ListEvents": _link(
+            EVENTS_PATH, "get", "Its 'offline sale' event.", {"product_id": "$response.body#/product_id"}
+        ),
+    },
+    ("/api/v1/orders", "get", "200"): {
+        "ShipOrder": _link(
+            "/api/v1/orders/{order_id}/ship",
+            "post",
+            "Ship the newest line.",
+            {"order_id": "$response.body#/items/0/id"},
+        ),
+    },
+    ("/api/v1/orders/{order_id}/ship", "post", "200"): {
+        "GetOffer": _link(OFFER_PATH, "get", "The offer of the line.", {"product_id": "$response.body#/product_id"}),
+    },
+    (EVENTS_PATH, "get", "200"): {
+        "GetOffer": _link(
+            OFFER_PATH, "get", "The offer of the newest event.", {"product_id": "$response.body#/items/0/product_id"}
+        ),
+    },
+}
+
+
+def _add_links(paths: dict, links: dict) -> None:
+    """Put each set of links on the answer it follows (kept apart from PATHS so the operations stay short)."""
+    for (path, method, status), named in links.items():
+        responses = paths[path][method]["responses"]
+        responses[status] = responses[status] | {"links": named}  # a copy: answers may be shared
+
+
+_add_links(PATHS, LINKS)
+
+
 def openapi_document(server_url: str) -> dict:
     """The whole description, its server being this site's /api/v1 address."""
     return {
