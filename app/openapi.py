@@ -11,6 +11,8 @@ from app.forms_seller import MAX_PRICE, MAX_QUANTITY
 from app.models.order import STATUS_NAMES as ORDER_STATUSES
 
 MONEY_PATTERN = r"^[0-9]{1,7}\.[0-9]{2}$"
+# An amount the API writes: a total (quantity x unit price, up to 1,000,000 x 1,000,000.00) has up to 13 digits.
+AMOUNT_PATTERN = r"^[0-9]{1,13}\.[0-9]{2}$"
 
 
 def _ref(name: str) -> dict:
@@ -63,7 +65,7 @@ SCHEMAS = {
         "type": "object",
         "required": ["amount", "currency"],
         "properties": {
-            "amount": {"type": "string", "pattern": MONEY_PATTERN, "examples": ["12.50"]},
+            "amount": {"type": "string", "pattern": AMOUNT_PATTERN, "examples": ["12.50"]},
             "currency": {"type": "string", "const": "USD"},
         },
     },
