@@ -10,7 +10,8 @@ sales, products, order lines and inventory events are exactly those the views wr
 from app.forms_seller import MAX_PRICE, MAX_QUANTITY
 from app.models.order import STATUS_NAMES as ORDER_STATUSES
 
-MONEY_PATTERN = r"^[0-9]{1,7}\.[0-9]{2}$"
+# A price the API takes: 0.01 to 1,000,000.00 (MAX_PRICE), in whole cents.
+PRICE_PATTERN = r"^(?:0\.(?:0[1-9]|[1-9][0-9])|[1-9][0-9]{0,5}\.[0-9]{2}|1000000\.00)$"
 # An amount the API writes: a total (quantity x unit price, up to 1,000,000 x 1,000,000.00) has up to 13 digits.
 AMOUNT_PATTERN = r"^[0-9]{1,13}\.[0-9]{2}$"
 
@@ -69,6 +70,16 @@ SCHEMAS = {
             "currency": {"type": "string", "const": "USD"},
         },
     },
+    "Price": {
+        "type": "object",
+        "description": "A price sent as money: the currency may be left out.",
+        "additionalProperties": False,
+        "required": ["amount"],
+        "properties": {
+            "amount": {"type": "string", "pattern": PRICE_PATTERN, "examples": ["12.50"]},
+            "currency": {"type": "string", "const": "USD"},
+        },
+    },
     "Offer": {
         "type": "object",
         "required": [
@@ -102,7 +113,7 @@ SCHEMAS = {
         "minProperties": 1,
         "properties": {
             "price": {
-                "oneOf": [{"type": "string", "pattern": MONEY_PATTERN}, _ref("Money")],
+                "oneOf": [{"type": "string", "pattern": PRICE_PATTERN}, _ref("Price")],
                 "description": f"0.01 to {MAX_PRICE}, whole cents.",
             },
             "quantity": {"type": "integer", "minimum": 0, "maximum": MAX_QUANTITY},
@@ -143,7 +154,7 @@ SCHEMAS = {
             "product_id": {"type": "integer", "minimum": 1},
             "quantity": {"type": "integer", "minimum": 1, "maximum": MAX_QUANTITY},
             "unit_price": {
-                "oneOf": [{"type": "string", "pattern": MONEY_PATTERN}, _ref("Money"), {"type": "null"}],
+                "oneOf": [{"type": "string", "pattern": PRICE_PATTERN}, _ref("Price"), {"type": "null"}],
                 "description": "Default: the offer's price.",
             },
         },
@@ -735,7 +746,7 @@ SCHEMAS |= {
             "description": {"type": "string", "maxLength": 5000},
             "category_id": {"type": "integer", "minimum": 1},
             "attributes": ATTRIBUTES,
-            "price": {"oneOf": [{"type": "string", "pattern": MONEY_PATTERN}, _ref("Money")]},
+            "price": {"oneOf": [{"type": "string", "pattern": PRICE_PATTERN}, _ref("Price")]},
             "quantity": {"type": "integer", "minimum": 0, "maximum": MAX_QUANTITY},
             "options": TEXT_LIST,
         }
@@ -773,7 +784,7 @@ SCHEMAS |= {
         "required": ["product_id", "price", "quantity"],
         "properties": {
             "product_id": {"type": "integer", "minimum": 1},
-            "price": {"oneOf": [{"type": "string", "pattern": MONEY_PATTERN}, _ref("Money")]},
+            "price": {"oneOf": [{"type": "string", "pattern": PRICE_PATTERN}, _ref("Price")]},
             "quantity": {"type": "integer", "minimum": 0, "maximum": MAX_QUANTITY},
         },
     },
@@ -782,7 +793,7 @@ SCHEMAS |= {
         "additionalProperties": False,
         "required": ["sale_price"],
         "properties": {
-            "sale_price": {"oneOf": [{"type": "string", "pattern": MONEY_PATTERN}, _ref("Money")]},
+            "sale_price": {"oneOf": [{"type": "string", "pattern": PRICE_PATTERN}, _ref("Price")]},
             "ends_at": {"type": ["string", "null"], "format": "date-time"},
         },
     },
