@@ -137,9 +137,10 @@ SCHEMAS = {
                         "product_id": {"type": "integer", "minimum": 1},
                         "quantity": {"type": "integer", "minimum": 0, "maximum": MAX_QUANTITY},
                         "expected_quantity": {
-                            "type": "integer",
+                            "type": ["integer", "null"],
                             "minimum": 0,
-                            "description": "The stock you read: refused (409) if it moved since.",
+                            "maximum": MAX_QUANTITY,
+                            "description": "The stock you read: 409 if it moved since (null or left out: no check).",
                         },
                     },
                 },
