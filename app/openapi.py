@@ -467,7 +467,8 @@ PATHS = {
                     "name": "Idempotency-Key",
                     "in": "header",
                     "required": True,
-                    "schema": {"type": "string", "minLength": 1, "maxLength": 255},
+                    "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[!-~]+$"},
+                    "description": "1 to 255 visible ASCII characters, new per sale.",
                 }
             ],
             "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("SaleRequest")}}},
