@@ -20,8 +20,11 @@ def _ref(name: str) -> dict:
     return {"$ref": f"#/components/schemas/{name}"}
 
 
-def _problem(description: str) -> dict:
-    return {"description": description, "content": {"application/problem+json": {"schema": _ref("Problem")}}}
+def _problem(description: str, headers: dict | None = None) -> dict:
+    response = {"description": description, "content": {"application/problem+json": {"schema": _ref("Problem")}}}
+    if headers:
+        response["headers"] = headers
+    return response
 
 
 def _json(description: str, schema: dict, headers: dict | None = None) -> dict:
@@ -32,9 +35,15 @@ def _json(description: str, schema: dict, headers: dict | None = None) -> dict:
 
 
 ERRORS = {
-    "401": _problem("No token, or an unknown, revoked or expired one."),
+    "401": _problem(
+        "No token, or an unknown, revoked or expired one.",
+        {"WWW-Authenticate": {"required": True, "schema": {"type": "string", "pattern": "^Bearer "}}},
+    ),
     "403": _problem("The token lacks the scope this request needs."),
-    "429": _problem("Too many requests with this token; see Retry-After."),
+    "429": _problem(
+        "Too many requests with this token; see Retry-After.",
+        {"Retry-After": {"required": True, "description": "Seconds to wait.", "schema": {"type": "integer"}}},
+    ),
 }
 CURSOR = {"name": "cursor", "in": "query", "schema": {"type": "string"}, "description": "From a `next` link."}
 PRODUCT_ID = {"name": "product_id", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1}}
