@@ -8,6 +8,7 @@ The examples are bounded so the file stays well inside CI's time, and Hypothesis
 (the same examples every run, no example database written).
 """
 
+import io
 import json
 from contextlib import ExitStack, contextmanager
 
@@ -22,11 +23,13 @@ from schemathesis.checks import (
     status_code_conformance,
 )
 
+from app.models import order
 from app.models.api_token import SCOPES
 from app.openapi import openapi_document
 from tests import factories
 from tests.api import bearer, make_token
 from tests.conftest import query_one
+from tests.test_api_catalog_writes import png
 from tests.test_fulfilment import buy, line_id
 
 CHECKS = [
@@ -43,33 +46,47 @@ DETERMINISTIC = {"derandomize": True, "database": None, "deadline": None, "print
 
 
 class World:
-    """A seller (an administrator, so the token may have every scope) with offers, order lines, inventory
-    events and an offline sale; a rival seller's offer and line, which must stay 404."""
+    """A seller (an administrator, so the token may have every scope) with products of their own, offers,
+    order lines (one placed, one whose return the buyer asked for), inventory events, an offline sale and a
+    picture; a rival seller's product, offer and line, which must stay 404."""
 
     def __init__(self, app, actions, client) -> None:
         seller = actions.create_user()
         query_one(app, "UPDATE users SET role = 'administrator' WHERE id = :u RETURNING id", u=seller["id"])
         rival = actions.create_user()
         buyer = actions.create_user(balance="1000")
-        products = [factories.product(app, seller["id"]) for _ in range(3)]
+        self.token = make_token(app, seller["id"], scopes=SCOPES)
+        category = factories.category(app)
+        products = [factories.product(app, seller["id"], category_id=category["id"]) for _ in range(3)]
         factories.offer(app, seller["id"], products[0]["id"], price="12.50", quantity=1_000_000)
         factories.offer(app, seller["id"], products[1]["id"], price="3.00", quantity=0)
         factories.offer(app, seller["id"], products[2]["id"], price="99.99", quantity=5, is_active=False)
         rival_product = factories.product(app, rival["id"])
         factories.offer(app, rival["id"], rival_product["id"])
-        shipped = buy(app, buyer, [(seller, products[0], 1), (rival, rival_product, 1)])
+        returned = buy(app, buyer, [(seller, products[0], 1), (rival, rival_product, 1)])
         placed = buy(app, buyer, [(seller, products[0], 2)])  # the newest line: GET /orders' first
-        self.token = make_token(app, seller["id"], scopes=SCOPES)
-        self.order_ids = [line_id(app, placed, seller), line_id(app, shipped, seller)]
-        self.rival_order_id = line_id(app, shipped, rival)
+        self.order_ids = [line_id(app, placed, seller), line_id(app, returned, seller)]
+        self.rival_order_id = line_id(app, returned, rival)
         shipment = {"carrier": "UPS", "tracking_number": "1Z 999"}
         response = client.post(f"/api/v1/orders/{self.order_ids[1]}/ship", json=shipment, headers=self.headers)
         assert response.status_code == 200
+        with app.test_request_context():
+            order.confirm_receipt(self.order_ids[1], returned, buyer["id"])
+            order.request_return(self.order_ids[1], returned, buyer["id"], "Chipped.")
         sale = {"product_id": products[0]["id"], "quantity": 1}
         response = client.post("/api/v1/sales", json=sale, headers=self.headers | {"Idempotency-Key": "stall-1"})
         assert response.status_code == 201
-        self.product_ids = [product["id"] for product in products]
-        self.rival_product_id = rival_product["id"]
+        picture = {"image": (io.BytesIO(png()), "lamp.png"), "alt_text": "A lamp"}
+        url = f"/api/v1/products/{products[0]['id']}/images"
+        response = client.post(url, data=picture, headers=self.headers, content_type="multipart/form-data")
+        assert response.status_code == 201
+        self.known = {
+            "product_id": [*(product["id"] for product in products), rival_product["id"], NO_ID],
+            "order_id": [*self.order_ids, self.rival_order_id, NO_ID],
+            "category_id": [category["id"], rival_product["category_id"], NO_ID],
+            "department_id": [category["department_id"], NO_ID],
+            "entry_id": [response.get_json()["images"][0]["id"], NO_ID],
+        }
 
     @property
     def headers(self) -> dict:
@@ -78,19 +95,18 @@ class World:
         return bearer(self.token) | {"Accept-Encoding": "identity"}
 
     def aim(self, case) -> None:
-        """Point the ids a case names at this world's rows (and, for some, at the rival's or at none), so
-        the examples reach the views' work, not only their 404s. Values of the wrong type are left alone."""
-        known = {
-            "product_id": [*self.product_ids, self.rival_product_id, 2**31 - 1],
-            "order_id": [*self.order_ids, self.rival_order_id, 2**31 - 1],
-        }
+        """Point the ids a case names (in its path, query or body) at this world's rows, and some at the
+        rival's or at none, so the examples reach the views' work, not only their 404s. Values of the wrong
+        type are left alone: they are the invalid examples."""
         body = case.body if isinstance(case.body, dict) else {}
         items = body.get("items") if isinstance(body.get("items"), list) else []
-        places = [case.path_parameters, case.query, body, *items]
-        for place in places:
-            for name, choices in known.items():
+        for place in [case.path_parameters, case.query, body, *items]:
+            for name, choices in self.known.items():
                 if isinstance(place, dict) and _is_id(place.get(name)) and place[name] not in choices:
                     place[name] = choices[place[name] % len(choices)]
+
+
+NO_ID = 2**31 - 1
 
 
 def _is_id(value) -> bool:
