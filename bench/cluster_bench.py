@@ -321,8 +321,9 @@ def main(argv: list[str] | None = None) -> int:
               f"{args.workers} gunicorn workers per app server, {args.scale} data")  # fmt: skip
         header = ("app servers", "replicas", "req/s", "p50 ms", "p95 ms", "p99 ms", "errors", "load")
         print(" ".join(f"{name:>{width}}" for name, width in zip(header, (11, 8, 8, 7, 7, 7, 6, 5), strict=True)))
+        rows = [(1, 0, False), (2, 0, False), (1, 1, False), (2, 1, False), (2, 1, True)]
         lag = None
-        for servers, replicas in ((1, 0), (2, 0), (1, 1), (2, 1)):
+        for servers, replicas, writing in rows:
             environment = bounced | {
                 "DATABASE_REPLICA_URLS": f"postgresql://postgres@127.0.0.1:{ports[1]}/bazaar" if replicas else ""
             }
@@ -331,19 +332,20 @@ def main(argv: list[str] | None = None) -> int:
                 script = mixed_script(product_ids, cookie)
                 run_wrk(url, script, 2, args.connections)  # warm the caches and pools
                 sampler, writer = LagSampler(primary_url), Writer(primary_url)
-                if replicas and servers == 2:
+                if writing:  # the replica's lag while the primary also takes a stream of writes
                     sampler.thread.start()
                     writer.thread.start()
                 figures = run_wrk(url, script, args.seconds, args.connections)
-                if replicas and servers == 2:
+                if writing:
                     sampler.stop.set()
                     writer.stop.set()
                     sampler.thread.join()
                     writer.thread.join()
                     lag = (sampler, writer)
+            note = " + writer" if writing else ""
             print(
                 f"{servers:>11} {replicas:>8} {figures['rps']:>8.0f} {figures['p50']:>7.1f} {figures['p95']:>7.1f}"
-                f" {figures['p99']:>7.1f} {figures['errors']:>6} {load():>5}"
+                f" {figures['p99']:>7.1f} {figures['errors']:>6} {load():>5}{note}"
             )
         if lag and lag[0].bytes:
             sampler, writer = lag
