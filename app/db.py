@@ -16,7 +16,7 @@ from typing import Any, ParamSpec, TypeVar
 import psycopg2.errors
 from flask import Flask, current_app, g, has_app_context, has_request_context, request, session
 from sqlalchemy import Connection, CursorResult, Engine, RowMapping, create_engine, event, make_url, text
-from sqlalchemy.exc import DBAPIError, DisconnectionError
+from sqlalchemy.exc import DBAPIError, DisconnectionError, SQLAlchemyError
 
 from app.replicas import SESSION_KEY, STICKY_SECONDS, ReplicaSet
 
@@ -316,7 +316,7 @@ class RequestConnection:
         """Roll back after an error without hiding that error behind a second one (a dropped connection)."""
         try:
             self.connection.exec_driver_sql(statement)
-        except DBAPIError:
+        except SQLAlchemyError:  # DBAPIError, or PendingRollbackError once the connection has died
             _log.warning("%s failed after an error; the connection is discarded", statement, exc_info=True)
             self.connection.invalidate()
 

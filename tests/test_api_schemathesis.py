@@ -39,8 +39,8 @@ CHECKS = [
     response_headers_conformance,
     response_schema_conformance,
 ]
-EXAMPLES_PER_OPERATION = 25
-SCENARIOS = 25
+EXAMPLES_PER_OPERATION = 12  # with the boundary cases Schemathesis adds: ~1,000 requests, the suite stays in budget
+SCENARIOS = 15
 STEPS_PER_SCENARIO = 6
 DETERMINISTIC = {"derandomize": True, "database": None, "deadline": None, "print_blob": False}
 

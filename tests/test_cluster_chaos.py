@@ -43,7 +43,7 @@ from tests.test_checkout_concurrency import assert_books_balance
 pytestmark = pytest.mark.concurrency
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-LOAD_SECONDS = 32
+LOAD_SECONDS = 24  # ~60 s would be the issue's; the suite's 20 minutes bound it
 DETECTION_SECONDS = 4  # HAProxy: 2 failed checks 1 s apart, and the requests already in flight
 BUYERS = 3
 GUESTS = 2
@@ -309,18 +309,18 @@ def test_the_cluster_survives_a_killed_server_a_stopped_replica_and_a_frozen_poo
         time.sleep(max(0.0, started + second - time.monotonic()))
 
     try:
-        at(5)
+        at(4)
         events["killed"] = time.monotonic() - started
         running.kill_app(0)
-        at(10)
+        at(8)
         running.start_app(0)
-        at(14)
+        at(11)
         events["replica_stopped"] = time.monotonic() - started
         cluster.stop_postgres(replicated_servers["replica_folder"])
-        at(19)
+        at(15)
         cluster.start_postgres(replicated_servers["replica_folder"])
         events["replica_started"] = time.monotonic() - started
-        at(25)
+        at(19)
         pgbouncer_pid = int(running.bouncers[0].with_suffix(".pid").read_text())
         events["frozen"] = time.monotonic() - started
         os.kill(pgbouncer_pid, signal.SIGSTOP)
@@ -339,7 +339,10 @@ def test_the_cluster_survives_a_killed_server_a_stopped_replica_and_a_frozen_poo
     window = (events["killed"], events["killed"] + DETECTION_SECONDS)
     failures = [entry for entry in log if entry[3] == 0 or entry[3] >= 500]
     outside = [entry for entry in failures if not window[0] <= entry[0] <= window[1]]
-    assert outside == [], (outside[:10], (running.base / "haproxy.log").read_text()[-3000:])
+    if outside:
+        errors = [line for n in (0, 1) for line in (running.base / f"app{n}.log").read_text().splitlines()]
+        tracebacks = "\n".join(line for line in errors if not line.startswith("{"))[-6000:]
+        raise AssertionError((outside[:10], (running.base / "haproxy.log").read_text()[-2000:], tracebacks))
     assert len(log) > 200, f"only {len(log)} requests in {LOAD_SECONDS} s"
     # Every purchase a buyer was told of exists once, and no other purchase exists.
     placed = outcome["placed"]
