@@ -160,6 +160,8 @@ def test_the_description_tested_is_the_one_served(client):
 def test_every_operation_answers_as_documented(case, app, world):
     """Property-based: examples from each operation's parameters and body (valid and invalid ones, the
     documented examples, and the coverage phase's boundary values)."""
+    if case.media_type == "multipart/form-data" and not isinstance(case.body, dict):
+        return  # Werkzeug's test client encodes only a mapping as multipart (an invalid body crashes it, not us)
     world.aim(case)
     with rolled_back(app):
         case.call_and_validate(app=app, headers=world.headers, checks=CHECKS)
