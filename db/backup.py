@@ -634,8 +634,7 @@ def _backup_command(args) -> int:
             from db import embedded
 
             print("Turning on WAL archiving into db/backups/wal/: the embedded PostgreSQL restarts once")
-            embedded.stop()
-            url = _source_url()[0]
+            url = embedded.restart()
     print(f"Taking a base backup of the {'server at DATABASE_URL' if external else 'embedded PostgreSQL'}")
     backup = take_backup(url, args.backups, external=external, progress=not args.quiet)
     print(

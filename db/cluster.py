@@ -311,8 +311,7 @@ def main(argv: list[str] | None = None) -> int:
     primary_url = embedded.start()
     if configure_primary(primary_url):
         print("Restarting the embedded PostgreSQL: WAL archiving (db/backups/wal) starts with the cluster")
-        embedded.stop()
-        primary_url = embedded.start()
+        primary_url = embedded.restart()
     primary_socket = socket_dir_of(primary_url)
     owned_folder(CLUSTER_DIR)
     replicas = [

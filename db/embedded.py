@@ -67,6 +67,16 @@ def start(pgdata: Path = PGDATA) -> str:
     return server.get_uri()
 
 
+def restart(pgdata: Path = PGDATA) -> str:
+    """Restart the running embedded server (a setting read only at start changed); return its URL.
+    Through pg_ctl restart and the library's own handle, which a stop and a start in one process would
+    leave pointing at the stopped server."""
+    server = _server(pgdata)
+    _pg_ctl(server, "-w", "-l", str(server.log), "restart")
+    server.ensure_postgres_running()
+    return server.get_uri()
+
+
 def stop(pgdata: Path = PGDATA) -> bool:
     """Stop the embedded server if it runs; return whether it was running."""
     if not (pgdata / "postmaster.pid").exists():
