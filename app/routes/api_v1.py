@@ -636,14 +636,20 @@ def parse_shipment(body) -> tuple[str, str | None]:
 TRACKING = re.compile(r"^(?:[A-Za-z0-9][A-Za-z0-9 -]*)?$")
 
 
+def get_line_or_404(order_id: int):
+    """One of the caller's order lines as a seller; anyone else's (or none) is a 404."""
+    line = fulfilment.get_line(current_caller().user_id, order_id) if order_id <= MAX_ID else None
+    if line is None:
+        raise Problem(404, "You have no order line with this id.")
+    return line
+
+
 @bp.post("/orders/<int:order_id>/ship")
 @require_scope("orders")
 def ship_order(order_id: int):
     """Mark one of the caller's placed lines shipped with its carrier and tracking number (the buyer is mailed)."""
     user_id = current_caller().user_id
-    line = fulfilment.get_line(user_id, order_id) if order_id <= MAX_ID else None
-    if line is None:
-        raise Problem(404, "You have no order line with this id.")
+    get_line_or_404(order_id)
     carrier, tracking = parse_shipment(request.get_json(silent=True))
     if not order_model.mark_shipped(user_id, [order_id], carrier, tracking):
         status = fulfilment.get_line(user_id, order_id)["status"]

@@ -20,6 +20,7 @@ from app.models.admin_query import AdminRefused
 from app.problems import Problem
 from app.routes.api_v1 import _parse_money as parse_money
 from app.routes.api_v1 import bp, iso, money
+from app.routes.catalog import gallery_image_url
 
 MAX_NAME = 200
 MAX_DESCRIPTION = 5000
@@ -196,8 +197,7 @@ def _image_url(product_id: int, entry, thumbnail: bool) -> str | None:
     """A gallery entry's image URL; None for a drawn demo picture (no uploaded file)."""
     if entry["image_id"] is None:
         return None
-    size = "thumbnail" if thumbnail else "display"
-    return f"{request.host_url.rstrip('/')}/products/{product_id}/images/{entry['image_id']}/{size}.webp"
+    return request.host_url.rstrip("/") + gallery_image_url(product_id, entry["image_id"], thumbnail)
 
 
 def _readable_product_or_404(product_id: int):

@@ -12,9 +12,9 @@ from flask import url_for
 from app.api_auth import current_caller, require_scope
 from app.forms_seller import MAX_QUANTITY
 from app.inputs import MAX_ID, has_control_characters
-from app.models import fulfilment, offer, order, sale
+from app.models import offer, order, sale
 from app.problems import Problem
-from app.routes.api_v1 import _etag, bp, get_offer_or_404, offer_json, order_line_json
+from app.routes.api_v1 import _etag, bp, get_line_or_404, get_offer_or_404, offer_json, order_line_json
 from app.routes.api_v1 import _parse_money as parse_money
 from app.routes.api_v1_catalog import json_body
 
@@ -101,18 +101,11 @@ def end_sale(product_id: int):
 MAX_REASON = 500
 
 
-def _own_line_or_404(order_id: int):
-    line = fulfilment.get_line(current_caller().user_id, order_id) if order_id <= MAX_ID else None
-    if line is None:
-        raise Problem(404, "You have no order line with this id.")
-    return line
-
-
 @bp.post("/orders/<int:order_id>/return/accept")
 @require_scope("orders")
 def accept_return(order_id: int):
     """Accept the buyer's return: they are refunded at once; `restock` puts the units back in stock."""
-    _own_line_or_404(order_id)
+    get_line_or_404(order_id)
     body, errors = json_body({"restock"}, "a return's acceptance")
     if type(body.get("restock")) is not bool:
         errors.append({"field": "restock", "message": "true if the item came back sellable, else false."})
@@ -124,14 +117,14 @@ def accept_return(order_id: int):
         raise Problem(404, "You have no order line with this id.") from None
     except order.TransitionRefused as refused:
         raise Problem(409, str(refused)) from None
-    return order_line_json(_own_line_or_404(order_id))
+    return order_line_json(get_line_or_404(order_id))
 
 
 @bp.post("/orders/<int:order_id>/return/refuse")
 @require_scope("orders")
 def refuse_return(order_id: int):
     """Refuse the buyer's return, telling them why (the line stays delivered)."""
-    _own_line_or_404(order_id)
+    get_line_or_404(order_id)
     body, errors = json_body({"reason"}, "a return's refusal")
     reason = body.get("reason")
     reason = reason.strip() if isinstance(reason, str) else None
@@ -145,4 +138,4 @@ def refuse_return(order_id: int):
         raise Problem(404, "You have no order line with this id.") from None
     except order.TransitionRefused as refused:
         raise Problem(409, str(refused)) from None
-    return order_line_json(_own_line_or_404(order_id))
+    return order_line_json(get_line_or_404(order_id))
