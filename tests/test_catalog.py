@@ -162,6 +162,20 @@ def test_cards_show_price_sellers_rating_and_stock(client, shop):
     assert "$15.00" in shade and "from $15.00" not in shade and "1 seller" in shade and "Out of stock" in shade
 
 
+def test_a_signed_in_visitors_cards_show_a_changed_price_at_once(client, app, actions, shop):
+    """Card bodies are kept per process by what they show (catalog.product_card_body), so a
+    changed price is a new card, never a stale one."""
+    actions.login(actions.create_user()["email"])
+    assert "from $30.00" in get(client, q="brass").get_data(as_text=True)
+    with app.extensions["bazaar_db"].transaction() as connection:
+        connection.execute(
+            text("UPDATE offers SET price = 27.50 WHERE product_id = :id AND price = 30.00"),
+            {"id": shop["products"]["brass"]["id"]},
+        )
+    page = get(client, q="brass").get_data(as_text=True)
+    assert "$27.50" in page and "$30.00" not in page
+
+
 def test_facet_counts_per_category_for_the_query(client, shop):
     top = get(client, q="lamp").get_data(as_text=True)
     assert re.search(r"<summary>Home and lights <span[^>]*>\(3\)", top)

@@ -110,6 +110,30 @@ def test_a_product_no_one_offers_still_has_its_page(client, app, actions):
     assert "Retired kettle" in page and "No seller offers this product" in page
 
 
+def test_a_best_seller_lists_its_sellers_ten_a_page(client, app, actions):
+    creator = actions.create_user()
+    product = factories.product(app, creator["id"], name="Popular kettle")
+    for number in range(12):
+        seller = actions.create_user(full_name=f"Seller {number:02}")
+        factories.offer(app, seller["id"], product["id"], f"{10 + number}.00", 5)
+    first = client.get(f"/products/{product['id']}").get_data(as_text=True)
+    assert len(seller_rows(first)) == 10 and "Seller 00" in first and "Seller 10" not in first
+    assert "1–10 of 12 sellers" in first
+    assert f'href="/products/{product["id"]}?sellers_page=2#sellers-heading"' in first
+    second = client.get(f"/products/{product['id']}?sellers_page=2").get_data(as_text=True)
+    assert [re.search(r'<a href="/users/\d+">([^<]+)</a>', row).group(1) for row in seller_rows(second)] == [
+        "Seller 10",
+        "Seller 11",
+    ]
+    # Past the last page shows the last; anything not a page number shows the first.
+    assert seller_rows(client.get(f"/products/{product['id']}?sellers_page=99").get_data(as_text=True)) == seller_rows(
+        second
+    )
+    for odd in ("0", "-3", "x", "9" * 40, "<b>"):
+        response = client.get(f"/products/{product['id']}", query_string={"sellers_page": odd})
+        assert response.status_code == 200 and seller_rows(response.get_data(as_text=True)) == seller_rows(first)
+
+
 @pytest.mark.parametrize(
     "path",
     [

@@ -55,7 +55,9 @@ def _is_subject(kind: Kind, column: str, subject: str) -> str:
     if kind.subject != "product_id":
         return f"{column} = {subject}"
     variants = f"SELECT variant.id FROM products AS variant WHERE variant.parent_id = {subject}"  # noqa: S608 - fixed fragments
-    return f"({column} = {subject} OR {column} IN ({variants}))"
+    # One array, not `= subject OR IN (variants)`: the OR kept the product out of the index
+    # condition, so a buyer's every order line was read per review (issue 17's product page).
+    return f"{column} = ANY(ARRAY[CAST({subject} AS bigint)] || ARRAY({variants}))"
 
 
 def _bought(kind: Kind, buyer: str, subject: str) -> str:
@@ -209,6 +211,22 @@ def get_own_review(kind_name: str, subject_id: int, author_id: int):
         subject_id=subject_id,
         author_id=author_id,
     )
+
+
+def own_product_review_and_selling(product_id: int, user_id: int):
+    """The user's review of the product (None without one) and whether they sell it, in one
+    statement: the product page asks both of every signed-in visitor."""
+    row = db.one(
+        f"""
+        SELECT mine.*, {_sells_product(":user_id", ":product_id")} AS sells_product
+        FROM (SELECT 1) AS visitor
+        LEFT JOIN product_reviews AS mine ON mine.product_id = :product_id AND mine.author_id = :user_id
+        """,  # noqa: S608 - a fixed fragment naming bound parameters
+        user_id=user_id,
+        product_id=product_id,
+    )
+    own = {key: value for key, value in row.items() if key != "sells_product"} if row["id"] is not None else None
+    return own, row["sells_product"]
 
 
 def may_review_seller(seller_id: int, author_id: int) -> bool:

@@ -2,14 +2,17 @@
 
 import functools
 import hashlib
+import threading
 
+from cachetools import LRUCache
 from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, url_for
 from flask_login import current_user
+from markupsafe import Markup
 
 from app import page_cache, pictures
 from app.models import attribute, catalog, catalog_page, product, product_image, recommendation, variant
 from app.models.search_miss import record_miss
-from app.pagination import requested_page
+from app.pagination import Page, requested_page
 from app.routes import recently_viewed
 from app.routes.reviews import review_section
 
@@ -17,6 +20,8 @@ bp = Blueprint("catalog", __name__, url_prefix="/products")
 
 PICTURE_MAX_AGE = 3600  # seconds a browser may reuse a picture before asking again (ETag)
 FOREVER = 31_536_000  # a year: for URLs whose content never changes (an image id, a drawing's digest)
+# Sellers a product page lists at once: a best seller has dozens, each row an add-to-cart form.
+SELLERS_PER_PAGE = 10
 
 
 @bp.get("")
@@ -70,6 +75,9 @@ def show(product_id: int):
     variants = parts["variants"]
     chosen = _chosen_variant(item, variants)
     offers = [offer for offer in parts["offers"] if offer["product_id"] == (chosen["id"] if chosen else product_id)]
+    last_page = max(1, -(-len(offers) // SELLERS_PER_PAGE))
+    number = min(requested_page("sellers_page"), last_page)
+    start = (number - 1) * SELLERS_PER_PAGE
     page_cache.show_products(parts["shown"])
     return render_template(
         "catalog/show.html",
@@ -77,7 +85,7 @@ def show(product_id: int):
         variants=variants,
         chosen=chosen,
         choices=variant.option_choices(item["option_names"], variants),
-        offers=offers,
+        sellers=Page(offers[start : start + SELLERS_PER_PAGE], number, SELLERS_PER_PAGE, len(offers)),
         viewer_id=current_user.id if current_user.is_authenticated else None,
         section=review_section("product", product_id),
         recommendations=parts["recommendations"],
@@ -225,6 +233,33 @@ def product_url(product_id: int, image: bool = False) -> str:
     """A product's page (or picture) URL, as url_for builds it, for product cards that render in loops:
     url_for's routing machinery was a visible share of a catalog page."""
     return f"{request.script_root}/products/{product_id}{'/image' if image else ''}"
+
+
+# Rendered card bodies by what they show: a row whose price, stock or name changes is a new key,
+# so nothing is ever stale; the least recently shown fall out. About 1.5 kB a card.
+_card_bodies: LRUCache = LRUCache(maxsize=8192)
+_card_bodies_lock = threading.Lock()
+
+
+@bp.app_template_global()
+def product_card_body(product) -> Markup:
+    """A product card's picture and text (_product_card_body.html), rendered once per content.
+    A product page shows a dozen cards and a catalog page 24: rendering each was a seventh of the
+    signed-in product page's time (docs/PERFORMANCE.md)."""
+    try:
+        key = (request.script_root, *product.items())
+        hash(key)
+    except TypeError:  # a row with an unhashable value (a list): render it every time
+        key = None
+    with _card_bodies_lock:
+        body = _card_bodies.get(key) if key else None
+    if body is None:
+        template = current_app.jinja_env.get_template("_product_card_body.html")
+        body = Markup(template.render(product=product))  # noqa: S704 - an autoescaped template's output
+        if key:
+            with _card_bodies_lock:
+                _card_bodies[key] = body
+    return body
 
 
 def _cacheable(response: Response, etag: str, max_age: int = PICTURE_MAX_AGE) -> Response:

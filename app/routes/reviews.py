@@ -175,12 +175,16 @@ def review_list_options() -> dict:
 
 
 def review_section(kind: str, subject_id: int, page_param: str = "page") -> dict:
-    """Everything the reviews partial (reviews/_section.html) needs: two queries, three or four when signed in."""
+    """Everything the reviews partial (reviews/_section.html) needs: two queries, three when signed in."""
     options = review_list_options()
     page_number = requested_page(page_param)
     viewer_id = current_user.id if current_user.is_authenticated else None
     rows = review.list_reviews(kind, subject_id, viewer_id, options, PAGE_SIZE, (page_number - 1) * PAGE_SIZE)
-    own = review.get_own_review(kind, subject_id, viewer_id) if viewer_id else None
+    own, sells = None, False
+    if viewer_id and kind == "product":
+        own, sells = review.own_product_review_and_selling(subject_id, viewer_id)
+    elif viewer_id:
+        own = review.get_own_review(kind, subject_id, viewer_id)
     summary = review.summary(kind, subject_id, options["verified"])
     # The summary already counts reviews per star level (and verified ones): no separate count query.
     counted = "verified" if options["verified"] else "stars"
@@ -189,7 +193,6 @@ def review_section(kind: str, subject_id: int, page_param: str = "page") -> dict
         if options["stars"]
         else summary["verified" if options["verified"] else "count"]
     )
-    sells = kind == "product" and viewer_id is not None and review.sells_product(subject_id, viewer_id)
     return {
         "kind": kind,
         "subject_id": subject_id,
