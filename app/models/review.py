@@ -92,15 +92,24 @@ def _sells_product(author: str, product: str) -> str:
     )"""  # noqa: S608 - fixed fragments naming bound parameters
 
 
-def summary(kind_name: str, subject_id: int, verified_only: bool = False):
+def summary(kind_name: str, subject_id: int, verified_only: bool = False, viewer_id: int | None = None):
     """Average (one decimal), count, and how many reviews gave each number of stars, over the
-    visible reviews; with `verified_only`, also how many of them (per star) are verified purchases."""
+    visible reviews; with `verified_only`, also how many of them (per star) are verified purchases.
+    Also what the reviews section asks of its viewer: whether they reviewed the subject
+    (has_own_review) and, for a product, whether they sell it (sells_product) — one statement
+    for all of it, as the product page runs it for every signed-in visitor."""
     kind = KINDS[kind_name]
     # psycopg2 sends :verified_only inline, so when it is false the planner drops the EXISTS.
     verified = f"(:verified_only AND {_received(kind, 'author_id', kind.subject)})"
+    sells = _sells_product(":viewer_id", ":subject_id") if kind_name == "product" else "FALSE"
     return db.one(
         f"""
-        SELECT count(*) AS count,
+        SELECT EXISTS (
+                   SELECT 1 FROM {kind.reviews} AS mine
+                   WHERE mine.{kind.subject} = :subject_id AND mine.author_id = :viewer_id
+               ) AS has_own_review,
+               {sells} AS sells_product,
+               count(*) AS count,
                round(avg(rating), 1) AS average,
                count(*) FILTER (WHERE rating = 5) AS stars_5,
                count(*) FILTER (WHERE rating = 4) AS stars_4,
@@ -119,6 +128,7 @@ def summary(kind_name: str, subject_id: int, verified_only: bool = False):
         """,  # noqa: S608 - table and column names from the two fixed review kinds
         subject_id=subject_id,
         verified_only=verified_only,
+        viewer_id=viewer_id,
     )
 
 
@@ -211,22 +221,6 @@ def get_own_review(kind_name: str, subject_id: int, author_id: int):
         subject_id=subject_id,
         author_id=author_id,
     )
-
-
-def own_product_review_and_selling(product_id: int, user_id: int):
-    """The user's review of the product (None without one) and whether they sell it, in one
-    statement: the product page asks both of every signed-in visitor."""
-    row = db.one(
-        f"""
-        SELECT mine.*, {_sells_product(":user_id", ":product_id")} AS sells_product
-        FROM (SELECT 1) AS visitor
-        LEFT JOIN product_reviews AS mine ON mine.product_id = :product_id AND mine.author_id = :user_id
-        """,  # noqa: S608 - a fixed fragment naming bound parameters
-        user_id=user_id,
-        product_id=product_id,
-    )
-    own = {key: value for key, value in row.items() if key != "sells_product"} if row["id"] is not None else None
-    return own, row["sells_product"]
 
 
 def may_review_seller(seller_id: int, author_id: int) -> bool:

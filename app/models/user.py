@@ -25,7 +25,9 @@ SIGNED_IN_USER_COLUMNS = """
      WHERE recipient_id = u.id AND read_at IS NULL) AS unread_messages,
     (SELECT count(*)
      FROM orders
-     WHERE seller_id = u.id AND fulfilled_at IS NULL AND cancelled_at IS NULL) AS pending_count
+     WHERE seller_id = u.id AND fulfilled_at IS NULL AND cancelled_at IS NULL) AS pending_count,
+    -- For the hearts on cards (at most wishlist.MAX_ITEMS, an index-only scan): no statement of their own.
+    ARRAY(SELECT product_id FROM wishlist_items WHERE user_id = u.id) AS wishlist_ids
 """
 
 

@@ -175,17 +175,12 @@ def review_list_options() -> dict:
 
 
 def review_section(kind: str, subject_id: int, page_param: str = "page") -> dict:
-    """Everything the reviews partial (reviews/_section.html) needs: two queries, three when signed in."""
+    """Everything the reviews partial (reviews/_section.html) needs: two queries."""
     options = review_list_options()
     page_number = requested_page(page_param)
     viewer_id = current_user.id if current_user.is_authenticated else None
     rows = review.list_reviews(kind, subject_id, viewer_id, options, PAGE_SIZE, (page_number - 1) * PAGE_SIZE)
-    own, sells = None, False
-    if viewer_id and kind == "product":
-        own, sells = review.own_product_review_and_selling(subject_id, viewer_id)
-    elif viewer_id:
-        own = review.get_own_review(kind, subject_id, viewer_id)
-    summary = review.summary(kind, subject_id, options["verified"])
+    summary = review.summary(kind, subject_id, options["verified"], viewer_id)
     # The summary already counts reviews per star level (and verified ones): no separate count query.
     counted = "verified" if options["verified"] else "stars"
     total = (
@@ -200,8 +195,8 @@ def review_section(kind: str, subject_id: int, page_param: str = "page") -> dict
         "reviews": Page(rows, page_number, PAGE_SIZE, total),
         "options": options,
         "page_param": page_param,  # a page that lists other things too pages its reviews separately
-        "own_review": own,
-        "sells_product": sells,  # a seller of the product may not review it
+        "own_review": summary["has_own_review"],
+        "sells_product": summary["sells_product"],  # a seller of the product may not review it
     }
 
 
