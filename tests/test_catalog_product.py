@@ -166,6 +166,18 @@ def test_product_page_runs_a_fixed_number_of_queries(app, client, actions, lamp,
     assert len(few) == len(many) <= 6
 
 
+def test_a_signed_in_visitors_product_page_runs_five_statements(app, client, actions, lamp, count_queries):
+    """The session's row (with the wishlist's ids for the hearts), the shared parts' versions, the
+    reviews' page and their summary (with the viewer's own review and whether they sell it), and
+    recently viewed's record-and-list."""
+    actions.login(actions.create_user()["email"])
+    client.get(f"/products/{lamp['product']['id']}")  # fills the shared parts
+    with count_queries() as statements:
+        page = client.get(f"/products/{lamp['product']['id']}").get_data(as_text=True)
+    assert "wishlist-heart" in page and "Write a review" in page
+    assert len(statements) == 5, statements
+
+
 def test_a_product_without_an_upload_gets_a_drawn_picture(client, app, actions):
     creator = actions.create_user()
     product = factories.product(app, creator["id"], name='Rock & Roll <b>"Amp"</b>')
