@@ -201,3 +201,18 @@ def test_a_word_with_synonyms_is_not_taken_for_a_typo(client, listed, places):
     listed("Corner sofa", places["lighting"])
     response = get(client, q="couch")  # one letter from "touch", but a sofa
     assert correction(response) is None and names_on(response) == ["Corner sofa"]
+
+
+def test_a_description_word_is_kept_and_a_typo_corrected_through_the_index(app, client, listed, places):
+    """A word outside the lexicon is looked up in the products' search text by catalog_has_word
+    (migration 0033), which the planner cannot turn into a walk of the whole table."""
+    listed("Brass lantern", places["lighting"], description="Hammered patina finish.")
+    listed("Paper lamp", places["lighting"], description="Folds flat.")
+    kept = get(client, q="patina")  # in a description only: found as typed
+    assert correction(kept) is None and names_on(kept) == ["Brass lantern"]
+    fixed = get(client, q="lantren")
+    assert correction(fixed) == "lantern" and names_on(fixed) == ["Brass lantern"]
+    with app.extensions["bazaar_db"].transaction() as connection:
+        settings = connection.execute(text("SELECT proconfig FROM pg_proc WHERE proname = 'catalog_has_word'")).scalar()
+        known = connection.execute(text("SELECT catalog_has_word('patina'), catalog_has_word('lantren')")).one()
+    assert settings == ["enable_seqscan=off"] and tuple(known) == (True, False)
