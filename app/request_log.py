@@ -9,6 +9,9 @@ person typed or a token from an e-mail link; the endpoint says which page it was
      "message": "request", "request_id": "6f1c…", "method": "GET", "endpoint": "catalog.product",
      "status": 200, "duration_ms": 12.41, "sql_statements": 4, "read_host": "replica1", "user_id": 17}
 
+HAProxy's health checks (a request a second per server) are left out while they pass: they carry
+X-Health-Check, and a /health answered 200 with it writes no line.
+
 The stdlib's logging with the small formatter below: about twenty lines, where python-json-logger
 would add a dependency for the same output. gunicorn's access log is off (gunicorn.conf.py), so a
 request makes one line, not two.
@@ -27,6 +30,7 @@ from flask import Flask, g, request
 from app.metrics import endpoint_label
 
 HEADER = "X-Request-ID"
+PROBE_HEADER = "X-Health-Check"  # HAProxy's health checks carry it (db/cluster.py)
 # What a request id from outside may look like (HAProxy's are UUIDs); anything else is replaced,
 # so a client cannot write arbitrary text into the log.
 VALID_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
@@ -74,6 +78,8 @@ def log_request(response):
     if "request_id" not in g:
         return response
     response.headers[HEADER] = g.request_id
+    if response.status_code == 200 and request.endpoint == "main.health" and PROBE_HEADER in request.headers:
+        return response  # HAProxy's passing check, every second for every server: not worth a line
     fields = {
         "request_id": g.request_id,
         "method": request.method,

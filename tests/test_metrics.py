@@ -179,6 +179,16 @@ def test_the_request_id_is_echoed_and_logged_as_json(client, log_lines):
     assert line["time"].endswith("Z")
 
 
+def test_haproxys_passing_health_checks_are_left_out_of_the_log(client, log_lines):
+    """HAProxy checks every server every second (db/cluster.py sends the header): only a check that
+    fails (not 200) would be worth a line, and a request without the header is logged as any other."""
+    response = client.get("/health", headers={"X-Health-Check": "haproxy"})
+    assert response.status_code == 200 and response.headers["X-Request-ID"]
+    assert log_lines() == []
+    client.get("/health")
+    assert [(line["endpoint"], line["status"]) for line in log_lines()] == [("main.health", 200)]
+
+
 @pytest.mark.parametrize("given", [None, "", "bad id with spaces", "x" * 200, "<script>", '{"json": 1}'])
 def test_a_missing_or_malformed_request_id_is_replaced(client, log_lines, given):
     headers = {} if given is None else {"X-Request-ID": given}
