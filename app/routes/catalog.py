@@ -56,7 +56,13 @@ def _link_to(criteria: catalog.Criteria):
     """A function for the page's links: this search with some parameters changed (None drops one).
     Links carry only the usable parameters, so a bad one is noted once and then gone."""
 
+    here: list[str] = []  # this search's own URL, built once: every card's wishlist heart comes back to it
+
     def link(**changes) -> str:
+        if not changes:
+            if not here:
+                here.append(url_for("catalog.index", **criteria.to_args()))
+            return here[0]
         return url_for("catalog.index", **(criteria.to_args() | changes))
 
     return link
