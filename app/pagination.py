@@ -56,5 +56,10 @@ class Page:
         return shown
 
 
+def clamped_page(total: int, per_page: int, name: str = "page") -> int:
+    """requested_page(name) for a list of `total` rows: a page past the last reads as the last."""
+    return min(requested_page(name), max(1, ceil(total / per_page)))
+
+
 def offset_for(page: int, per_page: int) -> int:
     return (page - 1) * per_page

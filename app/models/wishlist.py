@@ -86,12 +86,6 @@ def remove(user_id: int, product_id: int) -> bool:
     )
 
 
-def list_product_ids(user_id: int) -> set[int]:
-    """Every product on the user's wishlist (for the hearts on cards): an index-only scan of at most MAX_ITEMS."""
-    rows = db.all("SELECT product_id FROM wishlist_items WHERE user_id = :user_id", user_id=user_id)
-    return {row["product_id"] for row in rows}
-
-
 def merge_items(user_id: int, items: list[tuple[int, Decimal | None, bool]]) -> int:
     """Add a guest's (product, price when added, in stock when added) items to the user's wishlist,
     keeping what the guest saw when they added them, up to MAX_ITEMS; return how many were added."""

@@ -9,7 +9,7 @@ from flask import Response, request
 from app import charts
 from app.inputs import text_arg
 from app.models.admin_query import DIRECTIONS, Listing
-from app.pagination import Page, requested_page
+from app.pagination import Page, clamped_page
 
 PAGE_SIZE = 25
 CSV_LIMIT = 10_000  # rows in one download; narrow the search for more
@@ -45,7 +45,7 @@ def read_listing(
 def page_of(listing: Listing, count: Callable[[Listing], int], rows: Callable[[Listing, int, int], list]) -> Page:
     """The requested page of a table (the last one if it asks past the end): one count, one page query."""
     total = count(listing)
-    number = min(requested_page(), max(1, -(-total // PAGE_SIZE)))
+    number = clamped_page(total, PAGE_SIZE)
     return Page(rows(listing, PAGE_SIZE, (number - 1) * PAGE_SIZE), number, PAGE_SIZE, total)
 
 

@@ -12,7 +12,7 @@ from markupsafe import Markup
 from app import page_cache, pictures
 from app.models import attribute, catalog, catalog_page, product, product_image, recommendation, variant
 from app.models.search_miss import record_miss
-from app.pagination import Page, requested_page
+from app.pagination import Page, clamped_page, offset_for, requested_page
 from app.routes import recently_viewed
 from app.routes.reviews import review_section
 
@@ -56,14 +56,12 @@ def _link_to(criteria: catalog.Criteria):
     """A function for the page's links: this search with some parameters changed (None drops one).
     Links carry only the usable parameters, so a bad one is noted once and then gone."""
 
-    here: list[str] = []  # this search's own URL, built once: every card's wishlist heart comes back to it
+    @functools.cache
+    def here() -> str:  # built once: every card's wishlist heart comes back to it
+        return url_for("catalog.index", **criteria.to_args())
 
     def link(**changes) -> str:
-        if not changes:
-            if not here:
-                here.append(url_for("catalog.index", **criteria.to_args()))
-            return here[0]
-        return url_for("catalog.index", **(criteria.to_args() | changes))
+        return url_for("catalog.index", **(criteria.to_args() | changes)) if changes else here()
 
     return link
 
@@ -81,9 +79,8 @@ def show(product_id: int):
     variants = parts["variants"]
     chosen = _chosen_variant(item, variants)
     offers = [offer for offer in parts["offers"] if offer["product_id"] == (chosen["id"] if chosen else product_id)]
-    last_page = max(1, -(-len(offers) // SELLERS_PER_PAGE))
-    number = min(requested_page("sellers_page"), last_page)
-    start = (number - 1) * SELLERS_PER_PAGE
+    number = clamped_page(len(offers), SELLERS_PER_PAGE, "sellers_page")
+    start = offset_for(number, SELLERS_PER_PAGE)
     page_cache.show_products(parts["shown"])
     return render_template(
         "catalog/show.html",

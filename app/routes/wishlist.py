@@ -105,7 +105,7 @@ def move_to_cart():
     form = _product_form()
     product_id = form.product_id.data
     signed_in = current_user.is_authenticated
-    if product_id not in (wishlist.list_product_ids(current_user.id) if signed_in else guest_wishlist.product_ids()):
+    if not in_wishlist(product_id):
         return _refused("That product is not on your wishlist.", 404)
     offer = wishlist.get_cheapest_offer(product_id, current_user.id if signed_in else 0)
     if offer is None:

@@ -4,12 +4,15 @@ screen, and no axe-core violation — one context per person (guest, buyer, sell
 moderator) and width, so the whole tour costs a few page loads each."""
 
 import re
+import uuid
 
 import pytest
 from playwright.sync_api import expect
 
 from app.models import admin_reports
+from tests import factories
 from tests.browser.site import LAPTOP, PHONE, axe_violations, build_shop, off_screen, open_context, overflow, sign_in
+from tests.conftest import Actions
 
 
 def form_button(page):
@@ -310,3 +313,29 @@ def test_without_javascript_the_filters_sit_in_the_page_and_the_buttons_apply_th
     expect(page.get_by_role("main").get_by_role("article").first).to_contain_text(f"Side table {shop.tag} 04")
     assert overflow(page) is None
     context.close()
+
+
+def test_a_best_sellers_sellers_page_through_at_both_widths(browser, live_server, app):
+    """Twelve sellers of one product: ten on the first page, the pager on screen and usable, the
+    last two on the second, at 390 and 1366 px, without sideways scrolling or an axe violation."""
+    tag = uuid.uuid4().hex[:6]
+    people = Actions(app, app.test_client())
+    kettle = factories.product(app, people.create_user()["id"], name=f"Popular kettle {tag}")
+    for number in range(12):
+        seller = people.create_user(full_name=f"Kettle seller {tag} {number:02d}")
+        factories.offer(app, seller["id"], kettle["id"], f"{10 + number}.00", 5)
+    problems: list[str | None] = []
+    for viewport in (PHONE, LAPTOP):
+        context = open_context(browser, live_server, viewport)
+        page = context.new_page()
+        page.goto(f"/products/{kettle['id']}")
+        expect(page.get_by_text("1–10 of 12 sellers, cheapest first")).to_be_visible()
+        pager = page.get_by_role("navigation", name="Seller pages")
+        problems += [overflow(page), off_screen(pager.get_by_role("link", name="Next")), *axe_violations(page)]
+        pager.get_by_role("link", name="Next").click()
+        expect(page).to_have_url(re.compile(r"sellers_page=2#sellers-heading$"))
+        expect(page.get_by_role("link", name=f"Kettle seller {tag} 11")).to_be_visible()
+        expect(page.get_by_role("link", name=f"Kettle seller {tag} 00")).to_have_count(0)
+        problems += [overflow(page), *axe_violations(page), *context.errors]
+        context.close()
+    assert [problem for problem in problems if problem] == []
