@@ -24,11 +24,13 @@ raises is retried with exponential backoff until max_attempts, then marked faile
 import json
 import logging
 import random
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from prometheus_client import Counter, Histogram
 from sqlalchemy import Connection
 
 from app import db
@@ -43,6 +45,16 @@ BACKOFF_LONGEST_SECONDS = 60 * 60  # … at most an hour
 ERROR_LENGTH = 2000
 
 _log = logging.getLogger(__name__)
+
+# What this process ran, counted after each job's transaction commits. A worker serves them at
+# --metrics-port (app/worker.py); the app servers' /metrics shows the queues' depth instead.
+JOBS_RUN = Counter("bazaar_jobs_run", "Jobs run, by kind and outcome (done, retry, failed)", ["kind", "outcome"])
+JOB_SECONDS = Histogram(
+    "bazaar_job_duration_seconds",
+    "Time a job took from its claim to its commit, by kind",
+    ["kind"],
+    buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300),
+)
 
 
 @dataclass(frozen=True)
@@ -189,6 +201,7 @@ def record_job_failure(conn: Connection, job_id: int, error: str, give_up: bool,
 
 def run_next_job() -> bool:
     """Run one due job in the transaction that locks it; False if none was due."""
+    started = time.perf_counter()
     with db.transaction() as conn:
         job = claim_next_job(conn, sorted(HANDLERS))
         if job is None:
@@ -199,14 +212,18 @@ def run_next_job() -> bool:
             with conn.begin_nested():
                 kind.run(conn, job["payload"])
         except Exception as error:  # noqa: BLE001 - any failure of a handler is recorded and retried
-            _record_failure(conn, job, kind, error)
+            outcome = "retry" if _record_failure(conn, job, kind, error) == "queued" else "failed"
         else:
             mark_job_done(conn, job["id"])
+            outcome = "done"
+    JOBS_RUN.labels(kind.name, outcome).inc()
+    JOB_SECONDS.labels(kind.name).observe(time.perf_counter() - started)
     return True
 
 
-def _record_failure(conn: Connection, job, kind: Kind, error: Exception) -> None:
-    """Log a failed run, schedule its retry or give up, and tell the kind's failure hook."""
+def _record_failure(conn: Connection, job, kind: Kind, error: Exception) -> str:
+    """Log a failed run, schedule its retry or give up, and tell the kind's failure hook; return
+    the job's new status ("queued" again or "failed")."""
     message = f"{type(error).__name__}: {error}"
     permanent = isinstance(error, PermanentError)
     _log.warning("job %s (%s) failed on attempt %d: %s", job["id"], job["kind"], job["attempts"] + 1, message)
@@ -214,6 +231,7 @@ def _record_failure(conn: Connection, job, kind: Kind, error: Exception) -> None
     if status == "failed" and kind.on_failure:
         with conn.begin_nested():
             kind.on_failure(conn, job["payload"], message)
+    return status
 
 
 def run_due_jobs(limit: int | None = None) -> int:

@@ -1,11 +1,14 @@
 """The job worker: runs due jobs (e-mail delivery and scheduled work) from the PostgreSQL queue.
 
-Usage: python -m app.worker [--once] [--poll SECONDS]   (DATABASE_URL names the database)
+Usage: python -m app.worker [--once] [--poll SECONDS] [--metrics-port PORT [--metrics-host HOST]]
+(DATABASE_URL names the database)
 
 Run as many as you like, on any hosts: they share the queue through FOR UPDATE SKIP LOCKED and
 keep nothing of their own. Between jobs a worker sleeps until a new job is NOTIFYed or --poll
 seconds pass (for retries and jobs due later). SIGTERM or Ctrl-C lets the job in hand finish,
-then stops. --once runs what is due, then exits (for tests and cron).
+then stops. --once runs what is due, then exits (for tests and cron). --metrics-port serves the
+worker's Prometheus metrics (jobs run by kind and outcome, their durations, the loop's heartbeat)
+over HTTP on the loopback (--metrics-host to listen elsewhere).
 """
 
 import argparse
@@ -17,6 +20,7 @@ import signal
 import sys
 
 import psycopg2
+from prometheus_client import Gauge, start_http_server
 
 from app import create_app, jobs
 
@@ -37,6 +41,9 @@ JOB_MODULES = (
 )
 
 _log = logging.getLogger("app.worker")
+
+# A worker whose loop stopped turning (stuck in a handler, or on a lost database) stops moving this.
+HEARTBEAT = Gauge("bazaar_worker_heartbeat_timestamp_seconds", "When the worker's loop last looked for jobs")
 
 
 def load_handlers() -> None:
@@ -104,6 +111,7 @@ class Worker:
         self.listener = self.listen()
         try:
             while not self.stopping:
+                HEARTBEAT.set_to_current_time()
                 try:
                     jobs.enqueue_due_periodic_jobs()
                     while not self.stopping and jobs.run_next_job():
@@ -121,8 +129,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m app.worker", description=__doc__.split("\n\n")[0])
     parser.add_argument("--once", action="store_true", help="run the due jobs, then exit")
     parser.add_argument("--poll", type=float, default=5.0, help="seconds between looks for jobs due later")
+    parser.add_argument("--metrics-port", type=int, help="serve Prometheus metrics over HTTP on this port")
+    parser.add_argument("--metrics-host", default="127.0.0.1", help="where the metrics listen (default 127.0.0.1)")
     options = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s worker[%(process)d] %(levelname)s %(message)s")
+    if options.metrics_port is not None and not options.once:
+        # prometheus-client's own server, a thread of this process: /metrics, nothing else.
+        start_http_server(options.metrics_port, addr=options.metrics_host)
+        _log.info("metrics at http://%s:%d/metrics", options.metrics_host, options.metrics_port)
     app = create_app()
     load_handlers()
     with app.app_context():

@@ -272,6 +272,11 @@ backend app_servers
 # --- the whole cluster ---------------------------------------------------------------------------
 
 
+def worker_metrics_port(args, app_ports: list[int]) -> int:
+    """The job worker's /metrics: the port after the last app server's."""
+    return max([args.port, *app_ports]) + 1
+
+
 def procfile(args, app_ports: list[int], haproxy_cfg: Path, env: dict) -> Path:
     gunicorn = (
         f"{ROOT}/env/bin/gunicorn --config {ROOT}/gunicorn.conf.py --no-control-socket --workers {args.workers} "
@@ -282,7 +287,10 @@ def procfile(args, app_ports: list[int], haproxy_cfg: Path, env: dict) -> Path:
         for number, app_port in enumerate(app_ports, start=1)
     ]
     lines.append(f"haproxy: haproxy -db -f {haproxy_cfg}")
-    lines.append(f"worker: env DATABASE_URL={env['PRIMARY_DIRECT_URL']} {ROOT}/env/bin/python -m app.worker")
+    lines.append(
+        f"worker: env DATABASE_URL={env['PRIMARY_DIRECT_URL']} {ROOT}/env/bin/python -m app.worker "
+        f"--metrics-port {worker_metrics_port(args, app_ports)}"
+    )
     if env.get("BAZAAR_MAIL_PORT"):
         lines.append(f"mail: {ROOT}/env/bin/python -m app.mailcatcher --port {env['BAZAAR_MAIL_PORT']}")
     path = CLUSTER_DIR / "Procfile"
@@ -347,6 +355,7 @@ def main(argv: list[str] | None = None) -> int:
         for number, folder in enumerate(replicas, start=1):
             print(f"Replica {number}: {folder} (PgBouncer 127.0.0.1:{PGBOUNCER_BASE_PORT + number})")
         print(f"App servers: {', '.join(f'127.0.0.1:{port}' for port in app_ports)} ({args.workers} workers each)")
+        print(f"Job worker's metrics: http://127.0.0.1:{worker_metrics_port(args, app_ports)}/metrics")
         print(f"HAProxy: http://127.0.0.1:{args.port} (Ctrl-C stops everything)")
         result = subprocess.run(
             [f"{ROOT}/env/bin/honcho", "start", "--procfile", str(processes), "--app-root", str(ROOT)],

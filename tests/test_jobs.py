@@ -8,15 +8,17 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.request
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from prometheus_client import REGISTRY
 from sqlalchemy import text
 
 from app import db, jobs, mail, worker
 from tests.conftest import query_one
-from tests.mail import Mailbox, Slow
+from tests.mail import Mailbox, Slow, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -70,6 +72,24 @@ def test_a_failed_handlers_writes_are_undone_and_it_is_retried_later(app, test_k
     assert notes(app, "broken") == 0
     assert row["status"] == "queued" and row["attempts"] == 1 and "RuntimeError: the handler broke" in row["last_error"]
     assert query_one(app, "SELECT run_at > now() AS later FROM jobs WHERE id = :id", id=job_id)["later"]
+
+
+def _runs(kind: str, outcome: str) -> float:
+    return REGISTRY.get_sample_value("bazaar_jobs_run_total", {"kind": kind, "outcome": outcome}) or 0.0
+
+
+def test_each_job_run_is_counted_by_kind_and_outcome(app, test_kinds):
+    before = {outcome: _runs("test.note_then_fail", outcome) for outcome in ("done", "retry", "failed")}
+    done_before = _runs("test.note", "done")
+    enqueue(app, "test.note", {"key": "counted"})
+    enqueue(app, "test.note_then_fail", {"key": "retried"})
+    enqueue(app, "test.note_then_fail", {"key": "given-up"}, max_attempts=1)
+    run_worker(app)
+    assert _runs("test.note", "done") == done_before + 1
+    assert _runs("test.note_then_fail", "retry") == before["retry"] + 1
+    assert _runs("test.note_then_fail", "failed") == before["failed"] + 1
+    assert _runs("test.note_then_fail", "done") == before["done"]
+    assert REGISTRY.get_sample_value("bazaar_job_duration_seconds_count", {"kind": "test.note"}) >= 1
 
 
 def test_jobs_due_later_wait(app, test_kinds):
@@ -163,6 +183,14 @@ class WorkerProcess:
         self.process.wait(timeout=10)
 
 
+def _scrape(port: int) -> str:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as response:  # noqa: S310
+            return response.read().decode()
+    except OSError:
+        return ""  # not listening yet
+
+
 def _wait_for(condition, seconds: float = 60) -> None:
     deadline = time.monotonic() + seconds
     while not condition():
@@ -237,16 +265,20 @@ def test_sigterm_lets_the_job_in_hand_finish_then_stops(app, tmp_path):
     box.controller.start()
     started: list[WorkerProcess] = []
     try:
-        _committed_mail(app, 4)
-        worker_process = WorkerProcess(app, box.url, tmp_path / "worker.log")
+        _committed_mail(app, 6)
+        metrics_port = free_port()
+        worker_process = WorkerProcess(app, box.url, tmp_path / "worker.log", "--metrics-port", str(metrics_port))
         started.append(worker_process)
         _wait_for(lambda: len(box.messages()) >= 1)
+        # Its own metrics, served while it works: the job it finished and the loop's heartbeat.
+        _wait_for(lambda: 'bazaar_jobs_run_total{kind="mail.send",outcome="done"}' in _scrape(metrics_port))
+        assert "bazaar_worker_heartbeat_timestamp_seconds " in _scrape(metrics_port)
         worker_process.process.send_signal(signal.SIGTERM)
         assert worker_process.process.wait(timeout=20) == 0
         assert "stopped" in worker_process.output()
         caught = len(box.messages())
         sent = query_one(app, "SELECT count(*) AS n FROM mail_outbox WHERE status = 'sent'")["n"]
-        assert sent == caught and 1 <= caught < 4  # what it started it finished, then it stopped
+        assert sent == caught and 1 <= caught < 6  # what it started it finished, then it stopped
     finally:
         for process in started:
             process.end()
