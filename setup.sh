@@ -3,7 +3,8 @@
 #
 #   ./setup.sh [--port 5000] [--workers N]   install, start the database, load demo data, serve the site
 #                                            (with the job worker, and a local mail catcher if SMTP_URL is unset)
-#   ./setup.sh test [pytest args]            install, lint, and run the whole test suite
+#   ./setup.sh test [pytest args]            install, lint, and run the whole test suite (in two processes,
+#                                            BAZAAR_TEST_PROCESSES; with pytest args, in one unless -n N is given)
 #   ./setup.sh seed [generator options]      rebuild the demo data (see ./setup.sh seed --help)
 #   ./setup.sh migrate [--status]            bring the database to the newest schema revision (or list them)
 #   ./setup.sh check                         check the data's invariants
@@ -141,9 +142,15 @@ run_tests() {
     say "Lint: ruff check and ruff format --check"
     "$VENV/bin/ruff" check .
     "$VENV/bin/ruff" format --check .
-    say "Tests (a throwaway database; the demo data is not touched)"
+    # The whole suite runs in pytest-xdist processes, each with a throwaway database of its own;
+    # worksteal hands the long tests' neighbours to whichever process is free.
+    local spread=()
+    if [[ $# -eq 0 ]]; then
+        spread=(-n "${BAZAAR_TEST_PROCESSES:-2}" --dist worksteal)
+    fi
+    say "Tests (throwaway databases; the demo data is not touched)"
     set +e
-    "$VENV/bin/python" -m pytest "$@"
+    "$VENV/bin/python" -m pytest "${spread[@]}" "$@"
     local status=$?
     set -e
     return $status

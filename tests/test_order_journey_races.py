@@ -23,6 +23,11 @@ pytestmark = pytest.mark.concurrency
 ROUNDS = 12
 REFUSALS = (order.TransitionRefused, purchase.CancelFailed)
 
+# Sessions of this test database waiting for a lock (other test processes have databases of their own).
+LOCK_WAITS = (
+    "SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+)
+
 
 def fetch(app, sql, **params):
     with app.extensions["bazaar_db"].engine.connect() as connection:
@@ -190,7 +195,7 @@ def test_a_return_asked_as_the_release_job_releases_the_line_is_refused(app, act
         released = escrow.release_due(conn)
         job_locked.set()
         for _ in range(100):  # commit once the buyer waits for the line's lock
-            if fetch(app, "SELECT count(*) AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock'")[0]["n"]:
+            if fetch(app, LOCK_WAITS)[0]["n"]:
                 break
             time.sleep(0.1)
         return released
