@@ -94,3 +94,27 @@ def test_an_unexpected_error_gets_the_friendly_500_page(database_url):
     page = response.get_data(as_text=True)
     assert "Something went wrong" in page and "unexpected" not in page
     app.extensions["bazaar_db"].engine.dispose()
+
+
+def test_templates_build_each_url_as_url_for_does_once(app):
+    from flask import url_for
+
+    from app import templating
+
+    with app.test_request_context("/products", base_url="http://localhost/shop"):
+        cases = [
+            ("catalog.index", {}),
+            ("catalog.index", {"category": "laptops", "page": 2}),
+            ("users.show", {"user_id": 7}),
+            ("static", {"filename": "css/app.css"}),  # through the hashed-name hook
+            ("catalog.index", {"page": 1}),
+            ("catalog.index", {"page": True}),  # equal to 1 as a key, but built as "True"
+            ("catalog.index", {"category": ["a", "b"]}),  # unhashable: built every time
+            ("catalog.index", {"_anchor": "reviews"}),  # url_for's own options: not kept
+        ]
+        for endpoint, values in cases:
+            assert templating.template_url_for(endpoint, **values) == url_for(endpoint, **values)
+            assert templating.template_url_for(endpoint, **values) == url_for(endpoint, **values)  # when kept
+        assert templating.template_url_for("catalog.index").startswith("/shop/")
+    with app.test_request_context("/products"):  # another mount point builds its own
+        assert templating.template_url_for("catalog.index") == "/products"
