@@ -324,16 +324,15 @@ def main(argv: list[str] | None = None) -> int:
         primary_url = embedded.restart()
     primary_socket = socket_dir_of(primary_url)
     owned_folder(CLUSTER_DIR)
-    replicas = [
-        make_replica(primary_socket, CLUSTER_DIR / f"replica{number}", f"bazaar_replica_{number}")
-        for number in range(1, args.replicas + 1)
-    ]
+    replicas: list[Path] = []
     bouncers = [pgbouncer_config("primary", primary_socket, PGBOUNCER_BASE_PORT, CLUSTER_DIR)]
-    for number, folder in enumerate(replicas, start=1):
-        start_postgres(folder)
-        port = PGBOUNCER_BASE_PORT + number
-        bouncers.append(pgbouncer_config(f"replica{number}", str(folder), port, CLUSTER_DIR, replica=True))
     try:
+        for number in range(1, args.replicas + 1):
+            folder = make_replica(primary_socket, CLUSTER_DIR / f"replica{number}", f"bazaar_replica_{number}")
+            start_postgres(folder)
+            replicas.append(folder)
+            port = PGBOUNCER_BASE_PORT + number
+            bouncers.append(pgbouncer_config(f"replica{number}", str(folder), port, CLUSTER_DIR, replica=True))
         for config in bouncers:
             start_pgbouncer(config)
         bounced = [
@@ -357,19 +356,33 @@ def main(argv: list[str] | None = None) -> int:
         print(f"App servers: {', '.join(f'127.0.0.1:{port}' for port in app_ports)} ({args.workers} workers each)")
         print(f"Job worker's metrics: http://127.0.0.1:{worker_metrics_port(args, app_ports)}/metrics")
         print(f"HAProxy: http://127.0.0.1:{args.port} (Ctrl-C stops everything)")
-        result = subprocess.run(
-            [f"{ROOT}/env/bin/honcho", "start", "--procfile", str(processes), "--app-root", str(ROOT)],
-            env=os.environ | env,
-            check=False,
-        )
-        return result.returncode
-    except KeyboardInterrupt:
+        honcho = [f"{ROOT}/env/bin/honcho", "start", "--procfile", str(processes), "--app-root", str(ROOT)]
+        return supervise(honcho, os.environ | env)
+    except KeyboardInterrupt:  # Ctrl-C while the replicas were being made
         return 0
     finally:
         for config in bouncers:
             stop_pgbouncer(config)
         for folder in replicas:
             stop_postgres(folder)
+
+
+def supervise(command: list[str], env: dict) -> int:
+    """Run honcho until it ends, and return its exit status. SIGTERM or SIGINT sent to this process
+    (a service manager's stop, `kill`, or Ctrl-C, which the terminal sends to honcho too) is passed
+    on to honcho, which stops what it started (SIGTERM, then SIGKILL after 5 s); this waits for it,
+    so that the PgBouncers and replicas stop after the app servers, and nothing is left running."""
+    process = subprocess.Popen(command, env=env)
+
+    def pass_on(signum, frame) -> None:
+        process.send_signal(signum)
+
+    previous = {number: signal.signal(number, pass_on) for number in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        return process.wait()
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,53 @@
+"""`./setup.sh cluster` stops everything it started when it is told to stop, by Ctrl-C or by a
+service manager's SIGTERM: db.cluster passes the signal on to honcho and waits for it."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def _wait_for(condition, seconds: float = 20) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.05)
+
+
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT], ids=["sigterm", "sigint"])
+def test_a_signal_to_the_cluster_stops_what_honcho_started(tmp_path, stop):
+    pid_file = tmp_path / "sleeper.pid"
+    procfile = tmp_path / "Procfile"
+    procfile.write_text(f"sleeper: echo $$ > {pid_file}; exec sleep 300\n")
+    honcho = [str(ROOT / "env" / "bin" / "honcho"), "start", "--procfile", str(procfile)]
+    supervisor = subprocess.Popen(  # noqa: S603 - our own module, run by this interpreter
+        [sys.executable, "-c", f"import sys; from db.cluster import supervise; sys.exit(supervise({honcho!r}, {{}}))"],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        # Only this process gets the signal, as from `kill` or a service manager (not a terminal's group).
+        start_new_session=True,
+    )
+    try:
+        _wait_for(lambda: pid_file.exists() and pid_file.read_text().strip())
+        sleeper = int(pid_file.read_text())
+        assert _alive(sleeper)
+        supervisor.send_signal(stop)
+        supervisor.wait(timeout=20)
+        _wait_for(lambda: not _alive(sleeper))
+    finally:
+        if supervisor.poll() is None:
+            os.killpg(supervisor.pid, signal.SIGKILL)
