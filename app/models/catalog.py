@@ -4,7 +4,6 @@ Nothing here trusts the URL. A value that cannot be used is dropped with a note 
 every value that reaches SQL is a bound parameter of a known type and size.
 """
 
-import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -99,21 +98,6 @@ class Criteria:
     # The words read into groups, with corrections, synonyms and matching categories
     # (app/models/search_word.py's prepare): what the SQL matches. None for a browse.
     words: SearchText | None = field(default=None, compare=False)
-
-    @property
-    def attribute_choices_json(self) -> str | None:
-        """The chosen values per attribute as a JSON object for SQL, or None when there are none."""
-        if not self.attribute_choices:
-            return None
-        return json.dumps({key: list(values) for key, values in self.attribute_choices})
-
-    @property
-    def attribute_ranges_json(self) -> str | None:
-        """The number ranges per attribute as a JSON object of [min, max] (null: open) for SQL."""
-        if not self.attribute_ranges:
-            return None
-        bounds = {key: [_number(low), _number(high)] for key, low, high in self.attribute_ranges}
-        return json.dumps(bounds)
 
     @property
     def category_ids(self) -> list[int] | None:

@@ -44,29 +44,6 @@ MATCHES_FILTERS = """
     AND (CAST(:tag AS text) IS NULL OR EXISTS (
         SELECT 1 FROM product_tags AS t WHERE t.product_id = p.id AND t.tag = :tag
     ))
-    AND (CAST(:attribute_choices AS jsonb) IS NULL OR NOT EXISTS (
-        SELECT 1
-        FROM jsonb_each(CAST(:attribute_choices AS jsonb)) AS wanted(key, choices)
-        WHERE NOT EXISTS (
-            SELECT 1
-            FROM product_attributes AS a
-            WHERE a.product_id = p.id
-              AND a.key = wanted.key
-              AND a.value_text IN (SELECT jsonb_array_elements_text(wanted.choices))
-        )
-    ))
-    AND (CAST(:attribute_ranges AS jsonb) IS NULL OR NOT EXISTS (
-        SELECT 1
-        FROM jsonb_each(CAST(:attribute_ranges AS jsonb)) AS wanted(key, bounds)
-        WHERE NOT EXISTS (
-            SELECT 1
-            FROM product_attributes AS a
-            WHERE a.product_id = p.id
-              AND a.key = wanted.key
-              AND a.value_number >= coalesce(CAST(wanted.bounds ->> 0 AS numeric), a.value_number)
-              AND a.value_number <= coalesce(CAST(wanted.bounds ->> 1 AS numeric), a.value_number)
-        )
-    ))
     AND (:include_unavailable OR p.offer_count > 0)
     AND p.status = 'listed'
     AND p.parent_id IS NULL
@@ -80,9 +57,52 @@ def matches_words(criteria: Criteria) -> str:
     return "p.search_vector @@ to_tsquery('english', :words)" if criteria.words else "true"
 
 
-def matches(criteria: Criteria) -> str:
-    """SQL: the product matches the words and the filters."""
-    return f"{matches_words(criteria)} AND {MATCHES_FILTERS}"
+def matches_attributes(criteria: Criteria) -> str:
+    """SQL: the product has every chosen attribute value (one of the choices, within the range):
+    `true` without attribute filters. One EXISTS per attribute, with its key and values bound, so
+    the planner sees each as a semi-join it has statistics for: it intersects the attributes'
+    indexes first when they are selective, and probes each product's attributes when few rows are
+    read (one jsonb of every filter, probed per product, read 12,000 laptops for 1,001 matches)."""
+    # Only parameter names are formatted in: numbers and the fixed bounds below; values are bound.
+    conditions = [
+        f"""EXISTS (
+            SELECT 1 FROM product_attributes AS a
+            WHERE a.product_id = p.id AND a.key = :choice_key_{number} AND a.value_text = ANY(:choice_values_{number})
+        )"""  # noqa: S608
+        for number in range(len(criteria.attribute_choices))
+    ]
+    for number, (_key, low, high) in enumerate(criteria.attribute_ranges):
+        bounds = (f" AND a.value_number >= :range_low_{number}" if low is not None else "") + (
+            f" AND a.value_number <= :range_high_{number}" if high is not None else ""
+        )
+        conditions.append(
+            f"""EXISTS (
+            SELECT 1 FROM product_attributes AS a
+            WHERE a.product_id = p.id AND a.key = :range_key_{number} AND a.value_number IS NOT NULL{bounds}
+        )"""  # noqa: S608
+        )
+    return " AND ".join(conditions) or "true"
+
+
+def _attribute_params(criteria: Criteria) -> dict:
+    """The bound values of matches_attributes."""
+    params: dict = {}
+    for number, (key, values) in enumerate(criteria.attribute_choices):
+        params |= {f"choice_key_{number}": key, f"choice_values_{number}": list(values)}
+    for number, (key, low, high) in enumerate(criteria.attribute_ranges):
+        params |= {f"range_key_{number}": key, f"range_low_{number}": low, f"range_high_{number}": high}
+    return params
+
+
+def filters(criteria: Criteria, attributes: bool = True) -> str:
+    """SQL: the product passes the filters (MATCHES_FILTERS and, unless left out, its attributes)."""
+    return f"{MATCHES_FILTERS} AND {matches_attributes(criteria)}" if attributes else MATCHES_FILTERS
+
+
+def matches(criteria: Criteria, attributes: bool = True) -> str:
+    """SQL: the product matches the words and the filters; `attributes=False` leaves the chosen
+    category's attribute filters out (facet counts over the department, with _facet_params)."""
+    return f"{matches_words(criteria)} AND {filters(criteria, attributes)}"
 
 
 # Relevance tiers, best first: every positive word of the search is found in the name (weight A of
@@ -137,9 +157,8 @@ def _params(criteria: Criteria, **extra) -> dict:
             "include_unavailable": criteria.include_unavailable,
             "brand": criteria.brand_slug,
             "tag": criteria.tag,
-            "attribute_choices": criteria.attribute_choices_json,
-            "attribute_ranges": criteria.attribute_ranges_json,
         }
+        | _attribute_params(criteria)
         | extra
     )
 
@@ -149,8 +168,7 @@ def _facet_params(criteria: Criteria, **extra) -> dict:
     and so without the chosen category's attribute filters (other categories do not have them)."""
     department = criteria.department
     category_ids = [category.id for category in department.categories] if department else None
-    no_attributes = {"attribute_choices": None, "attribute_ranges": None}
-    return _params(criteria, category_id=None, category_ids=category_ids, **no_attributes, **extra)
+    return _params(criteria, category_id=None, category_ids=category_ids, **extra)
 
 
 def limit_statement_time(connection: Connection, milliseconds: int) -> None:
@@ -184,7 +202,7 @@ def count_products_by_category(connection: Connection, criteria: Criteria, cap: 
         FROM (
             SELECT p.category_id
             FROM products AS p
-            WHERE {matches(criteria)}
+            WHERE {matches(criteria, attributes=False)}
             LIMIT :cap
         ) AS capped
         GROUP BY category_id
@@ -206,7 +224,7 @@ def sample_matches(connection: Connection, criteria: Criteria) -> Sequence[RowMa
         WITH sampled AS MATERIALIZED (
             SELECT p.id, p.brand_id, p.category_id, {tier(criteria) if criteria.words else 0} AS tier
             FROM products AS p TABLESAMPLE SYSTEM (:percent) REPEATABLE (0)
-            WHERE {matches(criteria)}
+            WHERE {matches(criteria, attributes=False)}
         ),
         own AS (
             SELECT * FROM sampled WHERE CAST(:own_category AS integer) IS NULL OR category_id = :own_category
@@ -316,7 +334,7 @@ def search_words_in_order(
         WITH walked AS MATERIALIZED (
             SELECT {BASE_COLUMNS}, p.search_vector
             FROM products AS p
-            WHERE {MATCHES_FILTERS}
+            WHERE {filters(criteria)}
             ORDER BY {ORDER_BY[criteria.sort]}
             LIMIT :budget
         )
@@ -435,7 +453,7 @@ def rank_in_tier(connection: Connection, criteria: Criteria, number: int, limit:
     if number == NAME:
         negated = any(group.negated for group in criteria.words.groups)
         words = f"{_reaches(criteria, NAME, indexed=True)} AND {matches_words(criteria) if negated else 'true'}"
-        condition = f"{words} AND {MATCHES_FILTERS}"
+        condition = f"{words} AND {filters(criteria)}"
     else:
         condition = f"{matches(criteria)} AND {_in_tier(criteria, number)}"
     # MATERIALIZED: without ORDER BY … LIMIT inside, the planner reads the tier through its index
@@ -468,7 +486,7 @@ def walk_tier(connection: Connection, criteria: Criteria, number: int, budget: i
         FROM (
             SELECT p.*
             FROM products AS p
-            WHERE {MATCHES_FILTERS}
+            WHERE {filters(criteria)}
             ORDER BY units_sold DESC, id
             LIMIT :budget
         ) AS p
