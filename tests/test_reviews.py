@@ -241,3 +241,28 @@ def test_helpful_order_pages_without_gaps_or_repeats_and_respects_the_star_filte
     assert [row["title"] for page in pages for row in page] == titles
     assert len(set(titles)) == 12
     assert [row["title"] for row in three_stars] == ["R7", "R2"]  # both rated 3 stars
+
+
+def test_a_reviews_shared_head_follows_edits_and_each_viewer_keeps_their_own_vote_form(app, client, actions, market):
+    page_url = f"/products/{market['product']['id']}"
+    actions.login(market["buyer"]["email"])
+    assert actions.post(f"{page_url}/review", REVIEW).status_code == 302
+    own_view = client.get(page_url).get_data(as_text=True)
+    assert "Comfortable" in own_view and "found this helpful" in own_view
+    assert "/vote" not in own_view  # no vote on one's own review
+    actions.logout()
+
+    viewer = actions.create_user(full_name="Vera Viewer")
+    actions.login(viewer["email"])
+    page = client.get(page_url).get_data(as_text=True)
+    assert "Comfortable" in page and "Bert Buyer" in page and "/vote" in page  # the same head, their form
+
+    query_one(app, "UPDATE users SET full_name = 'Bertha Buyer' WHERE id = :id RETURNING id", id=market["buyer"]["id"])
+    query_one(
+        app,
+        "UPDATE product_reviews SET title = 'Worn out', body = 'Soles gone.' WHERE author_id = :a RETURNING id",
+        a=market["buyer"]["id"],
+    )
+    page = client.get(page_url).get_data(as_text=True)
+    assert "Worn out" in page and "Soles gone." in page and "Bertha Buyer" in page
+    assert "Comfortable" not in page and "Good boots." not in page
