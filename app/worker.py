@@ -134,8 +134,13 @@ def main(argv: list[str] | None = None) -> int:
     options = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s worker[%(process)d] %(levelname)s %(message)s")
     if options.metrics_port is not None and not options.once:
+        if not 1 <= options.metrics_port <= 65535:
+            parser.error(f"--metrics-port {options.metrics_port}: a port is a number from 1 to 65535")
         # prometheus-client's own server, a thread of this process: /metrics, nothing else.
-        start_http_server(options.metrics_port, addr=options.metrics_host)
+        try:
+            start_http_server(options.metrics_port, addr=options.metrics_host)
+        except OSError as error:  # the port is taken, or the host is not an address of this machine
+            parser.error(f"cannot serve metrics at {options.metrics_host}:{options.metrics_port}: {error.strerror}")
         _log.info("metrics at http://%s:%d/metrics", options.metrics_host, options.metrics_port)
     app = create_app()
     load_handlers()

@@ -272,9 +272,9 @@ backend app_servers
 # --- the whole cluster ---------------------------------------------------------------------------
 
 
-def worker_metrics_port(args, app_ports: list[int]) -> int:
+def worker_metrics_port(app_ports: list[int]) -> int:
     """The job worker's /metrics: the port after the last app server's."""
-    return max([args.port, *app_ports]) + 1
+    return app_ports[-1] + 1
 
 
 def procfile(args, app_ports: list[int], haproxy_cfg: Path, env: dict) -> Path:
@@ -289,7 +289,7 @@ def procfile(args, app_ports: list[int], haproxy_cfg: Path, env: dict) -> Path:
     lines.append(f"haproxy: haproxy -db -f {haproxy_cfg}")
     lines.append(
         f"worker: env DATABASE_URL={env['PRIMARY_DIRECT_URL']} {ROOT}/env/bin/python -m app.worker "
-        f"--metrics-port {worker_metrics_port(args, app_ports)}"
+        f"--metrics-port {worker_metrics_port(app_ports)}"
     )
     if env.get("BAZAAR_MAIL_PORT"):
         lines.append(f"mail: {ROOT}/env/bin/python -m app.mailcatcher --port {env['BAZAAR_MAIL_PORT']}")
@@ -306,7 +306,7 @@ def parse_arguments(argv: list[str] | None):
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers per app server (default 2)")
     parser.add_argument("--database", default="bazaar", help="the database the site uses (default bazaar)")
     args = parser.parse_args(argv)
-    if not (1 <= args.port <= 65535 - args.app_servers and 1 <= args.app_servers <= 16 and 0 <= args.replicas <= 8):
+    if not (1 <= args.port <= 65534 - args.app_servers and 1 <= args.app_servers <= 16 and 0 <= args.replicas <= 8):
         parser.error("--port 1–65535, --app-servers 1–16, --replicas 0–8")
     return args
 
@@ -354,7 +354,7 @@ def main(argv: list[str] | None = None) -> int:
         for number, folder in enumerate(replicas, start=1):
             print(f"Replica {number}: {folder} (PgBouncer 127.0.0.1:{PGBOUNCER_BASE_PORT + number})")
         print(f"App servers: {', '.join(f'127.0.0.1:{port}' for port in app_ports)} ({args.workers} workers each)")
-        print(f"Job worker's metrics: http://127.0.0.1:{worker_metrics_port(args, app_ports)}/metrics")
+        print(f"Job worker's metrics: http://127.0.0.1:{worker_metrics_port(app_ports)}/metrics")
         print(f"HAProxy: http://127.0.0.1:{args.port} (Ctrl-C stops everything)")
         honcho = [f"{ROOT}/env/bin/honcho", "start", "--procfile", str(processes), "--app-root", str(ROOT)]
         return supervise(honcho, os.environ | env)

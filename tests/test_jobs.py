@@ -4,6 +4,7 @@ mid-batch loses nothing, and SIGTERM lets the job in hand finish."""
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -283,3 +284,18 @@ def test_sigterm_lets_the_job_in_hand_finish_then_stops(app, tmp_path):
         for process in started:
             process.end()
         box.controller.stop()
+
+
+@pytest.mark.parametrize(
+    ("port", "message"),
+    [("0", "a port is a number from 1 to 65535"), ("70000", "a port is a number from 1 to 65535"), ("taken", "in use")],
+)
+def test_a_metrics_port_it_cannot_serve_is_refused_with_a_clear_message(capsys, port, message):
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        if port == "taken":
+            port = str(holder.getsockname()[1])
+        with pytest.raises(SystemExit) as stopped:
+            worker.main(["--metrics-port", port])
+    assert stopped.value.code == 2 and message in capsys.readouterr().err

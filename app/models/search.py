@@ -57,41 +57,43 @@ def matches_words(criteria: Criteria) -> str:
     return "p.search_vector @@ to_tsquery('english', :words)" if criteria.words else "true"
 
 
+def _attribute_conditions(criteria: Criteria) -> list[tuple[str, dict]]:
+    """One EXISTS per chosen attribute, with its key and values bound, each with its parameters."""
+    conditions = []
+    for number, (key, values) in enumerate(criteria.attribute_choices):
+        names = {f"choice_key_{number}": key, f"choice_values_{number}": list(values)}
+        condition = f"a.value_text = ANY(:choice_values_{number})"
+        conditions.append((_has_attribute(f"choice_key_{number}", condition), names))
+    for number, (key, low, high) in enumerate(criteria.attribute_ranges):
+        names = {f"range_key_{number}": key, f"range_low_{number}": low, f"range_high_{number}": high}
+        bounds = ["a.value_number IS NOT NULL"]
+        bounds += [f"a.value_number >= :range_low_{number}"] if low is not None else []
+        bounds += [f"a.value_number <= :range_high_{number}"] if high is not None else []
+        conditions.append((_has_attribute(f"range_key_{number}", " AND ".join(bounds)), names))
+    return conditions
+
+
+def _has_attribute(key_parameter: str, condition: str) -> str:
+    """SQL: the product has the attribute named by :key_parameter with a value meeting `condition`.
+    Only parameter names are formatted in (numbered, fixed); every value is bound."""
+    return f"""EXISTS (
+            SELECT 1 FROM product_attributes AS a
+            WHERE a.product_id = p.id AND a.key = :{key_parameter} AND {condition}
+        )"""  # noqa: S608
+
+
 def matches_attributes(criteria: Criteria) -> str:
     """SQL: the product has every chosen attribute value (one of the choices, within the range):
     `true` without attribute filters. One EXISTS per attribute, with its key and values bound, so
     the planner sees each as a semi-join it has statistics for: it intersects the attributes'
     indexes first when they are selective, and probes each product's attributes when few rows are
     read (one jsonb of every filter, probed per product, read 12,000 laptops for 1,001 matches)."""
-    # Only parameter names are formatted in: numbers and the fixed bounds below; values are bound.
-    conditions = [
-        f"""EXISTS (
-            SELECT 1 FROM product_attributes AS a
-            WHERE a.product_id = p.id AND a.key = :choice_key_{number} AND a.value_text = ANY(:choice_values_{number})
-        )"""  # noqa: S608
-        for number in range(len(criteria.attribute_choices))
-    ]
-    for number, (_key, low, high) in enumerate(criteria.attribute_ranges):
-        bounds = (f" AND a.value_number >= :range_low_{number}" if low is not None else "") + (
-            f" AND a.value_number <= :range_high_{number}" if high is not None else ""
-        )
-        conditions.append(
-            f"""EXISTS (
-            SELECT 1 FROM product_attributes AS a
-            WHERE a.product_id = p.id AND a.key = :range_key_{number} AND a.value_number IS NOT NULL{bounds}
-        )"""  # noqa: S608
-        )
-    return " AND ".join(conditions) or "true"
+    return " AND ".join(sql for sql, _names in _attribute_conditions(criteria)) or "true"
 
 
 def _attribute_params(criteria: Criteria) -> dict:
     """The bound values of matches_attributes."""
-    params: dict = {}
-    for number, (key, values) in enumerate(criteria.attribute_choices):
-        params |= {f"choice_key_{number}": key, f"choice_values_{number}": list(values)}
-    for number, (key, low, high) in enumerate(criteria.attribute_ranges):
-        params |= {f"range_key_{number}": key, f"range_low_{number}": low, f"range_high_{number}": high}
-    return params
+    return {name: value for _sql, names in _attribute_conditions(criteria) for name, value in names.items()}
 
 
 def filters(criteria: Criteria, attributes: bool = True) -> str:
