@@ -8,6 +8,7 @@ transaction gets a SAVEPOINT), so tests are independent. Tests marked `concurren
 import os
 import re
 import shutil
+import time
 import uuid
 from contextlib import contextmanager
 from decimal import Decimal
@@ -221,3 +222,11 @@ def replicated_servers():
             cluster.stop_postgres(replica)
         cluster.stop_postgres(primary)
         shutil.rmtree(base, ignore_errors=True)
+
+
+def wait_for(condition, seconds: float = 60) -> None:
+    """Poll `condition` every 50 ms until it holds; fail after `seconds`."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.05)

@@ -39,6 +39,7 @@ from tests.api import make_token
 from tests.conftest import TEST_PASSWORD, Actions
 from tests.journey import ADDRESS, make_market
 from tests.test_checkout_concurrency import assert_books_balance
+from tests.test_replicas import read_host
 
 pytestmark = pytest.mark.concurrency
 
@@ -89,10 +90,9 @@ class Cluster:
         return f"http://127.0.0.1:{self.haproxy_port}{path}"
 
 
-@pytest.fixture(scope="module")
-def shop(replicated_servers):
-    """Sam sells a lamp and a mug (Standard shipping), buyers with money and addresses, a seller token."""
-    app = create_app(
+def cluster_app(replicated_servers):
+    """An app on the cluster's primary, with the app servers' secret key: for writing its test data."""
+    return create_app(
         {
             "TESTING": True,
             "DATABASE_URL": replicated_servers["primary"],
@@ -100,6 +100,12 @@ def shop(replicated_servers):
             "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
         }
     )
+
+
+@pytest.fixture(scope="module")
+def shop(replicated_servers):
+    """Sam sells a lamp and a mug (Standard shipping), buyers with money and addresses, a seller token."""
+    app = cluster_app(replicated_servers)
     actions = Actions(app, app.test_client())
     market = make_market(app, actions, buyer_balance="5000.00")
     buyers = [market["bea"]]
@@ -189,8 +195,7 @@ class Answer:
 
     @property
     def read_from(self) -> str | None:
-        found = re.search(r'read;desc="([^"]+)"', self.headers.get("server-timing", ""))
-        return found.group(1) if found else None
+        return read_host(self.headers.get("server-timing", ""))
 
 
 def _lower(headers) -> dict:

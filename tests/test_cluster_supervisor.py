@@ -5,10 +5,11 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
+
+from tests.conftest import wait_for
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -19,13 +20,6 @@ def _alive(pid: int) -> bool:
     except ProcessLookupError:
         return False
     return True
-
-
-def _wait_for(condition, seconds: float = 20) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.05)
 
 
 @pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT], ids=["sigterm", "sigint"])
@@ -42,12 +36,12 @@ def test_a_signal_to_the_cluster_stops_what_honcho_started(tmp_path, stop):
         start_new_session=True,
     )
     try:
-        _wait_for(lambda: pid_file.exists() and pid_file.read_text().strip())
+        wait_for(lambda: pid_file.exists() and pid_file.read_text().strip())
         sleeper = int(pid_file.read_text())
         assert _alive(sleeper)
         supervisor.send_signal(stop)
         supervisor.wait(timeout=20)
-        _wait_for(lambda: not _alive(sleeper))
+        wait_for(lambda: not _alive(sleeper))
     finally:
         if supervisor.poll() is None:
             os.killpg(supervisor.pid, signal.SIGKILL)

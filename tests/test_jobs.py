@@ -8,7 +8,6 @@ import socket
 import subprocess
 import sys
 import threading
-import time
 import urllib.request
 from datetime import timedelta
 from pathlib import Path
@@ -18,7 +17,7 @@ from prometheus_client import REGISTRY
 from sqlalchemy import text
 
 from app import db, jobs, mail, worker
-from tests.conftest import query_one
+from tests.conftest import query_one, wait_for
 from tests.mail import Mailbox, Slow, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -192,13 +191,6 @@ def _scrape(port: int) -> str:
         return ""  # not listening yet
 
 
-def _wait_for(condition, seconds: float = 60) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.05)
-
-
 @pytest.mark.concurrency
 def test_periodic_jobs_enqueued_by_racing_workers_once(app, tick):
     barrier = threading.Barrier(4)
@@ -226,7 +218,7 @@ def test_a_worker_killed_mid_batch_loses_nothing(app, tmp_path):
         killed = WorkerProcess(app, box.url, tmp_path / "worker.log")
         started.append(killed)
         process = killed.process
-        _wait_for(lambda: len(box.messages()) >= 3)
+        wait_for(lambda: len(box.messages()) >= 3)
         process.kill()  # SIGKILL: no clean-up of any kind
         assert process.wait(timeout=10) == -signal.SIGKILL
 
@@ -270,9 +262,9 @@ def test_sigterm_lets_the_job_in_hand_finish_then_stops(app, tmp_path):
         metrics_port = free_port()
         worker_process = WorkerProcess(app, box.url, tmp_path / "worker.log", "--metrics-port", str(metrics_port))
         started.append(worker_process)
-        _wait_for(lambda: len(box.messages()) >= 1)
+        wait_for(lambda: len(box.messages()) >= 1)
         # Its own metrics, served while it works: the job it finished and the loop's heartbeat.
-        _wait_for(lambda: 'bazaar_jobs_run_total{kind="mail.send",outcome="done"}' in _scrape(metrics_port))
+        wait_for(lambda: 'bazaar_jobs_run_total{kind="mail.send",outcome="done"}' in _scrape(metrics_port))
         assert "bazaar_worker_heartbeat_timestamp_seconds " in _scrape(metrics_port)
         worker_process.process.send_signal(signal.SIGTERM)
         assert worker_process.process.wait(timeout=20) == 0

@@ -54,9 +54,14 @@ def site(servers, monkeypatch):
     resume_replay(servers)
 
 
-def read_from(response) -> str | None:
-    found = re.search(r'read;desc="([^"]+)"', response.headers.get("Server-Timing", ""))
+def read_host(server_timing: str) -> str | None:
+    """The database server a response's reads came from, as its Server-Timing header names it."""
+    found = re.search(r'read;desc="([^"]+)"', server_timing)
     return found.group(1) if found else None
+
+
+def read_from(response) -> str | None:
+    return read_host(response.headers.get("Server-Timing", ""))
 
 
 def on_replica(servers, sql: str):

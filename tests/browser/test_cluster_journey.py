@@ -3,19 +3,18 @@ PgBouncer, a primary and a streaming replica (tests/test_cluster_chaos.py builds
 browses, searches, buys and sees the order at once, at 1366 and 390 px: guests' pages read from
 the replica, the buyer's pages right after their order from the primary (read-your-writes)."""
 
-import re
 import uuid
 
 import pytest
 from playwright.sync_api import expect
 
-from app import create_app
 from app.models import address
 from tests import factories
 from tests.browser.site import axe_violations, fits, open_context
 from tests.conftest import TEST_PASSWORD, Actions
 from tests.journey import ADDRESS
-from tests.test_cluster_chaos import running  # noqa: F401 - the cluster, a fixture
+from tests.test_cluster_chaos import cluster_app, running  # noqa: F401 - running: the cluster, a fixture
+from tests.test_replicas import read_host
 
 LAPTOP = {"width": 1366, "height": 800}
 PHONE = {"width": 390, "height": 844}
@@ -25,14 +24,7 @@ PHONE = {"width": 390, "height": 844}
 def shop(replicated_servers):
     """A seller's lantern and a buyer with money and an address, on the cluster's primary; named
     apart from the chaos test's shop, which may have run on the same servers."""
-    app = create_app(
-        {
-            "TESTING": True,
-            "DATABASE_URL": replicated_servers["primary"],
-            "SECRET_KEY": "chaos-test-key",
-            "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
-        }
-    )
+    app = cluster_app(replicated_servers)
     tag = uuid.uuid4().hex[:6]
     actions = Actions(app, app.test_client())
     seller = actions.create_user(full_name=f"Lantern Works {tag}")
@@ -47,23 +39,17 @@ def shop(replicated_servers):
     app.extensions["bazaar_db"].engine.dispose()
 
 
-def _read_from(response) -> str | None:
-    """Which database server a page's reads came from, as its Server-Timing names it."""
-    found = re.search(r'read;desc="([^"]+)"', response.headers.get("server-timing", ""))
-    return found.group(1) if found else None
-
-
 @pytest.mark.parametrize("viewport", [LAPTOP, PHONE], ids=["1366px", "390px"])
 def test_a_buyer_browses_buys_and_sees_the_order_through_the_cluster(browser, running, shop, viewport):  # noqa: F811
     context = open_context(browser, running.url(""), viewport)
     page = context.new_page()
     reads = []  # (path, server) of every page the browser loaded
-    page.on(
-        "response",
-        lambda response: (
-            reads.append((response.url, _read_from(response))) if response.request.resource_type == "document" else None
-        ),
-    )
+
+    def note_read(response) -> None:
+        if response.request.resource_type == "document":
+            reads.append((response.url, read_host(response.headers.get("server-timing", ""))))
+
+    page.on("response", note_read)
     try:
         tag, lantern = shop["tag"], shop["lantern"]
         buyer = shop["buyers"][viewport["width"]]
