@@ -1,12 +1,15 @@
-"""A guest searches, filters, sorts, pages forward and back, opens a product and adds it to the cart."""
+"""A guest searches, filters, sorts, pages forward and back, opens a product and adds it to the cart;
+filters a category by its attributes at 1366 and 390 px."""
 
 import re
 import uuid
 
 import pytest
 from playwright.sync_api import expect
+from sqlalchemy import text
 
 from tests import factories
+from tests.browser.site import axe_violations, fits, open_context
 
 
 def _token() -> str:
@@ -181,3 +184,72 @@ def test_a_guest_picks_a_variant_by_mouse_and_by_keyboard_and_adds_it_to_the_car
     expect(chosen).to_contain_text("9 · ")
     page.get_by_role("button", name="Add to cart").click()
     expect(page.get_by_role("main")).to_contain_text(f"Boot {word} — 9")
+
+
+@pytest.fixture
+def tables(app, actions):
+    """Ten tables in one category with a wood (Teak or Oak, in turn) and a width (40, 45 … 85 cm)."""
+    word = _token()
+    seller = actions.create_user(full_name=f"Seller {word}")
+    department = factories.department(app, f"Furniture {word}")
+    category = factories.category(app, department["id"], f"Tables {word}")
+    products = []
+    for number in range(10):
+        product = factories.product(app, seller["id"], category["id"], f"Table {word} {number:02d}", "Solid wood.")
+        factories.offer(app, seller["id"], product["id"], f"{50 + number}.00", 4)
+        products.append(product)
+    with app.extensions["bazaar_db"].transaction() as connection:
+        connection.execute(
+            text(
+                """
+                INSERT INTO category_attributes (category_id, key, label, type, unit, choices)
+                VALUES (:id, 'wood', 'Wood', 'choice', NULL, ARRAY['Teak', 'Oak']),
+                       (:id, 'width', 'Width', 'number', 'cm', NULL)
+                """
+            ),
+            {"id": category["id"]},
+        )
+        for number, product in enumerate(products):
+            connection.execute(
+                text(
+                    """
+                    INSERT INTO product_attributes (product_id, key, value_text, value_number)
+                    VALUES (:id, 'wood', :wood, NULL), (:id, 'width', NULL, :width)
+                    """
+                ),
+                {"id": product["id"], "wood": ("Teak", "Oak")[number % 2], "width": 40 + number * 5},
+            )
+    return {"word": word, "slug": category["slug"]}
+
+
+@pytest.mark.parametrize(
+    "viewport", [{"width": 1366, "height": 800}, {"width": 390, "height": 844}], ids=["1366px", "390px"]
+)
+def test_a_guest_filters_a_category_by_its_attributes(browser, live_server, tables, viewport):
+    word = tables["word"]
+    context = open_context(browser, live_server, viewport)
+    page = context.new_page()
+    try:
+        page.goto(f"/products?category={tables['slug']}")
+        cards = page.get_by_role("main").get_by_role("article")
+        expect(cards).to_have_count(10)
+        filters_button = page.get_by_role("button", name=re.compile("^Filters"))
+        if filters_button.is_visible():  # the phone's filters open in a panel
+            filters_button.click()
+        page.get_by_role("group", name="Wood").get_by_label(re.compile("^Teak")).check()
+        page.get_by_role("group", name="Width").get_by_label("Minimum (cm)").fill("60")
+        page.get_by_role("button", name="Apply filters").click()
+        expect(cards).to_have_count(3)
+        names = sorted(cards.get_by_role("heading").all_inner_texts())
+        assert names == [f"Table {word} 04", f"Table {word} 06", f"Table {word} 08"]
+        fits(page)
+        assert axe_violations(page) == []
+
+        # A bound that is not a number: said so, and the other filter still applies.
+        page.goto(f"/products?category={tables['slug']}&attr.wood=Oak&attr.width.min=-3")
+        expect(page.get_by_role("main")).to_contain_text("is not a number")
+        expect(cards).to_have_count(5)
+        fits(page)
+        assert context.errors == []
+    finally:
+        context.close()
