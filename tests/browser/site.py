@@ -202,29 +202,36 @@ def _label(app, category_id: int, products: list[dict], seller_id: int, tag: str
     from app.models import product_labels
 
     with app.extensions["bazaar_db"].transaction() as connection:
-        connection.execute(
-            text(
-                """
-                INSERT INTO category_attributes (category_id, key, label, type, unit, choices)
-                VALUES (:id, 'wood', 'Wood', 'choice', NULL, ARRAY['Teak', 'Oak']),
-                       (:id, 'width', 'Width', 'number', 'cm', NULL)
-                """
-            ),
-            {"id": category_id},
-        )
-        for number, product in enumerate(products[:10]):
+        for product in products[:10]:
             product_labels.set_brand_and_tags(
                 connection, product["id"], seller_id, f"Teakworks {tag}", [f"teak-{tag}", "oiled", "handmade"]
             )
-            connection.execute(
-                text(
-                    """
-                    INSERT INTO product_attributes (product_id, key, value_text, value_number)
-                    VALUES (:id, 'wood', :wood, NULL), (:id, 'width', NULL, :width)
-                    """
-                ),
-                {"id": product["id"], "wood": ("Teak", "Oak")[number % 2], "width": 40 + number * 5},
-            )
+        add_wood_and_width(connection, category_id, products[:10])
+
+
+def add_wood_and_width(connection, category_id: int, products: list[dict]) -> None:
+    """The category's attributes Wood (Teak or Oak) and Width (cm); the products in turn Teak and
+    Oak, 40 cm wide and 5 cm more each."""
+    connection.execute(
+        text(
+            """
+            INSERT INTO category_attributes (category_id, key, label, type, unit, choices)
+            VALUES (:id, 'wood', 'Wood', 'choice', NULL, ARRAY['Teak', 'Oak']),
+                   (:id, 'width', 'Width', 'number', 'cm', NULL)
+            """
+        ),
+        {"id": category_id},
+    )
+    for number, product in enumerate(products):
+        connection.execute(
+            text(
+                """
+                INSERT INTO product_attributes (product_id, key, value_text, value_number)
+                VALUES (:id, 'wood', :wood, NULL), (:id, 'width', NULL, :width)
+                """
+            ),
+            {"id": product["id"], "wood": ("Teak", "Oak")[number % 2], "width": 40 + number * 5},
+        )
 
 
 def sign_in(page, email: str) -> None:

@@ -6,10 +6,9 @@ import uuid
 
 import pytest
 from playwright.sync_api import expect
-from sqlalchemy import text
 
 from tests import factories
-from tests.browser.site import axe_violations, fits, open_context
+from tests.browser.site import add_wood_and_width, axe_violations, fits, open_context
 
 
 def _token() -> str:
@@ -199,26 +198,7 @@ def tables(app, actions):
         factories.offer(app, seller["id"], product["id"], f"{50 + number}.00", 4)
         products.append(product)
     with app.extensions["bazaar_db"].transaction() as connection:
-        connection.execute(
-            text(
-                """
-                INSERT INTO category_attributes (category_id, key, label, type, unit, choices)
-                VALUES (:id, 'wood', 'Wood', 'choice', NULL, ARRAY['Teak', 'Oak']),
-                       (:id, 'width', 'Width', 'number', 'cm', NULL)
-                """
-            ),
-            {"id": category["id"]},
-        )
-        for number, product in enumerate(products):
-            connection.execute(
-                text(
-                    """
-                    INSERT INTO product_attributes (product_id, key, value_text, value_number)
-                    VALUES (:id, 'wood', :wood, NULL), (:id, 'width', NULL, :width)
-                    """
-                ),
-                {"id": product["id"], "wood": ("Teak", "Oak")[number % 2], "width": 40 + number * 5},
-            )
+        add_wood_and_width(connection, category["id"], products)
     return {"word": word, "slug": category["slug"]}
 
 
