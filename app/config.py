@@ -58,6 +58,9 @@ def from_environment(instance_path: Path) -> dict:
         "LOGIN_ACCOUNT_WINDOW_SECONDS": 24 * 60 * 60,
         "LOGIN_ADDRESS_CEILING": 100,
         "LOGIN_ADDRESS_WINDOW_SECONDS": 15 * 60,
+        # Each statement of a catalog page or API search: a search the planner misjudges ("common
+        # -word") is cut off at this and says so (app/models/catalog_page.py).
+        "CATALOG_TIME_LIMIT_MS": int(os.environ.get("BAZAAR_CATALOG_TIME_LIMIT_MS", "250")),
         # How old the /insights whole-catalog figures may be before a request recomputes them.
         "REPORT_SNAPSHOT_SECONDS": int(os.environ.get("BAZAAR_REPORT_SNAPSHOT_SECONDS", "300")),
         # Trust X-Forwarded-For from this many proxies (0: use the socket's address).

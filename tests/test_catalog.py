@@ -372,8 +372,8 @@ def test_a_walk_that_runs_out_sorts_the_first_matches_and_says_so(client, thirty
     assert "Sorted among the first 20 matches" in response.get_data(as_text=True)
 
 
-def test_a_search_that_runs_out_of_time_says_so(client, shop, monkeypatch):
-    monkeypatch.setattr(catalog_page, "TIME_LIMIT_MS", 1)
+def test_a_search_that_runs_out_of_time_says_so(app, client, shop, monkeypatch):
+    monkeypatch.setitem(app.config, "CATALOG_TIME_LIMIT_MS", 1)
     monkeypatch.setattr(search, "MATCHES_FILTERS", search.MATCHES_FILTERS + " AND pg_sleep(0.01) IS NOT NULL")
     response = get(client, q="lamp")
     assert "This search took too long to finish" in response.get_data(as_text=True)

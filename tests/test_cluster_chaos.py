@@ -142,6 +142,8 @@ def running(replicated_servers, shop):
         "DATABASE_REPLICA_URLS": f"postgresql://postgres@127.0.0.1:{bouncer_ports[1]}/{database}",
         "SECRET_KEY": "chaos-test-key",
         "SMTP_URL": "",
+        # The cluster's pages are judged by what they answer, not how fast (tests/browser/conftest.py).
+        "BAZAAR_CATALOG_TIME_LIMIT_MS": "10000",
     }
     running = Cluster(base, free_port(), [free_port(), free_port()], environment, bouncers)
     haproxy_cfg = cluster.haproxy_config(running.haproxy_port, running.app_ports, base)

@@ -15,14 +15,15 @@ figures and plans are in docs/PERFORMANCE.md, "Catalog" and "Search quality and 
 - Other orders of a search with words sort all matches when there are at most SORTED_CANDIDATES;
   beyond that they walk the first WALK_BUDGET products of their index, and if that does not fill
   the page they sort the first RANKED_CANDIDATES matches instead, and the page says so.
-- Every query runs on one connection with a TIME_LIMIT_MS statement timeout: the rare search the
-  planner misjudges (a common word minus the word it always comes with) stops and says so.
+- Every query runs on one connection with a statement timeout (CATALOG_TIME_LIMIT_MS, 250 ms): the rare
+  search the planner misjudges (a common word minus the word it always comes with) stops and says so.
 """
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from math import ceil
 
+from flask import current_app
 from psycopg2.errors import QueryCanceled
 from sqlalchemy import Connection, RowMapping
 from sqlalchemy.exc import OperationalError
@@ -33,7 +34,6 @@ from app.models.catalog import Criteria
 from app.pagination import Page
 
 PER_PAGE = 24
-TIME_LIMIT_MS = 250  # a search the planner misjudges ("common -word") is cut off, and says so
 COUNT_CAP = 1_000
 CLEARLY_MORE = 2 * COUNT_CAP  # an estimate this high (20+ sampled matches) is not sampling luck: skip the exact count
 RANKED_CANDIDATES = 1_000
@@ -108,10 +108,10 @@ def _labels(connection: Connection, criteria: Criteria, estimated: bool, sampled
 
 def find_products(criteria: Criteria, requested_page: int) -> Results:
     """The page of products the criteria ask for, with the total and the counts per category;
-    every query in one read transaction (the time limit is local to it), each cut off after TIME_LIMIT_MS."""
+    every query in one read transaction (the time limit is local to it), each cut off after CATALOG_TIME_LIMIT_MS."""
     try:
         with db.read_transaction() as connection:  # a replica's, for a GET (app/replicas.py)
-            search.limit_statement_time(connection, TIME_LIMIT_MS)
+            search.limit_statement_time(connection, current_app.config["CATALOG_TIME_LIMIT_MS"])
             if criteria.query:
                 words = search_word.prepare(connection, criteria.query, correct=not criteria.as_typed)
                 criteria = replace(criteria, words=words)
