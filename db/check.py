@@ -94,13 +94,14 @@ INVARIANTS: list[tuple[str, str]] = [
     ),
     (
         "product_attributes: each value is of a key its product's category defines, typed as defined"
-        " (a number for a number, one of the choices for a choice)",
+        " (a number for a number, one of the choices for a choice), and carries that category",
         """
         SELECT count(*)
         FROM product_attributes AS a
         JOIN products AS p ON p.id = a.product_id
         LEFT JOIN category_attributes AS ca ON ca.category_id = p.category_id AND ca.key = a.key
         WHERE ca.key IS NULL
+           OR a.category_id <> p.category_id
            OR (ca.type = 'number') <> (a.value_number IS NOT NULL)
            OR (ca.type = 'choice' AND a.value_text <> ALL(ca.choices))
         """,

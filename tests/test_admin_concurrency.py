@@ -1,16 +1,29 @@
 """Console changes racing the shop, each on its own connection, committing: a suspension and a
 take-down against checkouts, restocks and new offers of the same rows; a review hidden while it
-is edited and voted on. Afterwards no held offer sells, summaries equal their offers and reviews,
-money and stock balance, and nothing deadlocked (a retry logs a warning; these tests fail on any)."""
+is edited and voted on; products moved, merged and edited while a category's attribute goes.
+Afterwards no held offer sells, summaries equal their offers and reviews, money and stock
+balance, and nothing deadlocked (a retry logs a warning; these tests fail on any)."""
 
 import logging
 from decimal import Decimal
 
 import pytest
 
-from app.models import admin_products, admin_users, audit, offer, review, review_report
+from app import db as app_db
+from app.models import (
+    admin_attributes,
+    admin_catalog,
+    admin_products,
+    admin_users,
+    audit,
+    offer,
+    review,
+    review_report,
+    seller_product,
+)
 from app.models import checkout as checkout_model
 from app.models.admin_query import AdminRefused
+from db import check
 from tests import factories
 from tests.test_checkout_concurrency import assert_books_balance, fetch, in_cart, run_together
 
@@ -138,3 +151,76 @@ def test_hiding_a_review_races_its_edit_and_votes(app, actions, no_retries):
     run_together(app, work)
     assert_summaries_right(app)
     assert fetch(app, "SELECT rating_count FROM products WHERE id = :id", id=product["id"]) == [{"rating_count": 4}]
+
+
+def test_moving_products_and_editing_their_values_race_removing_an_attribute(app, actions, no_retries):
+    """Every writer of attribute values at once, on the same products: a seller moves one and edits
+    another's values, an administrator moves a third, merges a category and removes an attribute.
+    Each value ends in its product's category, of a key that category defines (migration 0034)."""
+    department = factories.department(app)
+    laptops, tablets, phones = (factories.category(app, department["id"], name) for name in ("L", "T", "P"))
+    definitions = [(laptops, "colour", "text"), (tablets, "screen_size", "number"), (phones, "colour", "text")]
+    for category in (laptops, phones):
+        definitions.append((category, "screen_size", "number"))
+    for category, key, kind in definitions:
+        run_sql(
+            app,
+            "INSERT INTO category_attributes (category_id, key, label, type) VALUES (:id, :key, :key, :type)",
+            id=category["id"],
+            key=key,
+            type=kind,
+        )
+    seller = actions.create_user()
+    products = [factories.product(app, seller["id"], laptops["id"], f"Laptop {n}") for n in range(3)]
+    products += [factories.product(app, seller["id"], phones["id"], f"Phone {n}") for n in range(2)]
+    for product in products:
+        run_sql(
+            app,
+            """
+            INSERT INTO product_attributes (product_id, key, value_text, value_number)
+            VALUES (:id, 'colour', 'Black', NULL), (:id, 'screen_size', NULL, 13)
+            """,
+            id=product["id"],
+        )
+
+    def seller_edit(product, category, values):
+        details = {"name": product["name"], "description": "", "category_id": category["id"], "attributes": values}
+        return lambda: seller_product.update_product(product["id"], seller["id"], details, None)
+
+    admin_move = {"name": "Laptop 2", "description": "", "category_id": tablets["id"], "brand": None, "tags": []}
+    run_together(
+        app,
+        [
+            seller_edit(products[0], tablets, {"screen_size": Decimal("10.5")}),
+            seller_edit(products[1], laptops, {"screen_size": Decimal("14")}),
+            lambda: admin_products.edit_product(products[2]["id"], admin_move, STAFF),
+            lambda: admin_attributes.delete_attribute(laptops["id"], "colour", STAFF),
+            lambda: admin_catalog.merge_categories(phones["id"], tablets["id"], STAFF),
+        ],
+    )
+    values = fetch(
+        app,
+        """
+        SELECT p.name, c.name AS category, a.key, coalesce(a.value_text, trim_scale(a.value_number)::text) AS value
+        FROM product_attributes AS a
+        JOIN products AS p ON p.id = a.product_id
+        JOIN categories AS c ON c.id = a.category_id
+        WHERE p.creator_id = :seller
+        ORDER BY p.name, a.key
+        """,
+        seller=seller["id"],
+    )
+    assert [tuple(row.values()) for row in values] == [
+        ("Laptop 0", "T", "screen_size", "10.5"),
+        ("Laptop 1", "L", "screen_size", "14"),
+        ("Laptop 2", "T", "screen_size", "13"),
+        ("Phone 0", "T", "screen_size", "13"),
+        ("Phone 1", "T", "screen_size", "13"),
+    ]
+    [(name, broken_sql)] = [item for item in check.INVARIANTS if item[0].startswith("product_attributes:")]
+    assert fetch(app, broken_sql) == [{"count": 0}], name
+
+
+def run_sql(app, sql: str, **params):
+    with app.app_context(), app_db.transaction() as connection:
+        app_db.execute(connection, sql, **params)

@@ -482,6 +482,49 @@ def test_a_product_moved_to_another_category_drops_the_values_it_does_not_define
     product_id = query_one(app, "SELECT id FROM products WHERE name = 'Lumetra Air 15'")["id"]
     run(app, "UPDATE products SET category_id = :category WHERE id = :id", category=other["id"], id=product_id)
     assert values_of(app, product_id) == {"screen_size": "15.6"}
+    assert categories_of_values(app, product_id) == [other["id"]]  # what the filters' index reads
+    client = app.test_client()
+    assert names_on(client.get(f"/products?category={other['slug']}&attr.screen_size.min=15")) == ["Lumetra Air 15"]
+    laptops_url = f"/products?category={laptops['laptops']['slug']}&attr.screen_size.min=15"
+    assert names_on(client.get(laptops_url)) == ["Corvid Pro 16"]
+
+
+def test_a_value_always_carries_its_products_category(app, laptops):
+    """Whatever a writer gives, the trigger writes the product's category (migration 0034)."""
+    product_id = query_one(app, "SELECT id FROM products WHERE name = 'Lumetra Air 13'")["id"]
+    category_id = laptops["laptops"]["id"]
+    other = factories.category(app, name="Tablets")
+    assert categories_of_values(app, product_id) == [category_id, category_id]
+    run(
+        app,
+        "UPDATE product_attributes SET category_id = :other WHERE product_id = :id",
+        other=other["id"],
+        id=product_id,
+    )
+    run(
+        app,
+        "INSERT INTO category_attributes (category_id, key, label, type) VALUES (:id, 'weight', 'Weight', 'number')",
+        id=category_id,
+    )
+    run(
+        app,
+        """
+        INSERT INTO product_attributes (product_id, category_id, key, value_number)
+        VALUES (:id, :other, 'weight', 1.2)
+        """,
+        id=product_id,
+        other=other["id"],
+    )
+    assert categories_of_values(app, product_id) == [category_id] * 3
+
+
+def categories_of_values(app, product_id: int) -> list[int]:
+    row = query_one(
+        app,
+        "SELECT array_agg(category_id ORDER BY key) AS categories FROM product_attributes WHERE product_id = :id",
+        id=product_id,
+    )
+    return row["categories"]
 
 
 def test_the_console_edits_brand_and_tags_with_an_audit_row(app, admin, laptops):

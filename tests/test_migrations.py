@@ -269,3 +269,39 @@ def test_0030_gives_old_purchases_the_code_of_their_delivery_country(scratch_url
     manage.migrate(scratch_url)
     rows = fetch(scratch_url, "SELECT ship_country FROM purchases ORDER BY id")
     assert [row[0] for row in rows] == ["DE", "US", "FR", None, None]
+
+
+def test_0034_gives_each_attribute_value_its_products_category(scratch_url):
+    """Values written before 0034 get their product's category; a later move carries them along."""
+    manage.ensure_database(scratch_url)
+    command.upgrade(manage.alembic_config(scratch_url), "0033_catalog_has_word")
+    execute(
+        scratch_url,
+        """
+        WITH department AS (
+            INSERT INTO departments (name, slug) VALUES ('Electronics', 'electronics') RETURNING id
+        ), categories AS (
+            INSERT INTO categories (department_id, name, slug)
+            SELECT department.id, name, slug FROM department, (VALUES ('Laptops', 'laptops'), ('Tablets', 'tablets'))
+                AS given (name, slug)
+            RETURNING id, slug
+        ), creator AS (
+            INSERT INTO users (email, full_name, address, password_hash)
+            VALUES ('casey@example.com', 'Casey', '1 Main St', 'x')
+            RETURNING id
+        ), defined AS (
+            INSERT INTO category_attributes (category_id, key, label, type)
+            SELECT id, 'screen_size', 'Screen size', 'number' FROM categories
+        ), product AS (
+            INSERT INTO products (category_id, creator_id, name)
+            SELECT categories.id, creator.id, 'Lumetra Air 15' FROM categories, creator WHERE slug = 'laptops'
+            RETURNING id
+        )
+        INSERT INTO product_attributes (product_id, key, value_number) SELECT id, 'screen_size', 15.6 FROM product
+        """,
+    )
+    manage.migrate(scratch_url)
+    by_slug = "SELECT c.slug FROM product_attributes AS a JOIN categories AS c ON c.id = a.category_id"
+    assert fetch(scratch_url, by_slug) == [("laptops",)]
+    execute(scratch_url, "UPDATE products SET category_id = (SELECT id FROM categories WHERE slug = 'tablets')")
+    assert fetch(scratch_url, by_slug) == [("tablets",)]

@@ -23,8 +23,7 @@ def list_attributes(category_id: int) -> Sequence[RowMapping]:
         SELECT ca.key, ca.label, ca.type, ca.unit, ca.choices, ca.position,
                (SELECT count(*)
                 FROM product_attributes AS a
-                JOIN products AS p ON p.id = a.product_id
-                WHERE a.key = ca.key AND p.category_id = ca.category_id) AS products
+                WHERE a.category_id = ca.category_id AND a.key = ca.key) AS products
         FROM category_attributes AS ca
         WHERE ca.category_id = :category_id
         ORDER BY ca.position, ca.key
@@ -82,11 +81,9 @@ def delete_attribute(category_id: int, key: str, actor: audit.Actor) -> int:
         removed = db.execute(
             conn,
             """
-            DELETE FROM product_attributes AS a
-            USING products AS p
-            WHERE p.id = a.product_id
-              AND p.category_id = :category_id
-              AND a.key = :key
+            DELETE FROM product_attributes
+            WHERE category_id = :category_id
+              AND key = :key
             """,
             category_id=category_id,
             key=key,

@@ -76,15 +76,13 @@ class Labels:
 
 def _labels(connection: Connection, criteria: Criteria, estimated: bool, sampled: Sequence[RowMapping]) -> Labels:
     """The brand, tag and attribute facets of a search: counted when the category counts were
-    (at most COUNT_CAP matches), else estimated from the same sample (taken with the category
-    estimates, unless attribute filters narrow the facets beyond what that sample matched)."""
+    (at most COUNT_CAP matches), else estimated from the same sample, taken with the category
+    estimates (which leave the attribute filters out; these facets keep them)."""
     brands, tags, values, ranges = [], [], {}, {}
-    if not estimated:
-        rows = search.count_facets(connection, criteria, COUNT_CAP + 1, sampled=False)
-    elif criteria.attribute_choices or criteria.attribute_ranges:
-        rows = search.count_facets(connection, criteria, COUNT_CAP + 1, sampled=True)
-    else:
+    if estimated:
         rows = [row for row in sampled if row["kind"] != "category"]
+    else:
+        rows = search.count_facets(connection, criteria, COUNT_CAP + 1)
     for row in rows:
         if row["kind"] == "brand":
             brands.append((row["key"], row["label"], row["matches"]))

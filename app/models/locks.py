@@ -41,9 +41,13 @@ triggers lock rows too (db/functions.sql), at the moment of the write:
   review row; seller_reviews_rating locks the seller's users row, after the review row (7, 8);
 - orders_legacy_states (0014) changes only the row being written, and locks nothing;
 - the helpful-vote triggers lock the review voted on, and nothing else;
-- products_category_attributes (0025), when a product's category changes, deletes that product's
-  attribute values its new category does not define: rows only the product's writers touch,
-  under the product's lock, so it waits on no one.
+- products_category_attributes (0025, 0034), when a product's category changes, deletes that
+  product's attribute values its new category does not define and moves the rest to the new
+  category: rows only the product's writers touch, under the product's lock, so it waits on no
+  one (removing a category's attribute deletes one value per product and holds no product lock,
+  so it and a product's writer contend for one row at most: no cycle);
+  product_attributes_category (0034) copies the product's category into a value being written,
+  and locks nothing.
 - products_search_words, categories_search_words, departments_search_words (0027) add new words to
   search_words only if absent (no unique index, so no insert ever waits) and lock nothing;
   products_category_terms (0027) reads the category's and department's names into the row

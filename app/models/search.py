@@ -78,7 +78,8 @@ def _has_attribute(key_parameter: str, condition: str) -> str:
     Only parameter names are formatted in (numbered, fixed); every value is bound."""
     return f"""EXISTS (
             SELECT 1 FROM product_attributes AS a
-            WHERE a.product_id = p.id AND a.key = :{key_parameter} AND {condition}
+            WHERE a.product_id = p.id AND a.category_id = :attribute_category
+              AND a.key = :{key_parameter} AND {condition}
         )"""  # noqa: S608
 
 
@@ -92,8 +93,11 @@ def matches_attributes(criteria: Criteria) -> str:
 
 
 def _attribute_params(criteria: Criteria) -> dict:
-    """The bound values of matches_attributes."""
-    return {name: value for _sql, names in _attribute_conditions(criteria) for name, value in names.items()}
+    """The bound values of matches_attributes. Its category is bound on its own: the facet counts
+    leave the category out of :category_id, and a value carries its product's category (0034), so
+    (category, key, value) is the index the filter reads."""
+    params = {name: value for _sql, names in _attribute_conditions(criteria) for name, value in names.items()}
+    return params | {"attribute_category": criteria.category.id if criteria.category else None}
 
 
 def filters(criteria: Criteria, attributes: bool = True) -> str:
@@ -217,7 +221,8 @@ def sample_matches(connection: Connection, criteria: Criteria) -> Sequence[RowMa
     """What a fixed sample of the table's pages finds, scaled up: rows of kind 'category' (matches
     per category, as for the facets: the whole department, with words also per relevance tier,
     columns tier_4 … tier_1, for choosing how to rank them), and the brand, tag and attribute
-    facets (kinds as count_facets has them) among the sampled matches of the chosen category."""
+    facets (kinds as count_facets has them) among the sampled matches of the chosen category that
+    have its chosen attribute values (the sample read once for both)."""
     tiers = ", ".join(f"count(*) FILTER (WHERE tier = {number}) * :scale AS tier_{number}" for number in TIERS)
     no_tiers = ", ".join(f"NULL::bigint AS tier_{number}" for number in TIERS)
     return db.fetch_all(
@@ -229,7 +234,9 @@ def sample_matches(connection: Connection, criteria: Criteria) -> Sequence[RowMa
             WHERE {matches(criteria, attributes=False)}
         ),
         own AS (
-            SELECT * FROM sampled WHERE CAST(:own_category AS integer) IS NULL OR category_id = :own_category
+            SELECT * FROM sampled AS p
+            WHERE (CAST(:own_category AS integer) IS NULL OR p.category_id = :own_category)
+              AND {matches_attributes(criteria)}
         )
         SELECT 'category' AS kind, category_id, NULL AS key, NULL AS label, count(*) * :scale AS matches,
                NULL::numeric AS low, NULL::numeric AS high, {tiers}
@@ -398,37 +405,35 @@ def list_tagged(tag: str, sort: str, candidates: int, limit: int, offset: int) -
     )
 
 
-def count_facets(connection: Connection, criteria: Criteria, cap: int, sampled: bool) -> Sequence[RowMapping]:
+def count_facets(connection: Connection, criteria: Criteria, cap: int) -> Sequence[RowMapping]:
     """Products per brand, per tag and, inside a category, per value of each choice or text attribute,
-    with each number attribute's lowest and highest value: among the first `cap` matches, or when
-    `sampled`, estimated from the same sample of pages as the category estimates (many matches).
-    Rows: kind ('brand', 'tag', 'value', 'range'), key, label, matches, low, high."""
-    sample = "TABLESAMPLE SYSTEM (:percent) REPEATABLE (0)" if sampled else ""
-    limit = "" if sampled else "LIMIT :first"
-    found = f"SELECT p.id, p.brand_id FROM products AS p {sample} WHERE {matches(criteria)} {limit}"  # noqa: S608
+    with each number attribute's lowest and highest value, among the first `cap` matches (with many
+    matches, sample_matches estimates them). Rows: kind ('brand', 'tag', 'value', 'range'), key,
+    label, matches, low, high."""
+    found = f"SELECT p.id, p.brand_id FROM products AS p WHERE {matches(criteria)} LIMIT :first"  # noqa: S608
     return db.fetch_all(
         connection,
         f"""
         WITH matches AS MATERIALIZED ({found})
-        SELECT 'brand' AS kind, b.slug AS key, b.name AS label, count(*) * :scale AS matches,
+        SELECT 'brand' AS kind, b.slug AS key, b.name AS label, count(*) AS matches,
                NULL::numeric AS low, NULL::numeric AS high
         FROM matches AS m
         JOIN brands AS b ON b.id = m.brand_id
         GROUP BY b.id
         UNION ALL
-        SELECT 'tag', t.tag, t.tag, count(*) * :scale, NULL, NULL
+        SELECT 'tag', t.tag, t.tag, count(*), NULL, NULL
         FROM matches AS m
         JOIN product_tags AS t ON t.product_id = m.id
         GROUP BY t.tag
         UNION ALL
         SELECT CASE WHEN a.value_text IS NULL THEN 'range' ELSE 'value' END, a.key, a.value_text,
-               count(*) * :scale, min(a.value_number), max(a.value_number)
+               count(*), min(a.value_number), max(a.value_number)
         FROM matches AS m
         JOIN product_attributes AS a ON a.product_id = m.id
         WHERE CAST(:category_id AS integer) IS NOT NULL
         GROUP BY a.key, a.value_text
         """,  # noqa: S608 - fixed fragments, values bound
-        **_params(criteria, first=cap, percent=SAMPLE_PERCENT, scale=100 // SAMPLE_PERCENT if sampled else 1),
+        **_params(criteria, first=cap),
     )
 
 

@@ -48,6 +48,9 @@ def category_attributes() -> TableSource:
     return _listed("category_attributes", columns, rows)
 
 
+ATTRIBUTE_COLUMNS = ("product_id", "category_id", "key", "value_text", "value_number")
+
+
 def product_labels(naming: Naming) -> list[TableSource]:
     """product_tags (each product's tags, each once) and product_attributes (the values its name gives);
     none for a variant, which has its product's."""
@@ -66,7 +69,7 @@ def product_labels(naming: Naming) -> list[TableSource]:
     count, attribute_rows = _attribute_rows(naming)
     return [
         TableSource("product_tags", ("product_id", "tag"), len(products), tag_rows),
-        TableSource("product_attributes", ("product_id", "key", "value_text", "value_number"), count, attribute_rows),
+        TableSource("product_attributes", ATTRIBUTE_COLUMNS, count, attribute_rows),
     ]
 
 
@@ -86,11 +89,20 @@ def _attribute_rows(naming: Naming) -> tuple[int, object]:
     is_number = np.isin(keys, numbers)
     order = np.lexsort((keys.astype(str), products))
     texts = np.array([escape_copy(str(value)) for value in values], dtype=object)
-    products, keys = products[order] + 1, keys[order]
+    products, keys = products[order], keys[order]
+    # What trigger product_attributes_category writes (migration 0034): the load runs without triggers.
+    categories = naming.category[products] + 1
+    products = products + 1
     value_text, value_number = np.where(is_number, NULL, texts)[order], np.where(is_number, texts, NULL)[order]
 
     def rows(start: int, stop: int):
         window = slice(start, stop)
-        return [integers(products[window]), keys[window], value_text[window], value_number[window]]
+        return [
+            integers(products[window]),
+            integers(categories[window]),
+            keys[window],
+            value_text[window],
+            value_number[window],
+        ]
 
     return len(products), rows
