@@ -309,6 +309,7 @@ def test_the_tag_page_pages_past_24(app, client, maker):
     first = names_on(client.get("/tags/bulk?sort=price_asc"))
     second = names_on(client.get("/tags/bulk?sort=price_asc&page=2"))
     assert len(first) == 24 and len(second) == 6 and first[0] == "Tagged 00" and second[-1] == "Tagged 29"
+    assert names_on(client.get("/tags/bulk?sort=price_asc&page=9")) == second  # past the end: the last page
 
 
 def test_the_tag_page_runs_a_fixed_number_of_queries(app, client, maker, count_queries):
@@ -320,7 +321,10 @@ def test_the_tag_page_runs_a_fixed_number_of_queries(app, client, maker, count_q
         listed(app, seller, category, f"More {number}", brand=f"Brand {number}", tags=["fixed"])
     with count_queries() as many:
         client.get("/tags/fixed")
-    assert len(few) == len(many) <= 4  # the session, the wishlist (hearts on cards), the count, the page
+    assert len(few) == len(many) <= 3  # the session, the wishlist (hearts on cards), the page and its count
+    with count_queries() as past_the_end:
+        client.get("/tags/fixed?page=5")
+    assert len(past_the_end) == len(many) + 2  # then counted, and the last page read
 
 
 def test_the_catalog_runs_a_fixed_number_of_queries_with_facets(app, client, laptops, count_queries):

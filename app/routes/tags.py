@@ -22,13 +22,16 @@ def show(tag: str):
         return redirect(url_for("tags.show", tag=wanted, sort=request.args.get("sort")), 301)
     sort = request.args.get("sort", "best_selling")
     sort = sort if sort in catalog.SORTS and sort != "relevance" else "best_selling"
-    candidates = catalog_page.SORTED_CANDIDATES
-    total = search.count_tagged(wanted, candidates + 1)  # beyond: sorted among the first, and said so
-    page = Page([], 1, catalog_page.PER_PAGE, min(total, catalog_page.COUNT_CAP))
-    number = min(requested_page(), page.pages)
-    offset = (number - 1) * catalog_page.PER_PAGE
-    products = search.list_tagged(wanted, sort, candidates, catalog_page.PER_PAGE, offset)
-    page = Page(list(products), number, catalog_page.PER_PAGE, min(total, catalog_page.COUNT_CAP))
+    candidates, per_page = catalog_page.SORTED_CANDIDATES, catalog_page.PER_PAGE
+    requested = requested_page()
+    products = search.list_tagged(wanted, sort, candidates, per_page, (requested - 1) * per_page)
+    # How many carry the tag (beyond `candidates`: sorted among the first, and said so) comes with
+    # the page; a page past the end has no rows to bring it, and is counted and read again.
+    total = products[0]["tagged"] if products else search.count_tagged(wanted, candidates + 1)
+    number = min(requested, Page([], 1, per_page, min(total, catalog_page.COUNT_CAP)).pages)
+    if number != requested:
+        products = search.list_tagged(wanted, sort, candidates, per_page, (number - 1) * per_page)
+    page = Page(list(products), number, per_page, min(total, catalog_page.COUNT_CAP))
     page_cache.show_products(item["id"] for item in products)
 
     def link(**changes) -> str:
