@@ -238,6 +238,32 @@ def test_brand_tag_and_attribute_filters(client, laptops, args, names):
 
 
 @pytest.mark.parametrize(
+    ("scope", "args", "names"),
+    [
+        ("category", {"tag": "travel"}, ["Lumetra Air 13", "Lumetra Air 15"]),
+        ("department", {"tag": "travel"}, ["Lumetra Air 13", "Lumetra Air 15"]),
+        ("category", {"attr.colour": "Black"}, ["Corvid Pro 16", "Lumetra Air 15"]),
+        ("category", {"tag": "travel", "attr.colour": ["Black", "Silver"]}, ["Lumetra Air 13", "Lumetra Air 15"]),
+    ],
+)
+def test_filters_hold_when_the_browse_walks_its_sort_index(app, client, laptops, monkeypatch, scope, args, names):
+    """Beyond COUNT_CAP a browse walks its sort's index, testing the tag on each row (search.HAS_TAG)."""
+    from app.models import catalog_page, search
+
+    monkeypatch.setattr(catalog_page, "COUNT_CAP", 1)
+    monkeypatch.setattr(search, "SAMPLE_PERCENT", 100)  # the estimate is exact: no sampling luck
+    walks = []
+    for name in ("search_in_order", "search_department_in_order"):
+        walk = getattr(search, name)
+        monkeypatch.setattr(search, name, lambda *a, walk=walk, **k: walks.append(walk) or walk(*a, **k))
+    category = laptops["laptops"]
+    department = query_one(app, "SELECT slug FROM departments WHERE id = :id", id=category["department_id"])
+    where = {"category": category["slug"]} if scope == "category" else {"department": department["slug"]}
+    response = get(client, sort="newest", **where, **args)
+    assert sorted(names_on(response)) == names and walks
+
+
+@pytest.mark.parametrize(
     ("args", "note"),
     [
         ({"attr.screen_size.min": "abc"}, "screen size minimum “abc” is not a number"),
