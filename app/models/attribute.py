@@ -124,7 +124,23 @@ def get_product_values(product_id: int) -> dict:
 
 
 def replace_product_values(conn: Connection, product_id: int, values: dict) -> None:
-    """Make the product's attribute values exactly `values` (its row is locked by the caller)."""
+    """Make the product's attribute values exactly `values` (its row is locked by the caller),
+    leaving out a key its category no longer defines.
+
+    The category's definitions are locked (FOR KEY SHARE) before any value, as moving a product
+    does (migration 0034) and as removing a definition does (FOR UPDATE, then its values): a value
+    is never written for a definition being removed, which would outlive it (app/models/locks.py)."""
+    db.execute(
+        conn,
+        """
+        SELECT 1
+        FROM category_attributes
+        WHERE category_id = (SELECT category_id FROM products WHERE id = :product_id)
+        ORDER BY key
+        FOR KEY SHARE
+        """,
+        product_id=product_id,
+    )
     db.execute(conn, "DELETE FROM product_attributes WHERE product_id = :product_id", product_id=product_id)
     if not values:
         return
@@ -135,6 +151,9 @@ def replace_product_values(conn: Connection, product_id: int, values: dict) -> N
         SELECT :product_id, given.key, given.value_text, given.value_number
         FROM unnest(CAST(:keys AS text[]), CAST(:texts AS text[]), CAST(:numbers AS numeric[]))
              AS given(key, value_text, value_number)
+        JOIN category_attributes AS defined
+          ON defined.category_id = (SELECT category_id FROM products WHERE id = :product_id)
+         AND defined.key = given.key
         """,
         product_id=product_id,
         keys=list(values),

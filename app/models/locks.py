@@ -41,11 +41,13 @@ triggers lock rows too (db/functions.sql), at the moment of the write:
   review row; seller_reviews_rating locks the seller's users row, after the review row (7, 8);
 - orders_legacy_states (0014) changes only the row being written, and locks nothing;
 - the helpful-vote triggers lock the review voted on, and nothing else;
-- products_category_attributes (0025, 0034), when a product's category changes, deletes that
-  product's attribute values its new category does not define and moves the rest to the new
-  category: rows only the product's writers touch, under the product's lock, so it waits on no
-  one (removing a category's attribute deletes one value per product and holds no product lock,
-  so it and a product's writer contend for one row at most: no cycle);
+- products_category_attributes (0025, 0034), when a product's category changes, locks the new
+  category's attribute definitions FOR KEY SHARE, then deletes that product's values the category
+  does not define and moves the rest to it; attribute.replace_product_values (a seller's or the
+  API's edit) locks the definitions the same way before the values. Removing a definition
+  (admin_attributes.delete_attribute) deletes it first (FOR UPDATE), then its values, and holds
+  no product lock: definitions before values everywhere, so no cycle, and no value is written or
+  moved for a definition being removed, which it would outlive (tests/test_admin_concurrency.py).
   product_attributes_category (0034) copies the product's category into a value being written,
   and locks nothing.
 - products_search_words, categories_search_words, departments_search_words (0027) add new words to

@@ -10,7 +10,10 @@ The column is always its product's category, kept by the database rather than by
   Every writer of values holds the product's lock, so the category it reads cannot change under it.
 - products_category_attributes (0025, AFTER UPDATE OF category_id) deletes the values the new category
   does not define, as before, and now moves the rest to the new category: rows only the product's
-  writers touch, under the product's lock (app/models/locks.py).
+  writers touch, under the product's lock, after locking the new category's definitions FOR KEY
+  SHARE, as every writer of values does before its values (app/models/locks.py): removing a
+  definition locks it, then deletes its values, so no value is moved or written for a definition
+  being removed (it would outlive it).
 No foreign key to categories: a value's insert would then take a KEY SHARE lock on the category row,
 which merging categories locks FOR UPDATE before the products (a lock out of locks.py's order).
 db/check.py checks the column against the product.
@@ -58,6 +61,10 @@ def upgrade() -> None:
         CREATE OR REPLACE FUNCTION products_category_attributes() RETURNS trigger
         LANGUAGE plpgsql AS $$
         BEGIN
+            -- The new category's definitions first (app/models/locks.py): one being removed now
+            -- either goes before the values move (and they are dropped here) or after (and its
+            -- removal finds them in this category).
+            PERFORM 1 FROM category_attributes WHERE category_id = NEW.category_id ORDER BY key FOR KEY SHARE;
             DELETE FROM product_attributes AS a
             WHERE a.product_id = NEW.id
               AND NOT EXISTS (
