@@ -225,3 +225,37 @@ def test_moving_products_and_editing_their_values_race_removing_an_attribute(app
 def run_sql(app, sql: str, **params):
     with app.app_context(), app_db.transaction() as connection:
         app_db.execute(connection, sql, **params)
+
+
+def test_merging_a_category_races_sellers_moving_its_products_into_the_target(app, actions, no_retries):
+    """A seller moves products out of a category into another while the console merges the two: the
+    merge's category locks must let the moves' foreign-key checks through, or each waits on the other."""
+    department = factories.department(app)
+    source, target = (factories.category(app, department["id"], name) for name in ("Old", "New"))
+    seller = actions.create_user()
+    products = [factories.product(app, seller["id"], source["id"], f"Moving {n}") for n in range(6)]
+    details = {"description": "", "category_id": target["id"]}
+    moves = [
+        lambda product=product: seller_product.update_product(
+            product["id"], seller["id"], details | {"name": product["name"]}, None
+        )
+        for product in products
+    ]
+    run_together(app, [*moves, lambda: admin_catalog.merge_categories(source["id"], target["id"], STAFF)])
+    assert fetch(app, "SELECT count(*) AS n FROM products WHERE category_id = :id", id=target["id"]) == [{"n": 6}]
+    assert fetch(app, "SELECT count(*) AS n FROM categories WHERE id = :id", id=source["id"]) == [{"n": 0}]
+
+
+def test_merging_a_department_races_moving_its_categories_into_the_target(app, no_retries):
+    """Categories moved into a department while another merges into it: the same foreign-key wait."""
+    source, target = factories.department(app), factories.department(app)
+    categories = [factories.category(app, source["id"], f"Moving {n}") for n in range(4)]
+    moves = [
+        refused_or_done(lambda category=category: admin_catalog.move_category(category["id"], target["id"], STAFF))
+        for category in categories
+    ]
+    run_together(app, [*moves, lambda: admin_catalog.merge_departments(source["id"], target["id"], STAFF)])
+    ids = [category["id"] for category in categories]
+    assert fetch(app, "SELECT DISTINCT department_id FROM categories WHERE id = ANY(:ids)", ids=ids) == [
+        {"department_id": target["id"]}
+    ]

@@ -193,13 +193,7 @@ def merge_categories(source_id: int, target_id: int, actor: audit.Actor) -> int:
     if source_id == target_id:
         raise AdminRefused("Choose another category to merge into.")
     with db.transaction() as conn:
-        rows = db.fetch_all(
-            conn,
-            "SELECT id, name, department_id FROM categories WHERE id IN (:source, :target) ORDER BY id FOR UPDATE",
-            source=source_id,
-            target=target_id,
-        )
-        found = {row["id"]: row for row in rows}
+        found = {row["id"]: row for row in _lock_source_and_target(conn, "category", source_id, target_id)}
         if len(found) != 2:
             raise AdminRefused("There is no such category.")
         moved = _move_products(conn, [source_id], target_id)
@@ -226,12 +220,7 @@ def merge_departments(source_id: int, target_id: int, actor: audit.Actor) -> dic
     if source_id == target_id:
         raise AdminRefused("Choose another department to merge into.")
     with db.transaction() as conn:
-        departments = db.fetch_all(
-            conn,
-            "SELECT id, name FROM departments WHERE id IN (:source, :target) ORDER BY id FOR UPDATE",
-            source=source_id,
-            target=target_id,
-        )
+        departments = _lock_source_and_target(conn, "department", source_id, target_id)
         if len(departments) != 2:
             raise AdminRefused("There is no such department.")
         pairs = _same_named_categories(conn, source_id, target_id)
@@ -264,6 +253,23 @@ def merge_departments(source_id: int, target_id: int, actor: audit.Actor) -> dic
     return result
 
 
+def _lock_source_and_target(conn: Connection, kind: str, source_id: int, target_id: int) -> list:
+    """Lock a merge's two categories or departments (`kind`) in id order, and return them:
+    the source, deleted at the end, FOR UPDATE, so nothing moves into it meanwhile; the target FOR
+    NO KEY UPDATE. A seller moving a product into the target category (or an administrator a
+    category into the target department) holds that row and takes the target's KEY SHARE through
+    its foreign key; FOR UPDATE would refuse it while the merge waits for the row it holds: a
+    deadlock (tests/test_admin_concurrency.py)."""
+    rows = []
+    for row_id in sorted((source_id, target_id)):
+        strength = "UPDATE" if row_id == source_id else "NO KEY UPDATE"
+        columns = "id, name, department_id" if kind == "category" else "id, name"
+        row = db.fetch_one(conn, f"SELECT {columns} FROM {_TABLES[kind]} WHERE id = :id FOR {strength}", id=row_id)  # noqa: S608 - allow-listed table, fixed words
+        if row is not None:
+            rows.append(row)
+    return rows
+
+
 def _same_named_categories(conn: Connection, source_id: int, target_id: int):
     """Categories of the source department whose name a category of the target has, paired."""
     return db.fetch_all(
@@ -274,7 +280,7 @@ def _same_named_categories(conn: Connection, source_id: int, target_id: int):
         JOIN categories AS target ON target.department_id = :target AND target.name = source.name
         WHERE source.department_id = :source
         ORDER BY source.id
-        FOR UPDATE
+        FOR UPDATE OF source FOR NO KEY UPDATE OF target
         """,
         source=source_id,
         target=target_id,

@@ -66,6 +66,11 @@ The one wait on a new row is a second insert of the same unique key. Checkout cl
 token (the purchase row) in its first statement, before holding any lock; a second "start
 selling" of the same offer waits on the product lock before it can insert.
 
+The catalog's merges (admin_catalog.py) lock the category or department merged into FOR NO KEY
+UPDATE, the one deleted FOR UPDATE: moving a product (or a category) into the target holds its own
+row and takes the target's KEY SHARE through the foreign key, which FOR UPDATE would refuse while
+the merge waits for that row.
+
 FOR NO KEY UPDATE, not FOR UPDATE: inserts that reference these rows (orders, ledger rows,
 inventory events) take KEY SHARE locks through their foreign keys, which NO KEY UPDATE
 does not wait for — so two checkouts cannot deadlock over a buyer's or seller's row.
