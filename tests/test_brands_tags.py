@@ -8,7 +8,7 @@ from sqlalchemy import text
 
 from tests import factories
 from tests.conftest import query_one
-from tests.test_catalog import get, names_on
+from tests.test_catalog import get, names_on, result_count
 
 
 def run(app, sql: str, **params):
@@ -589,3 +589,21 @@ def test_a_tag_on_many_products_is_sorted_among_its_first_and_says_so(app, clien
     assert "Sorted among the first 5 products with this tag." in page
     assert names_on(client.get("/tags/many?sort=price_asc")) == [f"Many {number}" for number in (4, 3, 2, 1, 0)]
     assert "Sorted among" not in client.get("/tags/travel").get_data(as_text=True)
+
+
+def test_a_search_with_attribute_filters_counts_with_its_ranked_page(client, laptops, monkeypatch, count_queries):
+    """Words and attribute filters: every match is ranked, and the ranking brings the count (no
+    separate count); a page past the end is the last page; beyond COUNT_CAP it says "more than"."""
+    from app.models import catalog_page
+
+    args = {"q": "lumetra", "category": laptops["laptops"]["slug"], "attr.colour": ["Black", "Silver"]}
+    with count_queries() as statements:
+        response = get(client, **args)
+    assert names_on(response) == ["Lumetra Air 13", "Lumetra Air 15"]
+    assert result_count(response) == "1–2 of 2 results"
+    assert not any("SELECT count(*) AS matches" in " ".join(statement.split()) for statement in statements)
+    assert names_on(get(client, page="7", **args)) == ["Lumetra Air 13", "Lumetra Air 15"]
+    assert names_on(get(client, **args | {"attr.colour": "Black"})) == ["Lumetra Air 15"]
+    assert names_on(get(client, **args | {"attr.colour": "Black", "q": "corvid"})) == ["Corvid Pro 16"]
+    monkeypatch.setattr(catalog_page, "COUNT_CAP", 1)
+    assert result_count(get(client, **args)) == "1–2 of more than 1 results"  # as before: the page is whole

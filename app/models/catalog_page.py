@@ -140,15 +140,20 @@ def _find_products(connection: Connection, criteria: Criteria, requested_page: i
         facets, facets_exact = counted, True
     else:
         facets, facets_exact = _facet_counts(connection, criteria, estimates, over_cap)
-    total = _total(connection, criteria, facets if facets_exact else None, estimates)
+    ranked = _ranked_with_count(connection, criteria, requested_page)
+    if ranked:
+        total = min(ranked[0]["matches"], COUNT_CAP + 1)
+    else:
+        total = _total(connection, criteria, facets if facets_exact else None, estimates)
     if criteria.category and total <= COUNT_CAP:
         facets[criteria.category.id] = total  # the exact count beats an estimate
     number = min(requested_page, ceil(min(total, COUNT_CAP) / PER_PAGE) or 1)
-    products, sorted_among = (
-        ([], None)
-        if total == 0
-        else _products_on_page(connection, criteria, total, (number - 1) * PER_PAGE, tier_estimates)
-    )
+    if ranked and number == requested_page:
+        products, sorted_among = ranked, None
+    elif total == 0:
+        products, sorted_among = [], None
+    else:
+        products, sorted_among = _products_on_page(connection, criteria, total, (number - 1) * PER_PAGE, tier_estimates)
     return Results(
         page=Page(list(products), number, PER_PAGE, min(total, COUNT_CAP)),
         total=total,
@@ -159,6 +164,19 @@ def _find_products(connection: Connection, criteria: Criteria, requested_page: i
         labels=_labels(connection, criteria, not facets_exact, sampled) if total else None,
         corrected_query=criteria.words.shown if criteria.words and criteria.words.corrected else None,
     )
+
+
+def _ranked_with_count(connection: Connection, criteria: Criteria, requested_page: int) -> Sequence[RowMapping]:
+    """A search with words and attribute filters, in relevance order: its page with how many match.
+    _total would count them (at most COUNT_CAP + 1: the attribute filters keep the sample out),
+    and then every match would be ranked anyway (rank_all, as COUNT_CAP + 1 < RANK_ALL_LIMIT):
+    ranked first, the count comes with the page (13 of ~110 ms at a million products). No rows
+    (a page past the end, or nothing matches): counted the usual way."""
+    if criteria.sort != "relevance" or not criteria.words:
+        return []
+    if not (criteria.attribute_choices or criteria.attribute_ranges):
+        return []
+    return search.rank_all(connection, criteria, PER_PAGE, (requested_page - 1) * PER_PAGE, counted=True)
 
 
 def _facet_counts(

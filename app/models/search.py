@@ -450,12 +450,16 @@ def count_facets(connection: Connection, criteria: Criteria, cap: int) -> Sequen
     )
 
 
-def rank_all(connection: Connection, criteria: Criteria, limit: int, offset: int) -> Sequence[RowMapping]:
-    """One page in relevance order, every match ranked: for searches with a few thousand matches."""
+def rank_all(
+    connection: Connection, criteria: Criteria, limit: int, offset: int, counted: bool = False
+) -> Sequence[RowMapping]:
+    """One page in relevance order, every match ranked: for searches with a few thousand matches;
+    `counted` adds each row's `matches`, how many there are in all."""
+    matches_column = ", count(*) OVER () AS matches" if counted else ""
     return db.fetch_all(
         connection,
         f"""
-        SELECT {CARD_COLUMNS}, {tier(criteria)} AS tier
+        SELECT {CARD_COLUMNS}, {tier(criteria)} AS tier{matches_column}
         FROM products AS p
         WHERE {matches(criteria)}
         ORDER BY tier DESC, units_sold DESC, id
