@@ -189,3 +189,21 @@ def test_cancel_and_ship_of_one_line_wait_for_each_other(app, shop, first):
     else:
         assert marked == [shop["line_id"]] and "already shipped" in str(cancelled)
     assert_books_balance(app)
+
+
+def test_a_user_locked_by_email_still_lets_rows_refer_to_them(app, actions):
+    """A password reset (or an e-mail change's check) locks the account it finds by e-mail; an
+    order line or ledger row that refers to that user meanwhile takes a KEY SHARE lock through its
+    foreign key, which FOR UPDATE would make wait (a seller's sales stalled behind their reset)."""
+    from app.models import user as user_model
+
+    seller = actions.create_user()
+    engine = app.extensions["bazaar_db"].engine
+    with engine.connect() as holder, engine.connect() as referrer, holder.begin():
+        assert user_model.get_user_by_email_for_update(holder, seller["email"].upper())["id"] == seller["id"]
+        with referrer.begin():
+            referrer.execute(text("SET LOCAL lock_timeout = '1s'"))
+            locked = referrer.execute(
+                text("SELECT id FROM users WHERE id = :id FOR KEY SHARE"), {"id": seller["id"]}
+            ).scalar()
+            assert locked == seller["id"]
