@@ -171,3 +171,24 @@ def test_the_recommendations_escape_product_names(app, client, actions, catalog)
 def test_views_pass_the_lists_and_templates_start_no_queries(app):
     # Templates only render what the view gives them: no global may run a recommendation query.
     assert not {"recommended_for_you", "also_bought"} & set(app.jinja_env.globals)
+
+
+def test_also_bought_counts_a_variant_for_its_product(app, actions, catalog):
+    """Two sizes of one shirt bought with the pan count as two purchases of the shirt, which is
+    listed (not its variants), ahead of the pot bought once with it."""
+    from app.models import variant
+
+    seller, _, kitchen = catalog["Pan"]
+    shirt = factories.product(app, seller["id"], kitchen["id"], name="Shirt")
+    with app.test_request_context():
+        sizes = [variant.add_variant(seller["id"], shirt["id"], ["Size"], [size]) for size in ("S", "M")]
+    for size_id in sizes:
+        factories.offer(app, seller["id"], size_id, price="12.00", quantity=5)
+    buyers = [actions.create_user(balance="1000") for _ in range(3)]
+    for buyer, size_id in zip(buyers, sizes, strict=False):
+        size = {"id": size_id, "name": "Shirt"}
+        buy(app, buyer, [catalog["Pan"][:3] + (1,), (seller, size, kitchen, 1)], NOW)
+    buy(app, buyers[2], [catalog["Pan"][:3] + (1,), catalog["Pot"][:3] + (1,)], NOW)
+    with app.test_request_context():
+        rows = recommendation.list_also_bought([catalog["Pan"][1]["id"]], 10)
+    assert [(row["id"], row["shared_purchases"]) for row in rows] == [(shirt["id"], 2), (catalog["Pot"][1]["id"], 1)]

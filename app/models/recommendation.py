@@ -91,14 +91,17 @@ def list_also_bought(product_ids: list[int], limit: int):
             LIMIT :recent_purchases
         ),
         shared AS (
-            SELECT coalesce(bought.parent_id, bought.id) AS product_id,
+            -- A variant's parent through products_variant_parent_idx (0035), an index of variants
+            -- alone: most lines are of no variant, and looking each up in products took 12 of
+            -- the 16 ms at a million products.
+            SELECT coalesce(variant.parent_id, other.product_id) AS product_id,
                    count(DISTINCT other.purchase_id) AS purchases,
                    max(other.purchase_id) AS latest_purchase
             FROM recent
             JOIN orders AS other ON other.purchase_id = recent.purchase_id
-            JOIN products AS bought ON bought.id = other.product_id
+            LEFT JOIN products AS variant ON variant.id = other.product_id AND variant.parent_id IS NOT NULL
             WHERE other.product_id <> ALL(:product_ids)
-            GROUP BY coalesce(bought.parent_id, bought.id)
+            GROUP BY coalesce(variant.parent_id, other.product_id)
             ORDER BY purchases DESC, latest_purchase DESC
             LIMIT :candidates
         )

@@ -118,9 +118,7 @@ def get_user_by_email_for_update(conn: Connection, email: str):
     """The user with this e-mail (ignoring case), locked for the caller's transaction; or None.
     FOR NO KEY UPDATE, as app/models/locks.py takes users: rows that refer to the user (a sale's
     order line, a ledger row) still get their foreign key's KEY SHARE meanwhile."""
-    return db.fetch_one(
-        conn, "SELECT * FROM users WHERE lower(email) = lower(:email) FOR NO KEY UPDATE", email=email
-    )
+    return db.fetch_one(conn, "SELECT * FROM users WHERE lower(email) = lower(:email) FOR NO KEY UPDATE", email=email)
 
 
 def mark_email_verified(conn: Connection, user_id: int, email: str):
