@@ -18,6 +18,8 @@ MESSAGES = {
     503: ("Busy right now", "Many people changed the same items at this moment. Nothing was saved or charged."),
 }
 BUSY_FLASH = "Nothing was changed: please try again in a moment."
+FOREIGN_KEY_VIOLATION = "23503"
+REMOVED_MEANWHILE = "Something this change refers to was removed a moment ago. Nothing was saved: reload and try again."
 
 
 def render_error(status: int, detail: str | None = None):
@@ -52,6 +54,14 @@ def init_app(app: Flask) -> None:
         # A replica that went away in the middle of a read: the same request again, on the primary.
         if db.get_db().fall_back_to_primary(error):
             return current_app.dispatch_request()
+        # A row this write refers to went after the form checked it (a category merged away in the
+        # same moment, say): the transaction was rolled back, so say so, not 500.
+        if getattr(error.orig, "pgcode", None) == FOREIGN_KEY_VIOLATION:
+            constraint = getattr(getattr(error.orig, "diag", None), "constraint_name", None)
+            current_app.logger.warning("a write referred to a row removed meanwhile: %s", constraint)
+            if problems.is_api_request():
+                return problems.problem_response(409, REMOVED_MEANWHILE)
+            return render_error(409, REMOVED_MEANWHILE)
         raise error
 
     @app.errorhandler(500)

@@ -292,3 +292,16 @@ def test_images_go_into_the_creators_gallery_up_to_eight_and_come_out_again(app,
     problem(client.delete(f"{url}/{image['id']}", headers=headers), 404)
     after = client.get(f"/api/v1/products/{shop['lamp']['id']}", headers=headers).get_json()["images"]
     assert len(after) == 7 and [entry["position"] for entry in after] == list(range(1, 8))
+
+
+def test_a_category_removed_after_the_check_is_a_409_not_a_500(app, client, shop, monkeypatch, caplog):
+    """The category passed the check, then went (an administrator merged it away in that moment):
+    the insert's foreign key fails, and the client is told, with nothing written."""
+    from app.models import admin_catalog
+
+    monkeypatch.setattr(admin_catalog, "get_category", lambda category_id: shop["lighting"])  # checked: exists
+    body = {"name": "Orphan", "description": "", "category_id": 10**9, "price": "5.00", "quantity": 1}
+    detail = problem(client.post("/api/v1/products", json=body, headers=bearer(shop["token"])), 409)["detail"]
+    assert "removed a moment ago" in detail
+    assert query_one(app, "SELECT count(*) AS n FROM products WHERE name = 'Orphan'")["n"] == 0
+    assert "products_category_id_fkey" in caplog.text

@@ -257,3 +257,18 @@ def test_a_bad_replacement_image_changes_nothing(app, actions, maker):
     )
     assert response.status_code == 400
     assert query_one(app, "SELECT name FROM products WHERE id = :id", id=product_id)["name"] == "Cast Iron Pan"
+
+
+def test_a_category_removed_after_the_form_checked_it_is_a_409_page(app, actions, maker, monkeypatch):
+    """The form listed the category, then it went (merged away in that moment): a page that says
+    so, status 409, and nothing created."""
+    from app.models import seller_product
+
+    gone = {"id": 10**9, "name": "Gone", "department_name": "Kitchen"}
+    listed = seller_product.list_category_choices
+    monkeypatch.setattr(seller_product, "list_category_choices", lambda: [*listed(), gone])
+    before = product_count(app)
+    response = create(actions, maker, category_id=str(gone["id"]))
+    assert response.status_code == 409
+    assert "removed a moment ago" in response.get_data(as_text=True)
+    assert product_count(app) == before
