@@ -9,7 +9,6 @@ from decimal import Decimal
 
 import pytest
 
-from app import db as app_db
 from app.models import (
     admin_attributes,
     admin_catalog,
@@ -25,6 +24,7 @@ from app.models import checkout as checkout_model
 from app.models.admin_query import AdminRefused
 from db import check
 from tests import factories
+from tests.test_brands_tags import run
 from tests.test_checkout_concurrency import assert_books_balance, fetch, in_cart, run_together
 
 pytestmark = pytest.mark.concurrency
@@ -164,7 +164,7 @@ def test_moving_products_and_editing_their_values_race_removing_an_attribute(app
     for category in (laptops, phones):
         definitions.append((category, "screen_size", "number"))
     for category, key, kind in definitions:
-        run_sql(
+        run(
             app,
             "INSERT INTO category_attributes (category_id, key, label, type) VALUES (:id, :key, :key, :type)",
             id=category["id"],
@@ -175,7 +175,7 @@ def test_moving_products_and_editing_their_values_race_removing_an_attribute(app
     products = [factories.product(app, seller["id"], laptops["id"], f"Laptop {n}") for n in range(3)]
     products += [factories.product(app, seller["id"], phones["id"], f"Phone {n}") for n in range(2)]
     for product in products:
-        run_sql(
+        run(
             app,
             """
             INSERT INTO product_attributes (product_id, key, value_text, value_number)
@@ -220,11 +220,6 @@ def test_moving_products_and_editing_their_values_race_removing_an_attribute(app
     ]  # a colour written, or moved into laptops, as laptops' colour goes: gone whichever came first
     [(name, broken_sql)] = [item for item in check.INVARIANTS if item[0].startswith("product_attributes:")]
     assert fetch(app, broken_sql) == [{"count": 0}], name
-
-
-def run_sql(app, sql: str, **params):
-    with app.app_context(), app_db.transaction() as connection:
-        app_db.execute(connection, sql, **params)
 
 
 def test_merging_a_category_races_sellers_moving_its_products_into_the_target(app, actions, no_retries):

@@ -130,18 +130,22 @@ def replace_product_values(conn: Connection, product_id: int, values: dict) -> N
     The category's definitions are locked (FOR KEY SHARE) before any value, as moving a product
     does (migration 0034) and as removing a definition does (FOR UPDATE, then its values): a value
     is never written for a definition being removed, which would outlive it (app/models/locks.py)."""
-    db.execute(
-        conn,
-        """
-        SELECT 1
-        FROM category_attributes
-        WHERE category_id = (SELECT category_id FROM products WHERE id = :product_id)
-        ORDER BY key
-        FOR KEY SHARE
-        """,
-        product_id=product_id,
-    )
+    defined = {
+        row["key"]
+        for row in db.fetch_all(
+            conn,
+            """
+            SELECT key
+            FROM category_attributes
+            WHERE category_id = (SELECT category_id FROM products WHERE id = :product_id)
+            ORDER BY key
+            FOR KEY SHARE
+            """,
+            product_id=product_id,
+        )
+    }
     db.execute(conn, "DELETE FROM product_attributes WHERE product_id = :product_id", product_id=product_id)
+    values = {key: value for key, value in values.items() if key in defined}
     if not values:
         return
     db.execute(
@@ -151,9 +155,6 @@ def replace_product_values(conn: Connection, product_id: int, values: dict) -> N
         SELECT :product_id, given.key, given.value_text, given.value_number
         FROM unnest(CAST(:keys AS text[]), CAST(:texts AS text[]), CAST(:numbers AS numeric[]))
              AS given(key, value_text, value_number)
-        JOIN category_attributes AS defined
-          ON defined.category_id = (SELECT category_id FROM products WHERE id = :product_id)
-         AND defined.key = given.key
         """,
         product_id=product_id,
         keys=list(values),
