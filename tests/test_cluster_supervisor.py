@@ -31,11 +31,17 @@ def test_a_signal_to_the_cluster_stops_what_honcho_started(tmp_path, stop):
     supervisor = subprocess.Popen(  # noqa: S603 - our own module, run by this interpreter
         [sys.executable, "-c", f"import sys; from db.cluster import supervise; sys.exit(supervise({honcho!r}, {{}}))"],
         cwd=ROOT,
-        stdout=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        text=True,
         # Only this process gets the signal, as from `kill` or a service manager (not a terminal's group).
         start_new_session=True,
     )
     try:
+        # Once honcho has noted the start (its "started (pid=…)" line): honcho 2.0.0 stopped before
+        # then fails in its own signal handler (KeyError 'pid') and hangs, whoever sends the signal.
+        for line in supervisor.stdout:
+            if "started (pid=" in line:
+                break
         wait_for(lambda: pid_file.exists() and pid_file.read_text().strip())
         sleeper = int(pid_file.read_text())
         assert _alive(sleeper)
@@ -45,3 +51,4 @@ def test_a_signal_to_the_cluster_stops_what_honcho_started(tmp_path, stop):
     finally:
         if supervisor.poll() is None:
             os.killpg(supervisor.pid, signal.SIGKILL)
+        supervisor.stdout.close()
