@@ -41,6 +41,24 @@ def _fresh_live_cache():
         app.extensions["page_cache"].clear()
 
 
+def _read_files_whole(file):
+    with file:
+        return [file.read()]
+
+
+def _files_closed_on_dropped_connections(app):
+    """Werkzeug's development server skips the response's close() when the browser drops the
+    connection while the server drains the request (a favicon cancelled by the next navigation), so
+    WhiteNoise's open file would be left to the garbage collector and its ResourceWarning. Static
+    files are small: read them whole and close them before the first byte is written."""
+
+    def serve(environ, start_response):
+        environ["wsgi.file_wrapper"] = _read_files_whole
+        return app(environ, start_response)
+
+    return serve
+
+
 @pytest.fixture(scope="session")
 def live_server(database_url):
     """The app served over HTTP in a background thread, on the test database."""
@@ -56,7 +74,7 @@ def live_server(database_url):
         }
     )
     LIVE_APPS.append(app)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server = make_server("127.0.0.1", 0, _files_closed_on_dropped_connections(app), threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
