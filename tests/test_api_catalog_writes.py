@@ -6,12 +6,14 @@ import io
 import pytest
 from PIL import Image
 
-from app.openapi import SCHEMAS
+from app.openapi import component_schemas
 from tests import factories
 from tests.api import bearer, make_token
 from tests.conftest import query_one
 from tests.test_brands_tags import run
 from tests.test_images import bomb_png
+
+SCHEMAS = component_schemas()
 
 
 def png(size=(400, 300)) -> bytes:

@@ -2,12 +2,19 @@
 
 import re
 
-from app.openapi import SCHEMAS
+import pytest
+from flask import Flask
+
+from app.api_auth import require_scope
+from app.api_schemas import Offer, OfferChange
+from app.openapi import Answer, component_schemas, describe_paths, operation
 from tests import factories
 from tests.api import bearer, make_token
 from tests.test_fulfilment import buy
 
 IGNORED_METHODS = {"HEAD", "OPTIONS"}
+
+SCHEMAS = component_schemas()
 
 
 def documented_operations(spec) -> set[tuple[str, str]]:
@@ -39,11 +46,66 @@ def test_the_description_is_public_openapi_3_1_and_covers_every_route(app, clien
 def test_every_operation_but_the_description_names_its_scope_and_the_token_errors(client):
     spec = client.get("/api/v1/openapi.json").get_json()
     for path, item in spec["paths"].items():
-        for method, operation in item.items():
+        for method, described in item.items():
             if method == "parameters" or path.endswith("openapi.json"):
                 continue
-            assert operation["x-scope"] in ("read", "listings", "orders", "admin"), (path, method)
-            assert {"401", "403", "429"} <= set(operation["responses"]), (path, method)
+            assert described["x-scope"] in ("read", "listings", "orders", "admin"), (path, method)
+            assert {"401", "403", "429"} <= set(described["responses"]), (path, method)
+
+
+def test_a_route_without_its_operation_described_fails_the_build():
+    bare = Flask(__name__)
+    bare.add_url_rule("/api/v1/things/<int:thing_id>", "api_v1.get_thing", lambda thing_id: "")
+    routes = [
+        (rule, bare.view_functions[rule.endpoint])
+        for rule in bare.url_map.iter_rules()
+        if rule.rule != "/static/<path:filename>"
+    ]
+    with pytest.raises(LookupError, match="get_thing"):
+        describe_paths(routes)
+
+
+@operation("A thing", {200: Answer("The thing.", Offer)}, body=OfferChange, errors={404: "No such thing."})
+@require_scope("read")
+def _described_view(thing_id):
+    return ""
+
+
+def test_an_operation_is_written_from_its_view_models_and_scope():
+    bare = Flask(__name__)
+    bare.add_url_rule("/api/v1/things/<int:thing_id>", "api_v1.patch_thing", _described_view, methods=["PATCH"])
+    rule = next(rule for rule in bare.url_map.iter_rules() if rule.endpoint == "api_v1.patch_thing")
+    described = describe_paths([(rule, _described_view)])["/api/v1/things/{thing_id}"]["patch"]
+    assert described["x-scope"] == "read" and described["operationId"] == "patch_thing"
+    assert described["parameters"] == [
+        {"name": "thing_id", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1}}
+    ]
+    assert described["requestBody"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/OfferChange"
+    }
+    assert described["responses"]["200"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/Offer"
+    }
+    assert set(described["responses"]) == {"200", "400", "401", "403", "404", "422", "429"}
+
+
+def test_request_schemas_are_the_models_the_views_validate_with(client, app, actions):
+    """The description's OfferChange is pydantic's schema of the model PATCH /offers/{id} validates with,
+    and a 422 names the fields in the model's words."""
+    assert SCHEMAS["OfferChange"]["properties"]["quantity"] == {"type": "integer", "minimum": 0, "maximum": 1_000_000}
+    assert SCHEMAS["OfferChange"]["additionalProperties"] is False
+    seller = actions.create_user()
+    product = factories.product(app, seller["id"])
+    factories.offer(app, seller["id"], product["id"])
+    token = make_token(app, seller["id"], scopes=["read", "listings"])
+    body = {"quantity": 1_000_001, "active": "yes", "colour": "red"}
+    response = client.patch(f"/api/v1/offers/{product['id']}", json=body, headers=bearer(token) | {"If-Match": "*"})
+    assert response.status_code == 422
+    assert response.get_json()["errors"] == [
+        {"field": "quantity", "message": "A whole number from 0 to 1000000."},
+        {"field": "active", "message": "true or false."},
+        {"field": "colour", "message": "Not a field of an offer you can change."},
+    ]
 
 
 def test_documented_fields_are_exactly_those_the_api_writes(app, client, actions):

@@ -12,21 +12,43 @@ import hashlib
 import json
 import re
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, g, request, url_for
 
 from app import api_auth, countries, db, reports
 from app.api_auth import current_caller, require_scope
+from app.api_schemas import (
+    CURRENCY,
+    Departments,
+    EventsQuery,
+    InventoryEventPage,
+    Offer,
+    OfferChange,
+    OfferPage,
+    OrderLine,
+    OrderLinePage,
+    OrdersQuery,
+    PageQuery,
+    ProductPage,
+    ProductsQuery,
+    Sale,
+    SaleRequest,
+    SalesQuery,
+    SalesReport,
+    Shipment,
+    StockChanges,
+    StockResult,
+    read_body,
+)
 from app.forms import time_zone_names
-from app.forms_seller import MAX_PRICE, MAX_QUANTITY
 from app.inputs import MAX_ID, InvalidInput, parse_date
 from app.models import analytics, api_token, catalog, catalog_page, fulfilment, inventory, offline_sale
 from app.models import offer as offer_model
 from app.models import order as order_model
 from app.models import user as user_model
-from app.openapi import openapi_document
+from app.openapi import Answer, openapi_document, operation
 from app.pagination import MAX_PAGE
 from app.problems import Problem
 from app.query_args import local_day_bounds
@@ -35,7 +57,6 @@ from app.security import csrf
 bp = Blueprint("api_v1", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)  # no cookie authorizes this API, so there is no cross-site request to forge
 
-CURRENCY = "USD"
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
 
@@ -60,6 +81,7 @@ def remember_write(response):
 
 
 @bp.get("/openapi.json")
+@operation("This description", {200: Answer("OpenAPI 3.1", media_type="application/json")}, public=True)
 def openapi():
     """The OpenAPI 3.1 description of this API (public: it holds no data)."""
     return openapi_document(request.host_url.rstrip("/"))
@@ -125,6 +147,12 @@ def decode_cursor(raw: str | None, kind: str = "o") -> int:
 
 
 @bp.get("/offers")
+@operation(
+    "Your offers, active or not, in product order",
+    {200: Answer("A page of offers.", OfferPage, ("Link",))},
+    query=PageQuery,
+    errors={400: "Bad limit or cursor."},
+)
 @require_scope("read")
 def list_offers():
     """The caller's offers (active or not), in product order, a page at a time."""
@@ -142,14 +170,21 @@ def list_offers():
     return body, 200, headers
 
 
-MAX_BULK_ITEMS = 1_000
-
-
 @bp.patch("/offers")
+@operation(
+    "Set the stock of up to 1,000 of your offers at once, all or none",
+    {200: Answer("Saved.", StockResult)},
+    body=StockChanges,
+    errors={
+        404: "Some products are not offered by you (in `errors`); nothing was saved.",
+        409: "Some stocks are not the expected_quantity (in `errors`); nothing was saved.",
+        422: "Items that cannot be used, in `errors`.",
+    },
+)
 @require_scope("listings")
 def set_stocks():
     """Set the stock of up to 1,000 of the caller's offers in one request, all or none."""
-    changes = parse_stock_items(request.get_json(silent=True))
+    changes = stock_changes(read_body(StockChanges))
     try:
         changed = offer_model.set_stocks(current_caller().user_id, changes)
     except offer_model.OffersNotFound as missing:
@@ -166,30 +201,14 @@ def set_stocks():
     return {"updated": len(changes), "changed": changed}
 
 
-def parse_stock_items(body) -> dict[int, tuple[int, int | None]]:
-    """{"items": [{"product_id", "quantity", "expected_quantity"?}, …]} as set_stocks' changes; 400/422."""
-    if not isinstance(body, dict) or not isinstance(body.get("items"), list):
-        raise Problem(400, 'Send a JSON object {"items": [...]}, with Content-Type: application/json.')
-    items = body["items"]
-    if not 1 <= len(items) <= MAX_BULK_ITEMS or set(body) != {"items"}:
-        message = f"1 to {MAX_BULK_ITEMS} items, and no other field."
-        raise Problem(422, "Some fields cannot be used.", [{"field": "items", "message": message}])
+def stock_changes(body: StockChanges) -> dict[int, tuple[int, int | None]]:
+    """The items as set_stocks' changes, by product; 422 if a product is named twice."""
     changes: dict[int, tuple[int, int | None]] = {}
     errors = []
-    for index, item in enumerate(items):
-        field = f"items[{index}]"
-        if not isinstance(item, dict) or not set(item) <= {"product_id", "quantity", "expected_quantity"}:
-            errors.append({"field": field, "message": "An object with product_id, quantity, expected_quantity."})
-            continue
-        product_id, quantity, expected = item.get("product_id"), item.get("quantity"), item.get("expected_quantity")
-        if type(product_id) is not int or not 1 <= product_id <= MAX_ID or product_id in changes:
-            errors.append({"field": f"{field}.product_id", "message": "The id of a product you offer, once."})
-        elif type(quantity) is not int or not 0 <= quantity <= MAX_QUANTITY:
-            errors.append({"field": f"{field}.quantity", "message": f"A whole number from 0 to {MAX_QUANTITY}."})
-        elif expected is not None and (type(expected) is not int or not 0 <= expected <= MAX_QUANTITY):
-            errors.append({"field": f"{field}.expected_quantity", "message": "The stock you read, or leave it out."})
-        else:
-            changes[product_id] = (quantity, expected)
+    for index, item in enumerate(body.items):
+        if item.product_id in changes:
+            errors.append({"field": f"items[{index}].product_id", "message": "The id of a product you offer, once."})
+        changes[item.product_id] = (item.quantity, item.expected_quantity)
     if errors:
         raise Problem(422, "Some fields cannot be used.", errors[:50])
     return changes
@@ -208,6 +227,7 @@ def _etag(row) -> str:
 
 
 @bp.get("/offers/<int:product_id>")
+@operation("One of your offers", {200: Answer("The offer.", Offer, ("ETag",))}, errors={404: "Not your offer."})
 @require_scope("read")
 def get_offer(product_id: int):
     """One of the caller's offers, with its ETag."""
@@ -216,6 +236,13 @@ def get_offer(product_id: int):
 
 
 @bp.patch("/offers/<int:product_id>")
+@operation(
+    "Change price, stock or active (stock changes write an inventory event)",
+    {200: Answer("The changed offer.", Offer, ("ETag",))},
+    body=OfferChange,
+    headers=("If-Match",),
+    errors={404: "Not your offer.", 412: "The offer changed since the ETag in If-Match."},
+)
 @require_scope("listings")
 def patch_offer(product_id: int):
     """Change price, stock quantity or active of the caller's offer; If-Match must name its ETag."""
@@ -223,7 +250,7 @@ def patch_offer(product_id: int):
     if_match = request.headers.get("If-Match")
     if not if_match:
         raise Problem(428, "Send the offer's ETag (from GET) in If-Match, so a change made since is not overwritten.")
-    changes = parse_offer_patch(request.get_json(silent=True))
+    changes = offer_changes(read_body(OfferChange))
     # "*" asks for no check (RFC 9110: any current version); otherwise the ETag, strong comparison.
     expected = None if if_match.strip() == "*" else if_match.strip().strip('"')
     try:
@@ -236,57 +263,13 @@ def patch_offer(product_id: int):
     return offer_json(row), 200, {"ETag": _etag(row)}
 
 
-PATCH_FIELDS = {"price", "quantity", "active"}
-
-
-def parse_offer_patch(body) -> dict:
-    """The changes a PATCH body asks for, as change_offer's arguments; 400/422 with field errors."""
-    if not isinstance(body, dict):
-        raise Problem(400, "Send a JSON object, with Content-Type: application/json.")
-    errors = [
-        {"field": name, "message": "Not a field of an offer you can change."}
-        for name in body
-        if name not in PATCH_FIELDS
-    ]
-    changes: dict = {}
-    if "price" in body:
-        price = _parse_money(body["price"])
-        if price is None:
-            errors.append({"field": "price", "message": f'A decimal string from 0.01 to {MAX_PRICE}, e.g. "12.50".'})
-        changes["price"] = price
-    if "quantity" in body:
-        quantity = body["quantity"]
-        if type(quantity) is not int or not 0 <= quantity <= MAX_QUANTITY:
-            errors.append({"field": "quantity", "message": f"A whole number from 0 to {MAX_QUANTITY}."})
-        changes["quantity"] = quantity
-    if "active" in body:
-        if type(body["active"]) is not bool:
-            errors.append({"field": "active", "message": "true or false."})
-        changes["is_active"] = body["active"]
-    if errors:
-        raise Problem(422, "Some fields cannot be used.", errors)
+def offer_changes(body: OfferChange) -> dict:
+    """The changes a PATCH body asks for, as change_offer's arguments; 422 if it names none."""
+    names = {"price": "price", "quantity": "quantity", "active": "is_active"}
+    changes = {names[name]: getattr(body, name) for name in body.model_fields_set}
     if not changes:
         raise Problem(422, "Nothing to change.", [{"field": "", "message": "Name price, quantity or active."}])
     return changes
-
-
-def _parse_money(value) -> Decimal | None:
-    """A price from "12.50" or {"amount": "12.50", "currency": "USD"}; None if it is not a valid one."""
-    if isinstance(value, dict):
-        if set(value) - {"amount", "currency"} or value.get("currency", CURRENCY) != CURRENCY:
-            return None
-        value = value.get("amount")
-    if not isinstance(value, str) or len(value) > 20:
-        return None
-    try:
-        amount = Decimal(value)
-    except InvalidOperation:
-        return None
-    if not amount.is_finite() or not Decimal("0.01") <= amount <= MAX_PRICE:
-        return None
-    if amount != amount.quantize(Decimal("0.01")):
-        return None  # no fractions of a cent
-    return amount.quantize(Decimal("0.01"))
 
 
 # --- sales ---------------------------------------------------------------------------------------
@@ -367,6 +350,16 @@ def parse_sales_filters() -> analytics.Filters:
 
 
 @bp.get("/sales")
+@operation(
+    "Your sales (online and offline) grouped as GET /api/seller/sales groups them, filtered",
+    {200: Answer("The table.", SalesReport)},
+    query=SalesQuery,
+    description=" ".join(SalesQuery.__doc__.split()),
+    errors={
+        400: "Bad group_by, dates or filters (each in `errors`).",
+        404: "A product you have never offered, or a category that does not exist.",
+    },
+)
 @require_scope("read")
 def list_sales():
     """The caller's sales (order lines and offline sales) grouped as /api/seller/sales groups them,
@@ -403,29 +396,6 @@ def idempotency_key() -> str:
     return key
 
 
-def parse_sale(body) -> dict:
-    """product_id, quantity and unit_price (optional: the offer's price) of a POSTed sale."""
-    if not isinstance(body, dict):
-        raise Problem(400, "Send a JSON object, with Content-Type: application/json.")
-    errors = [{"field": name, "message": "Not a field of a sale."} for name in body if name not in SALE_FIELDS]
-    product_id, quantity = body.get("product_id"), body.get("quantity")
-    if type(product_id) is not int or not 1 <= product_id <= MAX_ID:
-        errors.append({"field": "product_id", "message": "The id of a product you offer."})
-    if type(quantity) is not int or not 1 <= quantity <= MAX_QUANTITY:
-        errors.append({"field": "quantity", "message": f"A whole number from 1 to {MAX_QUANTITY}."})
-    unit_price = None
-    if body.get("unit_price") is not None:
-        unit_price = _parse_money(body["unit_price"])
-        if unit_price is None:
-            errors.append({"field": "unit_price", "message": f"A decimal string from 0.01 to {MAX_PRICE}."})
-    if errors:
-        raise Problem(422, "Some fields cannot be used.", errors)
-    return {"product_id": product_id, "quantity": quantity, "unit_price": unit_price}
-
-
-SALE_FIELDS = {"product_id", "quantity", "unit_price"}
-
-
 def sale_json(sale) -> dict:
     return {
         "id": sale["id"],
@@ -438,11 +408,23 @@ def sale_json(sale) -> dict:
 
 
 @bp.post("/sales")
+@operation(
+    "Record an offline sale (stock goes down, inventory event 'offline sale')",
+    {201: Answer("The sale (the first one recorded with this key, on a replay).", Sale, ("Idempotent-Replayed",))},
+    body=SaleRequest,
+    headers=("Idempotency-Key",),
+    errors={
+        400: "No Idempotency-Key, or the body is not a JSON object.",
+        404: "You have no offer of this product.",
+        409: "Not enough stock.",
+        422: "Fields that cannot be used, or the key was used for another request.",
+    },
+)
 @require_scope("orders")
 def record_sale():
     """Record an offline sale: stock goes down with an inventory event; once per Idempotency-Key."""
     key = idempotency_key()
-    sale = parse_sale(request.get_json(silent=True))
+    sale = read_body(SaleRequest).model_dump()
     canonical = {**sale, "unit_price": None if sale["unit_price"] is None else str(sale["unit_price"])}
     digest = hashlib.sha256(json.dumps(canonical, sort_keys=True).encode()).hexdigest()
     try:
@@ -460,6 +442,7 @@ def record_sale():
 
 
 @bp.get("/categories")
+@operation("Every department with its categories", {200: Answer("All of them.", Departments)})
 @require_scope("read")
 def list_categories():
     """Every department with its categories (a few hundred at most: one response, no pages)."""
@@ -497,6 +480,12 @@ def product_json(row) -> dict:
 
 
 @bp.get("/products")
+@operation(
+    "The catalog search of /products",
+    {200: Answer("A page of products (24).", ProductPage, ("Link",))},
+    query=ProductsQuery,
+    errors={400: "Bad cursor.", 503: "The search took too long."},
+)
 @require_scope("read")
 def search_products():
     """The catalog search of /products, with its parameters (q, department, category, min_price,
@@ -577,6 +566,12 @@ def _next_link(body: dict, endpoint: str, cursor: str, **args) -> dict:
 
 
 @bp.get("/orders")
+@operation(
+    "Your order lines as a seller, newest first",
+    {200: Answer("A page of order lines.", OrderLinePage, ("Link",))},
+    query=OrdersQuery,
+    errors={400: "Bad status, dates, limit or cursor."},
+)
 @require_scope("orders")
 def list_orders():
     """The caller's order lines as a seller, newest first, filtered by status and local dates."""
@@ -607,35 +602,6 @@ def list_orders():
     return body, 200, headers
 
 
-MAX_CARRIER = 60
-MAX_TRACKING = 60
-SHIP_FIELDS = {"carrier", "tracking_number"}
-
-
-def parse_shipment(body) -> tuple[str, str | None]:
-    """carrier (required) and tracking_number (optional) of a POSTed shipment, as /seller/orders/ship takes them."""
-    if not isinstance(body, dict):
-        raise Problem(400, "Send a JSON object, with Content-Type: application/json.")
-    errors = [{"field": name, "message": "Not a field of a shipment."} for name in body if name not in SHIP_FIELDS]
-    carrier, tracking = body.get("carrier"), body.get("tracking_number")
-    if isinstance(carrier, str):
-        carrier = carrier.strip()
-    if not isinstance(carrier, str) or not 1 <= len(carrier) <= MAX_CARRIER or not carrier.isprintable():
-        errors.append({"field": "carrier", "message": f"The carrier's name, like UPS: 1 to {MAX_CARRIER} characters."})
-    if tracking is not None:
-        if isinstance(tracking, str):
-            tracking = tracking.strip()
-        if not isinstance(tracking, str) or len(tracking) > MAX_TRACKING or not TRACKING.match(tracking):
-            message = f"Letters, digits, spaces and dashes, up to {MAX_TRACKING}; or leave it out."
-            errors.append({"field": "tracking_number", "message": message})
-    if errors:
-        raise Problem(422, "Some fields cannot be used.", errors)
-    return carrier, tracking or None
-
-
-TRACKING = re.compile(r"^(?:[A-Za-z0-9][A-Za-z0-9 -]*)?$")
-
-
 def get_line_or_404(order_id: int):
     """One of the caller's order lines as a seller; anyone else's (or none) is a 404."""
     line = fulfilment.get_line(current_caller().user_id, order_id) if order_id <= MAX_ID else None
@@ -645,12 +611,19 @@ def get_line_or_404(order_id: int):
 
 
 @bp.post("/orders/<int:order_id>/ship")
+@operation(
+    "Mark one of your placed lines shipped (the buyer is e-mailed the carrier and tracking number)",
+    {200: Answer("The shipped line.", OrderLine)},
+    body=Shipment,
+    errors={404: "Not your order line.", 409: "The line is not placed (already shipped, or cancelled)."},
+)
 @require_scope("orders")
 def ship_order(order_id: int):
     """Mark one of the caller's placed lines shipped with its carrier and tracking number (the buyer is mailed)."""
     user_id = current_caller().user_id
     get_line_or_404(order_id)
-    carrier, tracking = parse_shipment(request.get_json(silent=True))
+    shipment = read_body(Shipment)
+    carrier, tracking = shipment.carrier, shipment.tracking_number or None
     if not order_model.mark_shipped(user_id, [order_id], carrier, tracking):
         status = fulfilment.get_line(user_id, order_id)["status"]
         raise Problem(409, f"Only a placed line can be shipped; this one is {status}.")
@@ -673,6 +646,12 @@ def inventory_event_json(row) -> dict:
 
 
 @bp.get("/inventory-events")
+@operation(
+    "Your inventory events (every change of your offers' stock), newest first",
+    {200: Answer("A page of events.", InventoryEventPage, ("Link",))},
+    query=EventsQuery,
+    errors={400: "Bad product_id, limit or cursor.", 404: "You have no offer (and no events) of this product."},
+)
 @require_scope("read")
 def list_inventory_events():
     """The caller's inventory events (every stock change of their offers), newest first."""

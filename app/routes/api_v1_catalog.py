@@ -13,29 +13,28 @@ from flask import request, url_for
 
 from app import images
 from app.api_auth import current_caller, require_scope
-from app.forms_seller import MAX_QUANTITY
+from app.api_schemas import (
+    Category,
+    CategoryChange,
+    NewCategory,
+    NewImage,
+    NewProduct,
+    NewVariant,
+    ProductChange,
+    ProductDetail,
+    read_body,
+)
 from app.inputs import MAX_ID, InvalidInput, has_control_characters
 from app.models import admin_catalog, attribute, audit, brand, product, product_image, seller_product, tag, variant
 from app.models.admin_query import AdminRefused
+from app.openapi import Answer, operation
 from app.problems import Problem
-from app.routes.api_v1 import _parse_money as parse_money
 from app.routes.api_v1 import bp, iso, money
 from app.routes.catalog import gallery_image_url
-
-MAX_NAME = 200
-MAX_DESCRIPTION = 5000
 
 
 def _unprocessable(errors: list[dict]) -> Problem:
     return Problem(422, "Some fields cannot be used.", errors)
-
-
-def json_body(allowed: set[str], noun: str) -> tuple[dict, list[dict]]:
-    """The request's JSON object and an error for each field it has that a `noun` has not; 400 if no object."""
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise Problem(400, "Send a JSON object, with Content-Type: application/json.")
-    return body, [{"field": name, "message": f"Not a field of {noun}."} for name in body if name not in allowed]
 
 
 def _if_match(noun: str) -> str | None:
@@ -44,24 +43,6 @@ def _if_match(noun: str) -> str | None:
     if not raw:
         raise Problem(428, f"Send the {noun}'s ETag (from GET) in If-Match, so a change made since is not overwritten.")
     return None if raw == "*" else raw.strip('"')
-
-
-def _text(body: dict, name: str, maximum: int, errors: list[dict], required: bool) -> str | None:
-    """A text field, trimmed: 1..maximum characters (0 allowed when not required), no control characters."""
-    value = body.get(name)
-    if value is None and not required:
-        return None
-    if isinstance(value, str):
-        value = value.strip()
-    if not isinstance(value, str) or len(value) > maximum or has_control_characters(value) or (required and not value):
-        size = f"1 to {maximum}" if required else f"up to {maximum}"
-        errors.append({"field": name, "message": f"Text of {size} characters, without control characters."})
-        return None
-    return value
-
-
-def _id(value) -> int | None:
-    return value if type(value) is int and 1 <= value <= MAX_ID else None
 
 
 # --- categories ----------------------------------------------------------------------------------
@@ -88,7 +69,11 @@ def _api_actor() -> audit.Actor:
     return audit.Actor(caller.user_id, caller.role, request.remote_addr or "")
 
 
+CATEGORY = Answer("The category.", Category, ("ETag",))
+
+
 @bp.get("/categories/<int:category_id>")
+@operation("One category", {200: CATEGORY}, errors={404: "No such category."})
 @require_scope("read")
 def get_category(category_id: int):
     """One category, with its ETag."""
@@ -96,25 +81,18 @@ def get_category(category_id: int):
     return category_json(row), 200, {"ETag": f'"{_category_version(row)}"'}
 
 
-def _category_name(body: dict, errors: list[dict]) -> str | None:
-    name = _text(body, "name", admin_catalog.MAX_NAME, errors, required=True)
-    if name is not None and not any(character.isalnum() for character in name):
-        errors.append({"field": "name", "message": "A name needs a letter or a digit."})
-        return None
-    return name
-
-
 @bp.post("/categories")
+@operation(
+    "Create a category in a department (administrators)",
+    {201: Answer("The new category.", Category, ("ETag", "Location"))},
+    body=NewCategory,
+    errors={404: "No such department.", 409: "The department has a category of that name."},
+)
 @require_scope("admin")
 def create_category():
     """A new category in a department (administrators only)."""
-    body, errors = json_body({"department_id", "name"}, "a category")
-    department_id = _id(body.get("department_id"))
-    if department_id is None:
-        errors.append({"field": "department_id", "message": "The id of a department."})
-    name = _category_name(body, errors)
-    if errors:
-        raise _unprocessable(errors)
+    body = read_body(NewCategory)
+    department_id, name = body.department_id, body.name
     if admin_catalog.get_department(department_id) is None:
         raise Problem(404, "There is no department with this id.")
     try:
@@ -127,15 +105,23 @@ def create_category():
 
 
 @bp.patch("/categories/<int:category_id>")
+@operation(
+    "Rename a category (administrators; its slug stays)",
+    {200: CATEGORY},
+    body=CategoryChange,
+    headers=("If-Match",),
+    errors={
+        404: "No such category.",
+        409: "Its department has a category of that name.",
+        412: "The category changed since the ETag in If-Match.",
+    },
+)
 @require_scope("admin")
 def rename_category(category_id: int):
     """Rename a category (administrators only; its slug, and so its links, stay)."""
     row = get_category_or_404(category_id)
     expected = _if_match("category")
-    body, errors = json_body({"name"}, "a category you can change")
-    name = _category_name(body, errors)
-    if errors:
-        raise _unprocessable(errors)
+    name = read_body(CategoryChange).name
     if expected is not None and expected != _category_version(row):
         raise Problem(412, "The category changed since you read it. Read it again and retry with its new ETag.")
     try:
@@ -217,42 +203,45 @@ def _product_response(product_id: int, status: int = 200, headers: dict | None =
     return body, status, {"ETag": f'"{seller_product.product_version(editable)}"'} | (headers or {})
 
 
+PRODUCT = Answer("The product.", ProductDetail, ("ETag",))
+NOT_YOURS = "You did not create a product with this id."
+
+
 @bp.get("/products/<int:product_id>")
+@operation(
+    "One product with its brand, tags, attributes, variants and images",
+    {200: PRODUCT},
+    errors={404: "No such product."},
+)
 @require_scope("read")
 def get_product(product_id: int):
     """One product of the catalog with its brand, tags, attributes, variants and images, and its ETag."""
     return _product_response(product_id)
 
 
-def _category_id(body: dict, errors: list[dict], required: bool) -> int | None:
-    if "category_id" not in body and not required:
+def _category_id(body: ProductChange, errors: list[dict]) -> int | None:
+    """The body's category_id if it names one that exists (an error if it names another)."""
+    if body.category_id is None:
         return None
-    category_id = _id(body.get("category_id"))
-    if category_id is None or admin_catalog.get_category(category_id) is None:
+    if admin_catalog.get_category(body.category_id) is None:
         errors.append({"field": "category_id", "message": "The id of a category (GET /api/v1/categories)."})
         return None
-    return category_id
+    return body.category_id
 
 
-def _labels(body: dict, errors: list[dict]) -> dict:
-    """brand (a name, or null for none) and tags (a list of up to 10) when the body names them."""
+def _labels(body: ProductChange, errors: list[dict]) -> dict:
+    """brand (a name, or null for none) and tags (up to 10) when the body names them, cleaned as the form does."""
     labels: dict = {}
-    if "brand" in body:
-        raw = body["brand"]
+    if "brand" in body.model_fields_set:
         try:
-            if raw is not None and not isinstance(raw, str):
-                raise InvalidInput("A brand's name, or null for none.")
-            labels["brand"] = brand.clean_brand_name(raw)
+            labels["brand"] = brand.clean_brand_name(body.brand)
         except InvalidInput as invalid:
             errors.append({"field": "brand", "message": str(invalid)})
-    if "tags" in body:
-        raw = body["tags"]
+    if "tags" in body.model_fields_set:
         try:
-            if not isinstance(raw, list) or not all(isinstance(item, str) and "," not in item for item in raw):
+            if any("," in item for item in body.tags):
                 raise InvalidInput(f"A list of up to {tag.MAX_TAGS} tags, each without commas.")
-            if len(raw) > tag.MAX_TAGS:
-                raise InvalidInput(f"A product may have at most {tag.MAX_TAGS} tags; you gave {len(raw)}.")
-            labels["tags"] = tag.parse_tags(",".join(raw))
+            labels["tags"] = tag.parse_tags(",".join(body.tags))
         except InvalidInput as invalid:
             errors.append({"field": "tags", "message": str(invalid)})
     return labels
@@ -261,11 +250,6 @@ def _labels(body: dict, errors: list[dict]) -> dict:
 def _attributes(raw, category_id: int, errors: list[dict]) -> dict | None:
     """The attribute values the category defines ({"screen_size": "15.6", …}); each checked as the form checks it."""
     definitions = attribute.list_definitions(category_id)
-    if not isinstance(raw, dict) or not all(
-        isinstance(value, str | int) and not isinstance(value, bool) for value in raw.values()
-    ):
-        errors.append({"field": "attributes", "message": "An object of attribute keys and text or number values."})
-        return None
     known = {definition.key for definition in definitions}
     for key in raw:
         if key not in known:
@@ -276,62 +260,43 @@ def _attributes(raw, category_id: int, errors: list[dict]) -> dict | None:
     return values
 
 
-PRODUCT_FIELDS = {"name", "description", "category_id", "brand", "tags", "attributes"}
-OPTION_NAME_LENGTH = variant.MAX_VALUE_LENGTH
-
-
-def _option_list(body: dict, name: str, errors: list[dict]) -> list[str] | None:
-    """1..MAX_OPTIONS short texts, no two alike (options such as Colour, Size; or a variant's values)."""
-    raw = body.get(name)
-    items = [item.strip() for item in raw if isinstance(item, str)] if isinstance(raw, list) else []
-    if (
-        not isinstance(raw, list)
-        or len(items) != len(raw)
-        or not 1 <= len(items) <= variant.MAX_OPTIONS
-        or any(not item or len(item) > OPTION_NAME_LENGTH or has_control_characters(item) for item in items)
-        or len({item.casefold() for item in items}) != len(items)
-    ):
-        message = f"A list of 1 to {variant.MAX_OPTIONS} different texts of 1 to {OPTION_NAME_LENGTH} characters."
-        errors.append({"field": name, "message": message})
-        return None
-    return items
-
-
 @bp.post("/products")
+@operation(
+    "Create a product: for sale at once (price, quantity) or with options for variants",
+    {201: Answer("The new product.", ProductDetail, ("ETag", "Location"))},
+    body=NewProduct,
+)
 @require_scope("listings")
 def create_product():
     """A new product: with price and quantity it is for sale at once (your first offer); with
     options (e.g. ["Colour", "Size"]) it waits for its variants (POST …/variants), which you offer."""
-    body, errors = json_body(PRODUCT_FIELDS | {"price", "quantity", "options"}, "a new product")
+    body = read_body(NewProduct)
+    errors: list[dict] = []
     details = {
-        "name": _text(body, "name", MAX_NAME, errors, required=True),
-        "description": _text(body, "description", MAX_DESCRIPTION, errors, required=False) or "",
-        "category_id": _category_id(body, errors, required=True),
+        "name": body.name,
+        "description": body.description or "",
+        "category_id": _category_id(body, errors),
         "brand": None,
         "tags": [],
     } | _labels(body, errors)
-    if "attributes" in body and details["category_id"] is not None:
-        details["attributes"] = _attributes(body["attributes"], details["category_id"], errors)
-    options = None
-    if "options" in body:
-        options = _option_list(body, "options", errors)
+    if body.attributes is not None and details["category_id"] is not None:
+        details["attributes"] = _attributes(body.attributes, details["category_id"], errors)
+    if body.options is not None:
         for name in ("price", "quantity", "attributes"):
-            if name in body:
+            if name in body.model_fields_set:
                 errors.append({"field": name, "message": "A product with options has these on its variants."})
     else:
-        price = parse_money(body.get("price"))
-        if price is None:
-            errors.append({"field": "price", "message": 'A decimal string of whole cents, e.g. "12.50".'})
-        quantity = body.get("quantity")
-        if type(quantity) is not int or not 0 <= quantity <= MAX_QUANTITY:
-            errors.append({"field": "quantity", "message": f"A whole number from 0 to {MAX_QUANTITY}."})
+        if body.price is None:
+            errors.append({"field": "price", "message": NewProduct.messages["price"]})
+        if body.quantity is None:
+            errors.append({"field": "quantity", "message": NewProduct.messages["quantity"]})
     if errors:
         raise _unprocessable(errors)
     user_id = current_caller().user_id
-    if options is not None:
-        product_id = variant.create_product_with_options(user_id, details, options)
+    if body.options is not None:
+        product_id = variant.create_product_with_options(user_id, details, body.options)
     else:
-        product_id = seller_product.create_product(user_id, details, None, price, quantity)
+        product_id = seller_product.create_product(user_id, details, None, body.price, body.quantity)
     return _product_response(product_id, 201, {"Location": url_for("api_v1.get_product", product_id=product_id)})
 
 
@@ -344,6 +309,17 @@ def _own_product_or_404(product_id: int):
 
 
 @bp.patch("/products/<int:product_id>")
+@operation(
+    "Change a product you created: name, description, category, brand, tags, attributes",
+    {200: PRODUCT},
+    body=ProductChange,
+    headers=("If-Match",),
+    errors={
+        404: NOT_YOURS,
+        409: "This is a variant: change its product.",
+        412: "The product changed since the ETag in If-Match.",
+    },
+)
 @require_scope("listings")
 def change_product(product_id: int):
     """Change the name, description, category, brand, tags or attributes of a product you created."""
@@ -351,17 +327,18 @@ def change_product(product_id: int):
     if current["parent_id"] is not None:
         raise Problem(409, f"This is a variant: change its product, {current['parent_id']}, and the variants follow.")
     expected = _if_match("product")
-    body, errors = json_body(PRODUCT_FIELDS, "a product you can change")
+    body = read_body(ProductChange)
+    errors: list[dict] = []
     changes: dict = _labels(body, errors)
-    if "name" in body:
-        changes["name"] = _text(body, "name", MAX_NAME, errors, required=True)
-    if "description" in body:
-        changes["description"] = _text(body, "description", MAX_DESCRIPTION, errors, required=False) or ""
-    category_id = _category_id(body, errors, required=False) or current["category_id"]
-    if "category_id" in body:
+    if "name" in body.model_fields_set:
+        changes["name"] = body.name
+    if "description" in body.model_fields_set:
+        changes["description"] = body.description or ""
+    category_id = _category_id(body, errors) or current["category_id"]
+    if "category_id" in body.model_fields_set:
         changes["category_id"] = category_id
-    if "attributes" in body:
-        changes["attributes"] = _attributes(body["attributes"], category_id, errors)
+    if body.attributes is not None:
+        changes["attributes"] = _attributes(body.attributes, category_id, errors)
     elif category_id != current["category_id"]:
         # Keep the values the new category defines too; the others would show nowhere.
         known = {definition.key for definition in attribute.list_definitions(category_id)}
@@ -370,7 +347,8 @@ def change_product(product_id: int):
     if errors:
         raise _unprocessable(errors)
     if not changes:
-        raise _unprocessable([{"field": "", "message": "Name a field to change: " + ", ".join(sorted(PRODUCT_FIELDS))}])
+        fields = ", ".join(ProductChange.model_fields)
+        raise _unprocessable([{"field": "", "message": "Name a field to change: " + fields}])
     try:
         found = seller_product.change_product(product_id, current_caller().user_id, expected, changes)
     except seller_product.VersionChanged as stale:
@@ -381,14 +359,17 @@ def change_product(product_id: int):
 
 
 @bp.post("/products/<int:product_id>/variants")
+@operation(
+    "Add a variant to a product you created with options",
+    {201: Answer("The new variant (a product whose parent_id is the product).", ProductDetail, ("ETag", "Location"))},
+    body=NewVariant,
+    errors={404: NOT_YOURS, 409: "The product has no options, is sold as it is, has this variant, or has 100."},
+)
 @require_scope("listings")
 def add_variant(product_id: int):
     """Add a variant (its value of each option, e.g. ["Red", "M"]) to a product you created with options."""
     current = _own_product_or_404(product_id)
-    body, errors = json_body({"option_values"}, "a variant")
-    values = _option_list(body, "option_values", errors)
-    if errors:
-        raise _unprocessable(errors)
+    values = read_body(NewVariant).option_values
     try:
         variant_id = variant.add_variant(current["creator_id"], product_id, [], values)
     except variant.VariantRefused as refused:
@@ -399,6 +380,17 @@ def add_variant(product_id: int):
 
 
 @bp.post("/products/<int:product_id>/images")
+@operation(
+    "Add an image to the end of the gallery of a product you created (at most 8)",
+    {201: PRODUCT},
+    body=NewImage,
+    body_media_type="multipart/form-data",
+    errors={
+        404: NOT_YOURS,
+        409: "The gallery has 8 images.",
+        422: "No image, not an image we take (too large, too many pixels), or bad alt text.",
+    },
+)
 @require_scope("listings")
 def add_image(product_id: int):
     """Add an image (multipart/form-data: `image`, a PNG, JPEG or WebP up to 5 MB, and `alt_text`) to the
@@ -425,6 +417,11 @@ def add_image(product_id: int):
 
 
 @bp.delete("/products/<int:product_id>/images/<int:entry_id>")
+@operation(
+    "Take an image out of the gallery of a product you created",
+    {204: Answer("Removed.")},
+    errors={404: "No such image of your product."},
+)
 @require_scope("listings")
 def remove_image(product_id: int, entry_id: int):
     """Take an image (by its `images[].id`) out of the gallery of a product you created."""

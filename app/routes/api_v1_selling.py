@@ -5,39 +5,36 @@ Each calls the model function the seller's pages call, so the rules, locks (app/
 and ledger rows are the same whichever way a seller works.
 """
 
-from datetime import datetime
-
 from flask import url_for
 
 from app.api_auth import current_caller, require_scope
-from app.forms_seller import MAX_QUANTITY
-from app.inputs import MAX_ID, has_control_characters
+from app.api_schemas import NewOffer, Offer, OrderLine, ReturnAcceptance, ReturnRefusal, SaleStart, read_body
 from app.models import offer, order, sale
+from app.openapi import Answer, operation
 from app.problems import Problem
 from app.routes.api_v1 import _etag, bp, get_line_or_404, get_offer_or_404, offer_json, order_line_json
-from app.routes.api_v1 import _parse_money as parse_money
-from app.routes.api_v1_catalog import json_body
 
 # --- offers --------------------------------------------------------------------------------------
 
 
+OFFER = Answer("The offer.", Offer, ("ETag",))
+NOT_YOUR_OFFER = "Not your offer."
+
+
 @bp.post("/offers")
+@operation(
+    "Start offering a product (or a variant) of the catalog at your price",
+    {201: Answer("Your new offer.", Offer, ("ETag", "Location"))},
+    body=NewOffer,
+    errors={404: "No such product.", 409: "You offer it already, or it comes in variants (offer a variant)."},
+)
 @require_scope("listings")
 def create_offer():
     """Start selling a product of the catalog (or a variant of one) at your price, with your stock."""
-    body, errors = json_body({"product_id", "price", "quantity"}, "a new offer")
-    product_id, quantity = body.get("product_id"), body.get("quantity")
-    if type(product_id) is not int or not 1 <= product_id <= MAX_ID:
-        errors.append({"field": "product_id", "message": "The id of a product of the catalog."})
-    price = parse_money(body.get("price"))
-    if price is None:
-        errors.append({"field": "price", "message": 'A decimal string of whole cents, e.g. "12.50".'})
-    if type(quantity) is not int or not 0 <= quantity <= MAX_QUANTITY:
-        errors.append({"field": "quantity", "message": f"A whole number from 0 to {MAX_QUANTITY}."})
-    if errors:
-        raise Problem(422, "Some fields cannot be used.", errors)
+    body = read_body(NewOffer)
+    product_id = body.product_id
     try:
-        offer.add_offer(current_caller().user_id, product_id, price, quantity)
+        offer.add_offer(current_caller().user_id, product_id, body.price, body.quantity)
     except offer.ProductNotFound:
         raise Problem(404, "There is no product with this id.") from None
     except offer.ProductHasVariants:
@@ -49,36 +46,23 @@ def create_offer():
     return offer_json(row), 201, headers
 
 
-def _parse_instant(value) -> datetime | None:
-    """An ISO 8601 date-time with its offset, or None if it is not one."""
-    if not isinstance(value, str) or len(value) > 40:
-        return None
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return moment if moment.tzinfo is not None and 2000 <= moment.year <= 9000 else None
-
-
 @bp.put("/offers/<int:product_id>/sale")
+@operation(
+    "Put your offer on sale below its usual price, until ends_at or until you end it",
+    {200: OFFER},
+    body=SaleStart,
+    errors={
+        404: NOT_YOUR_OFFER,
+        409: "The sale price is not below the usual one, the end is past, or the offer is removed.",
+    },
+)
 @require_scope("listings")
 def start_sale(product_id: int):
     """Put your offer on sale at a price below its usual one, until `ends_at` (or until you end it)."""
     get_offer_or_404(product_id)
-    body, errors = json_body({"sale_price", "ends_at"}, "a sale")
-    sale_price = parse_money(body.get("sale_price"))
-    if sale_price is None:
-        errors.append({"field": "sale_price", "message": 'A decimal string of whole cents, e.g. "9.99".'})
-    ends_at = None
-    if body.get("ends_at") is not None:
-        ends_at = _parse_instant(body["ends_at"])
-        if ends_at is None:
-            message = "A date and time with its offset, e.g. 2027-01-31T18:00:00Z."
-            errors.append({"field": "ends_at", "message": message})
-    if errors:
-        raise Problem(422, "Some fields cannot be used.", errors)
+    body = read_body(SaleStart)
     try:
-        sale.start_sale(current_caller().user_id, product_id, sale_price, ends_at)
+        sale.start_sale(current_caller().user_id, product_id, body.sale_price, body.ends_at)
     except sale.SaleRefused as refused:
         raise Problem(409, str(refused)) from None
     row = get_offer_or_404(product_id)
@@ -86,6 +70,7 @@ def start_sale(product_id: int):
 
 
 @bp.delete("/offers/<int:product_id>/sale")
+@operation("End your offer's sale now", {200: OFFER}, errors={404: NOT_YOUR_OFFER, 409: "It is not on sale."})
 @require_scope("listings")
 def end_sale(product_id: int):
     """End your offer's sale now (its usual price applies again)."""
@@ -98,21 +83,24 @@ def end_sale(product_id: int):
 
 # --- returns -------------------------------------------------------------------------------------
 
-MAX_REASON = 500
+LINE = Answer("The line.", OrderLine)
+RETURN_ERRORS = {404: "Not your order line.", 409: "No return of this line is waiting for your answer."}
 
 
 @bp.post("/orders/<int:order_id>/return/accept")
+@operation(
+    "Accept a buyer's return: they are refunded at once; restock puts the units back",
+    {200: LINE},
+    body=ReturnAcceptance,
+    errors=RETURN_ERRORS,
+)
 @require_scope("orders")
 def accept_return(order_id: int):
     """Accept the buyer's return: they are refunded at once; `restock` puts the units back in stock."""
     get_line_or_404(order_id)
-    body, errors = json_body({"restock"}, "a return's acceptance")
-    if type(body.get("restock")) is not bool:
-        errors.append({"field": "restock", "message": "true if the item came back sellable, else false."})
-    if errors:
-        raise Problem(422, "Some fields cannot be used.", errors)
+    restock = read_body(ReturnAcceptance).restock
     try:
-        order.accept_return(order_id, current_caller().user_id, restock=body["restock"])
+        order.accept_return(order_id, current_caller().user_id, restock=restock)
     except order.NoSuchLine:
         raise Problem(404, "You have no order line with this id.") from None
     except order.TransitionRefused as refused:
@@ -121,17 +109,12 @@ def accept_return(order_id: int):
 
 
 @bp.post("/orders/<int:order_id>/return/refuse")
+@operation("Refuse a buyer's return, saying why", {200: LINE}, body=ReturnRefusal, errors=RETURN_ERRORS)
 @require_scope("orders")
 def refuse_return(order_id: int):
     """Refuse the buyer's return, telling them why (the line stays delivered)."""
     get_line_or_404(order_id)
-    body, errors = json_body({"reason"}, "a return's refusal")
-    reason = body.get("reason")
-    reason = reason.strip() if isinstance(reason, str) else None
-    if not reason or len(reason) > MAX_REASON or has_control_characters(reason):
-        errors.append({"field": "reason", "message": f"Tell the buyer why: 1 to {MAX_REASON} characters."})
-    if errors:
-        raise Problem(422, "Some fields cannot be used.", errors)
+    reason = read_body(ReturnRefusal).reason
     try:
         order.refuse_return(order_id, current_caller().user_id, reason)
     except order.NoSuchLine:
