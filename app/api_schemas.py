@@ -16,13 +16,22 @@ from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any, ClassVar, Literal
 
 from flask import current_app, request
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainValidator, ValidationError
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainValidator,
+    ValidationError,
+    ValidationInfo,
+)
 from pydantic.json_schema import WithJsonSchema
+from pydantic_core import PydanticCustomError
 
-from app import problems
+from app import countries, problems
 from app.forms_seller import MAX_PRICE, MAX_QUANTITY
-from app.inputs import MAX_ID, has_control_characters
-from app.models import admin_catalog, brand, catalog, product_image, tag, variant
+from app.inputs import MAX_ID, InvalidInput, has_control_characters, parse_date
+from app.models import admin_catalog, analytics, brand, catalog, product_image, tag, variant
 from app.models.order import STATUS_NAMES
 
 CURRENCY = "USD"
@@ -181,7 +190,7 @@ def _field_name(location: tuple) -> tuple[str, str]:
     return shown, ".".join(keyed)
 
 
-def field_errors(model: type[RequestBody], error: ValidationError) -> list[dict]:
+def field_errors(model: type[BaseModel], error: ValidationError) -> list[dict]:
     """A ValidationError as the API's field errors, one per field, in the words of the model's messages."""
     errors: dict[str, str] = {}
     for entry in error.errors(include_url=False, include_input=False):
@@ -189,7 +198,7 @@ def field_errors(model: type[RequestBody], error: ValidationError) -> list[dict]
         if entry["type"] == "extra_forbidden":
             message = f"Not a field of {model.noun}."
         else:
-            message = entry["msg"] + "."
+            message = entry["msg"] if entry["msg"].endswith(".") else entry["msg"] + "."
             while keyed:  # the message of the field, or of the field holding it ("attributes" for attributes.colour)
                 if keyed in model.messages:
                     message = model.messages[keyed]
@@ -649,54 +658,119 @@ ANSWER_MODELS = [
 
 
 # --- query parameters ----------------------------------------------------------------------------
-# Each field is one parameter of the description. The views parse these parameters themselves, as the
-# site's pages parse theirs (app/query_args.py, catalog.read_criteria), with the same bounds.
+# Each field is one parameter of the description, and the views read their parameters through these
+# models (`read_query`). A query string holds text: numbers are digits only ("+5", "5.0" and "1_0" are
+# not numbers here, as they are not on the site's pages).
 
-AMOUNT_PARAMETER = r"^[0-9]{1,10}(\.[0-9]{1,2})?$"
+MAX_PAGE_SIZE = 200
+AMOUNT_PARAMETER = r"^[0-9]{1,10}(\.[0-9]{1,2})?$"  # 0 to 9,999,999,999.99: numeric(12, 2)'s largest line total
 
 
-class PageQuery(BaseModel):
-    limit: Annotated[int, Field(ge=1, le=200)] = None
+def whole_number(minimum: int, maximum: int) -> Any:
+    """A whole number minimum..maximum written in ASCII digits."""
+
+    def parse(value: Any) -> int:
+        if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 19:
+            value = int(value)
+        if type(value) is not int or not minimum <= value <= maximum:
+            raise PydanticCustomError("whole_number", "Not a whole number from {minimum} to {maximum}", locals())
+        return value
+
+    return Annotated[
+        int, PlainValidator(parse), WithJsonSchema({"type": "integer", "minimum": minimum, "maximum": maximum})
+    ]
+
+
+def _query_date(value: Any, info: ValidationInfo) -> date:
+    try:
+        return parse_date(value if isinstance(value, str) else "", info.field_name.rstrip("_"))
+    except InvalidInput as invalid:
+        raise PydanticCustomError("date", str(invalid)) from None
+
+
+def _choices(allowed) -> Any:
+    """A comma-separated list of allowed values, each at most once: as a tuple."""
+
+    def parse(value: Any) -> tuple[str, ...]:
+        chosen = tuple(dict.fromkeys(part.strip() for part in value.split(","))) if isinstance(value, str) else ()
+        if not chosen or any(part not in allowed for part in chosen):
+            raise PydanticCustomError("choices", "Not a list of allowed values")
+        return chosen
+
+    return parse
+
+
+def _country(value: str) -> str:
+    if value.upper() not in countries.NAMES:
+        raise PydanticCustomError("country", "Not a country")
+    return value.upper()
+
+
+QueryId = whole_number(1, MAX_ID)
+QueryDate = Annotated[date, PlainValidator(_query_date), WithJsonSchema({"type": "string", "format": "date"})]
+Statuses = Annotated[
+    tuple[str, ...],
+    PlainValidator(_choices(tuple(STATUS_NAMES))),
+    WithJsonSchema({"type": "string", "examples": ["delivered", "shipped,delivered"]}),
+]
+Amount = Annotated[str, Field(pattern=AMOUNT_PARAMETER), AfterValidator(Decimal)]
+
+
+class QueryParameters(BaseModel):
+    """A request's query parameters; those a model does not name are left alone (as the pages do)."""
+
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+    noun: ClassVar[str] = "this request"
+    messages: ClassVar[dict[str, str]] = {}
+
+
+class PageQuery(QueryParameters):
+    messages: ClassVar[dict[str, str]] = {"limit": f"A whole number 1–{MAX_PAGE_SIZE}."}
+    limit: whole_number(1, MAX_PAGE_SIZE) = None
     cursor: str = Field(None, description="From a `next` link.")
 
 
 class OrdersQuery(PageQuery):
-    model_config = ConfigDict(populate_by_name=True)
+    messages: ClassVar[dict[str, str]] = PageQuery.messages | {"status": "One of " + ", ".join(STATUS_NAMES) + "."}
     status: Literal[tuple(STATUS_NAMES)] = None
-    from_: date = Field(None, alias="from", description="Ordered on or after this day (your time zone).")
-    to: date = Field(None, description="Ordered on or before this day (your time zone).")
+    from_: QueryDate = Field(None, alias="from", description="Ordered on or after this day (your time zone).")
+    to: QueryDate = Field(None, description="Ordered on or before this day (your time zone).")
 
 
 class EventsQuery(PageQuery):
-    product_id: Id = Field(None, description="One product's events: 404 if you never offered it.")
+    messages: ClassVar[dict[str, str]] = PageQuery.messages | {"product_id": "A product's id."}
+    product_id: QueryId = Field(None, description="One product's events: 404 if you never offered it.")
 
 
-class SalesQuery(BaseModel):
+class SalesQuery(QueryParameters):
     """Filters combine (AND). Without `status`, cancelled lines are left out. `status` and
     `buyer_country` exist only for online order lines: either one leaves offline sales out."""
 
-    model_config = ConfigDict(populate_by_name=True)
-    group_by: str = Field("month", description="As GET /api/seller/sales: day, week, month, product, category.")
-    from_: date = Field(None, alias="from")
-    to: date = None
-    product_id: Id = Field(
+    messages: ClassVar[dict[str, str]] = {
+        "product_id": "A whole number from 1 (an id).",
+        "category_id": "A whole number from 1 (an id).",
+        "status": "One or more of " + ", ".join(STATUS_NAMES) + ", separated by commas.",
+        "min_amount": "A decimal string from 0 to 9999999999.99, at most two decimals.",
+        "max_amount": "A decimal string from 0 to 9999999999.99, at most two decimals.",
+        "buyer_country": "An ISO 3166-1 alpha-2 country code, such as DE.",
+        "channel": "online, offline, or online,offline.",
+    }
+    group_by: str = Field("month", description="As GET /api/seller/sales: " + ", ".join(analytics.GROUPINGS) + ".")
+    # From and to are the owner's local days, checked with the grouping (analytics.parse_period).
+    from_: str = Field(None, alias="from", json_schema_extra={"format": "date"})
+    to: str = Field(None, json_schema_extra={"format": "date"})
+    product_id: QueryId = Field(
         None, description="A product you offer (or offered); its variants' sales count with it. 404 if not."
     )
-    category_id: Id = Field(
+    category_id: QueryId = Field(
         None, description="Sales of products in this category (none sold: empty; no such category: 404)."
     )
-    status: str = Field(
-        None,
-        examples=["delivered", "shipped,delivered"],
-        description="Order line statuses, comma-separated: " + ", ".join(STATUS_NAMES) + ". Online only.",
+    status: Statuses = Field(
+        None, description="Order line statuses, comma-separated: " + ", ".join(STATUS_NAMES) + ". Online only."
     )
-    min_amount: Annotated[str, Field(pattern=AMOUNT_PARAMETER)] = Field(
-        None, description="Lines (or offline sales) whose total is at least this, in USD."
-    )
-    max_amount: Annotated[str, Field(pattern=AMOUNT_PARAMETER)] = Field(
-        None, description="Lines (or offline sales) whose total is at most this, in USD."
-    )
-    buyer_country: Annotated[str, Field(pattern="^[A-Za-z]{2}$")] = Field(
+    min_amount: Amount = Field(None, description="Lines (or offline sales) whose total is at least this, in USD.")
+    max_amount: Amount = Field(None, description="Lines (or offline sales) whose total is at most this, in USD.")
+    buyer_country: Annotated[str, Field(pattern="^[A-Za-z]{2}$"), AfterValidator(_country)] = Field(
         None,
         examples=["DE"],
         description="ISO 3166-1 alpha-2 code of the country the purchase was delivered to. Online only; "
@@ -707,8 +781,9 @@ class SalesQuery(BaseModel):
     )
 
 
-class ProductsQuery(BaseModel):
-    """The parameters of the catalog's /products page."""
+class ProductsQuery(QueryParameters):
+    """The parameters of the catalog's /products page, which reads them as the page does
+    (catalog.read_criteria: a value it cannot use is left out, with a note)."""
 
     q: str = Field(None, description="Words, as in the site's search box.")
     department: str = Field(None, description="A department's slug.")
@@ -720,3 +795,16 @@ class ProductsQuery(BaseModel):
     include_unavailable: str = None
     sort: str = Field(None, examples=list(catalog.SORTS))
     cursor: str = Field(None, description="From a `next` link.")
+
+
+def read_query(model: type[QueryParameters]):
+    """The request's query parameters validated by `model` (the view's @operation's query); 400 naming
+    each one that cannot be used."""
+    described = getattr(current_app.view_functions.get(request.endpoint), "openapi_operation", None)
+    if described is None or described.query is not model:
+        raise LookupError(f"{request.endpoint} reads a {model.__name__} but its @operation describes another query")
+    try:
+        return model.model_validate(request.args.to_dict())
+    except ValidationError as invalid:
+        errors = field_errors(model, invalid)[:MAX_FIELD_ERRORS]
+        raise problems.Problem(400, "Bad query parameter.", errors) from None

@@ -7,7 +7,7 @@ from flask import Flask
 
 from app.api_auth import require_scope
 from app.api_schemas import Offer, OfferChange
-from app.openapi import Answer, component_schemas, describe_paths, operation
+from app.openapi import Answer, component_schemas, describe_paths, openapi_document, operation
 from tests import factories
 from tests.api import bearer, make_token
 from tests.test_fulfilment import buy
@@ -15,6 +15,7 @@ from tests.test_fulfilment import buy
 IGNORED_METHODS = {"HEAD", "OPTIONS"}
 
 SCHEMAS = component_schemas()
+SPEC = openapi_document("http://localhost")
 
 
 def documented_operations(spec) -> set[tuple[str, str]]:
@@ -105,6 +106,23 @@ def test_request_schemas_are_the_models_the_views_validate_with(client, app, act
         {"field": "quantity", "message": "A whole number from 0 to 1000000."},
         {"field": "active", "message": "true or false."},
         {"field": "colour", "message": "Not a field of an offer you can change."},
+    ]
+
+
+def test_query_parameters_are_read_through_the_models_the_description_is_written_from(client, app, actions):
+    parameters = {p["name"]: p for p in SPEC["paths"]["/api/v1/orders"]["get"]["parameters"]}
+    assert parameters["limit"]["schema"] == {"type": "integer", "minimum": 1, "maximum": 200}
+    assert parameters["from"]["schema"] == {"type": "string", "format": "date"}
+    token = make_token(app, actions.create_user()["id"], scopes=["orders"])
+    response = client.get("/api/v1/orders?status=lost&from=2025-02-30&limit=5.0&colour=red", headers=bearer(token))
+    assert response.status_code == 400
+    assert response.get_json()["errors"] == [
+        {"field": "limit", "message": "A whole number 1–200."},
+        {
+            "field": "status",
+            "message": "One of placed, shipped, delivered, return_requested, return_refused, refunded, cancelled.",
+        },
+        {"field": "from", "message": "The from date 2025-02-30 does not exist."},
     ]
 
 

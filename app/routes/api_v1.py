@@ -10,14 +10,13 @@ import base64
 import binascii
 import hashlib
 import json
-import re
 from datetime import datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, g, request, url_for
 
-from app import api_auth, countries, db, reports
+from app import api_auth, db, reports
 from app.api_auth import current_caller, require_scope
 from app.api_schemas import (
     CURRENCY,
@@ -41,9 +40,10 @@ from app.api_schemas import (
     StockChanges,
     StockResult,
     read_body,
+    read_query,
 )
 from app.forms import time_zone_names
-from app.inputs import MAX_ID, InvalidInput, parse_date
+from app.inputs import MAX_ID
 from app.models import analytics, api_token, catalog, catalog_page, fulfilment, inventory, offline_sale
 from app.models import offer as offer_model
 from app.models import order as order_model
@@ -58,7 +58,6 @@ bp = Blueprint("api_v1", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)  # no cookie authorizes this API, so there is no cross-site request to forge
 
 DEFAULT_PAGE_SIZE = 50
-MAX_PAGE_SIZE = 200
 
 
 PUBLIC_ENDPOINTS = {"api_v1.openapi"}
@@ -115,18 +114,6 @@ def offer_json(row) -> dict:
     }
 
 
-def page_size() -> int:
-    """The `limit` query parameter, 1..MAX_PAGE_SIZE (400 otherwise)."""
-    raw = request.args.get("limit")
-    if raw is None:
-        return DEFAULT_PAGE_SIZE
-    if not (raw.isascii() and raw.isdigit() and len(raw) <= 6 and 1 <= int(raw) <= MAX_PAGE_SIZE):
-        raise Problem(
-            400, "Bad query parameter.", [{"field": "limit", "message": f"A whole number 1–{MAX_PAGE_SIZE}."}]
-        )
-    return int(raw)
-
-
 def encode_cursor(number: int, kind: str = "o") -> str:
     """An opaque cursor: the last product id a page of offers showed ("o"), or a search's next page ("p")."""
     return base64.urlsafe_b64encode(f"{kind}:{number}".encode()).decode().rstrip("=")
@@ -156,8 +143,9 @@ def decode_cursor(raw: str | None, kind: str = "o") -> int:
 @require_scope("read")
 def list_offers():
     """The caller's offers (active or not), in product order, a page at a time."""
-    limit = page_size()
-    rows = offer_model.list_offers_after(current_caller().user_id, decode_cursor(request.args.get("cursor")), limit + 1)
+    query = read_query(PageQuery)
+    limit = query.limit or DEFAULT_PAGE_SIZE
+    rows = offer_model.list_offers_after(current_caller().user_id, decode_cursor(query.cursor), limit + 1)
     more = len(rows) > limit
     rows = rows[:limit]
     body = {"items": [offer_json(row) for row in rows], "next": None}
@@ -282,73 +270,6 @@ def owner_time_zone(user_id: int) -> str:
     return name if name in time_zone_names() else "UTC"
 
 
-MAX_AMOUNT = Decimal("9999999999.99")  # numeric(12, 2): the largest line total there can be
-
-
-def _id_param(name: str, errors: list) -> int | None:
-    """A query parameter that names a row by id, or None if absent; an error if it is not one."""
-    raw = request.args.get(name)
-    if raw is None:
-        return None
-    if raw.isascii() and raw.isdigit() and len(raw) <= 19 and 1 <= int(raw) <= MAX_ID:
-        return int(raw)
-    errors.append({"field": name, "message": "A whole number from 1 (an id)."})
-    return None
-
-
-def _amount_param(name: str, errors: list) -> Decimal | None:
-    """A line total bound ("25", "25.50"): 0 to MAX_AMOUNT, whole cents; None if absent."""
-    raw = request.args.get(name)
-    if raw is None:
-        return None
-    amount = None
-    if raw.isascii() and re.fullmatch(r"[0-9]{1,10}(\.[0-9]{1,2})?", raw):
-        amount = Decimal(raw)
-    if amount is None or amount > MAX_AMOUNT:
-        errors.append({"field": name, "message": f"A decimal string from 0 to {MAX_AMOUNT}, at most two decimals."})
-    return amount
-
-
-def _choices_param(name: str, allowed, errors: list) -> tuple[str, ...]:
-    """A comma-separated list of allowed values (each at most once), or () if absent."""
-    raw = request.args.get(name)
-    if raw is None:
-        return ()
-    chosen = tuple(dict.fromkeys(part.strip() for part in raw.split(",")))
-    if not chosen or any(part not in allowed for part in chosen):
-        errors.append({"field": name, "message": "One or more of " + ", ".join(allowed) + ", separated by commas."})
-        return ()
-    return chosen
-
-
-def parse_sales_filters() -> analytics.Filters:
-    """The filters of GET /api/v1/sales; a 400 naming every unusable one."""
-    errors: list = []
-    product_id = _id_param("product_id", errors)
-    category_id = _id_param("category_id", errors)
-    statuses = _choices_param("status", tuple(order_model.STATUS_NAMES), errors)
-    channels = _choices_param("channel", analytics.CHANNELS, errors)
-    min_amount, max_amount = _amount_param("min_amount", errors), _amount_param("max_amount", errors)
-    if min_amount is not None and max_amount is not None and min_amount > max_amount:
-        errors.append({"field": "min_amount", "message": "min_amount is above max_amount."})
-    buyer_country = request.args.get("buyer_country")
-    if buyer_country is not None:
-        buyer_country = buyer_country.upper() if buyer_country.isascii() else ""
-        if buyer_country not in countries.NAMES:
-            errors.append({"field": "buyer_country", "message": "An ISO 3166-1 alpha-2 country code, such as DE."})
-    if errors:
-        raise Problem(400, "Bad query parameter.", errors)
-    return analytics.Filters(
-        product_id=product_id,
-        category_id=category_id,
-        statuses=statuses,
-        min_amount=min_amount,
-        max_amount=max_amount,
-        buyer_country=buyer_country,
-        channel=channels[0] if len(channels) == 1 else None,
-    )
-
-
 @bp.get("/sales")
 @operation(
     "Your sales (online and offline) grouped as GET /api/seller/sales groups them, filtered",
@@ -364,17 +285,18 @@ def parse_sales_filters() -> analytics.Filters:
 def list_sales():
     """The caller's sales (order lines and offline sales) grouped as /api/seller/sales groups them,
     narrowed by the filters; a product that is not the caller's or a category that does not exist is a 404."""
+    query = read_query(SalesQuery)
     user_id = current_caller().user_id
     time_zone = owner_time_zone(user_id)
     try:
         today = datetime.now(ZoneInfo(time_zone)).date()
-        period = analytics.parse_period(request.args.get("from"), request.args.get("to"), today, time_zone)
-        grouping = analytics.parse_grouping(request.args.get("group_by"))
+        period = analytics.parse_period(query.from_, query.to, today, time_zone)
+        grouping = analytics.parse_grouping(query.group_by)
         analytics.check_grouping_fits(grouping, period)
     except analytics.InvalidQuery as invalid:
         field = "group_by" if "group" in str(invalid).lower() else "from/to"
         raise Problem(400, "Bad query parameter.", [{"field": field, "message": str(invalid)}]) from None
-    filters = parse_sales_filters()
+    filters = sales_filters(query)
     if filters.product_id is not None or filters.category_id is not None:
         known = analytics.get_filter_targets(user_id, filters.product_id, filters.category_id)
         if filters.product_id is not None and not known["product_offered"]:
@@ -382,6 +304,23 @@ def list_sales():
         if filters.category_id is not None and not known["category_exists"]:
             raise Problem(404, "There is no such category.")
     return reports.sales_report(user_id, period, grouping, filters)
+
+
+def sales_filters(query: SalesQuery) -> analytics.Filters:
+    """The filters of GET /api/v1/sales; a 400 if the amounts are the wrong way round."""
+    if query.min_amount is not None and query.max_amount is not None and query.min_amount > query.max_amount:
+        raise Problem(
+            400, "Bad query parameter.", [{"field": "min_amount", "message": "min_amount is above max_amount."}]
+        )
+    return analytics.Filters(
+        product_id=query.product_id,
+        category_id=query.category_id,
+        statuses=query.status or (),
+        min_amount=query.min_amount,
+        max_amount=query.max_amount,
+        buyer_country=query.buyer_country,
+        channel=None if query.channel in (None, "online,offline") else query.channel,
+    )
 
 
 MAX_KEY_LENGTH = 255
@@ -540,25 +479,6 @@ def order_line_json(line) -> dict:
     }
 
 
-def _query_dates(time_zone: str) -> dict:
-    """`from` and `to` (YYYY-MM-DD, the owner's local days) as starts_at/ends_at instants; 400 if bad."""
-    days = {}
-    errors = []
-    for name in ("from", "to"):
-        raw = request.args.get(name)
-        if raw is None:
-            continue
-        try:
-            days[name] = parse_date(raw, name)
-        except InvalidInput as invalid:
-            errors.append({"field": name, "message": str(invalid)})
-    if not errors and "from" in days and "to" in days and days["from"] > days["to"]:
-        errors.append({"field": "from", "message": "from comes after to."})
-    if errors:
-        raise Problem(400, "Bad query parameter.", errors)
-    return local_day_bounds(days.get("from"), days.get("to"), ZoneInfo(time_zone))
-
-
 def _next_link(body: dict, endpoint: str, cursor: str, **args) -> dict:
     """Put the `next` link of a page in the body; the matching Link header."""
     body["next"] = url_for(endpoint, cursor=cursor, **{k: v for k, v in args.items() if v is not None}, _external=True)
@@ -575,16 +495,15 @@ def _next_link(body: dict, endpoint: str, cursor: str, **args) -> dict:
 @require_scope("orders")
 def list_orders():
     """The caller's order lines as a seller, newest first, filtered by status and local dates."""
+    query = read_query(OrdersQuery)
     user_id = current_caller().user_id
-    limit = page_size()
-    status = request.args.get("status")
-    if status is not None and status not in order_model.STATUS_NAMES:
-        message = "One of " + ", ".join(order_model.STATUS_NAMES) + "."
-        raise Problem(400, "Bad query parameter.", [{"field": "status", "message": message}])
-    bounds = _query_dates(owner_time_zone(user_id))
-    after = decode_cursor(request.args.get("cursor"), "l")
+    limit = query.limit or DEFAULT_PAGE_SIZE
+    if query.from_ is not None and query.to is not None and query.from_ > query.to:
+        raise Problem(400, "Bad query parameter.", [{"field": "from", "message": "from comes after to."}])
+    bounds = local_day_bounds(query.from_, query.to, ZoneInfo(owner_time_zone(user_id)))
+    after = decode_cursor(query.cursor, "l")
     rows = fulfilment.list_lines_after(
-        user_id, after, limit + 1, status, bounds.get("starts_at"), bounds.get("ends_at")
+        user_id, after, limit + 1, query.status, bounds.get("starts_at"), bounds.get("ends_at")
     )
     more = len(rows) > limit
     rows = rows[:limit]
@@ -596,7 +515,7 @@ def list_orders():
             "api_v1.list_orders",
             encode_cursor(rows[-1]["id"], "l"),
             limit=limit,
-            status=status,
+            status=query.status,
             **{"from": request.args.get("from"), "to": request.args.get("to")},
         )
     return body, 200, headers
@@ -655,17 +574,13 @@ def inventory_event_json(row) -> dict:
 @require_scope("read")
 def list_inventory_events():
     """The caller's inventory events (every stock change of their offers), newest first."""
+    query = read_query(EventsQuery)
     user_id = current_caller().user_id
-    limit = page_size()
-    raw = request.args.get("product_id")
-    product_id = None
-    if raw is not None:
-        if not (raw.isascii() and raw.isdigit() and len(raw) <= 19 and 1 <= int(raw) <= MAX_ID):
-            raise Problem(400, "Bad query parameter.", [{"field": "product_id", "message": "A product's id."}])
-        product_id = int(raw)
-        if not inventory.has_events(user_id, product_id):
-            raise Problem(404, "You have no offer of this product.")
-    after = decode_cursor(request.args.get("cursor"), "e")
+    limit = query.limit or DEFAULT_PAGE_SIZE
+    product_id = query.product_id
+    if product_id is not None and not inventory.has_events(user_id, product_id):
+        raise Problem(404, "You have no offer of this product.")
+    after = decode_cursor(query.cursor, "e")
     rows = inventory.list_events_after(user_id, after, limit + 1, product_id)
     more = len(rows) > limit
     rows = rows[:limit]
