@@ -361,6 +361,31 @@ def test_a_clear_estimate_is_shown_without_counting(client, thirty_widgets, monk
     assert not any("LIMIT %(cap)s" in statement for statement in statements)
 
 
+@pytest.mark.parametrize("page", ["1", "2", "9"])
+def test_a_common_word_in_a_category_is_ranked_and_counted_in_one_statement(
+    client, thirty_widgets, monkeypatch, count_queries, page
+):
+    """Words the sample finds often, in a chosen category with fewer matches than CLEARLY_MORE: the
+    ranked page brings the count (the word's posting list is read once), and the page is the one
+    ranking and counting apart gives (a page past the end included)."""
+    monkeypatch.setattr(search, "SAMPLE_PERCENT", 100)
+    monkeypatch.setattr(catalog_page, "COUNT_CAP", 10)  # "widget" is not rare: the sample path
+    args = {"q": "widget", "category": thirty_widgets["slug"], "page": page}
+    with count_queries() as statements:
+        response = get(client, **args)
+    counts = [statement for statement in statements if "SELECT count(*) AS matches" in " ".join(statement.split())]
+    assert len(counts) == (1 if page == "9" else 0)  # past the end the ranking finds no row: counted as before
+    ranked_with_count = catalog_page._ranked_with_count
+    monkeypatch.setattr(
+        catalog_page,
+        "_ranked_with_count",
+        lambda connection, criteria, number, _: ranked_with_count(connection, criteria, number, None),
+    )
+    apart = get(client, **args)
+    assert names_on(response) == names_on(apart) and len(names_on(response)) in (24, 6)
+    assert result_count(response) == result_count(apart)
+
+
 def test_a_walk_that_runs_out_sorts_the_first_matches_and_says_so(client, thirty_widgets, monkeypatch):
     monkeypatch.setattr(catalog_page, "COUNT_CAP", 21)
     monkeypatch.setattr(catalog_page, "SORTED_CANDIDATES", 20)

@@ -140,9 +140,11 @@ def _find_products(connection: Connection, criteria: Criteria, requested_page: i
         facets, facets_exact = counted, True
     else:
         facets, facets_exact = _facet_counts(connection, criteria, estimates, over_cap)
-    ranked = _ranked_with_count(connection, criteria, requested_page)
-    if ranked:
-        total = min(ranked[0]["matches"], COUNT_CAP + 1)
+    ranked = _ranked_with_count(connection, criteria, requested_page, None if counted else estimates)
+    if ranked and (criteria.attribute_choices or criteria.attribute_ranges):
+        total = min(ranked[0]["matches"], COUNT_CAP + 1)  # the sample's estimates leave these filters out
+    elif ranked:
+        total = _total_of_counted(criteria, ranked[0]["matches"], estimates)
     else:
         total = _total(connection, criteria, facets if facets_exact else None, estimates)
     if criteria.category and total <= COUNT_CAP:
@@ -166,17 +168,34 @@ def _find_products(connection: Connection, criteria: Criteria, requested_page: i
     )
 
 
-def _ranked_with_count(connection: Connection, criteria: Criteria, requested_page: int) -> Sequence[RowMapping]:
-    """A search with words and attribute filters, in relevance order: its page with how many match.
-    _total would count them (at most COUNT_CAP + 1: the attribute filters keep the sample out),
-    and then every match would be ranked anyway (rank_all, as COUNT_CAP + 1 < RANK_ALL_LIMIT):
-    ranked first, the count comes with the page (13 of ~110 ms at a million products). No rows
-    (a page past the end, or nothing matches): counted the usual way."""
+def _ranked_with_count(
+    connection: Connection, criteria: Criteria, requested_page: int, estimates: dict[int, int] | None
+) -> Sequence[RowMapping]:
+    """A search with words in relevance order whose matches _total would count and rank_all would
+    then rank anyway: its page with how many match, in one statement. So it is for
+    - attribute filters (the count is at most COUNT_CAP + 1: the filters keep the sample out, and
+      COUNT_CAP + 1 < RANK_ALL_LIMIT): 13 of ~110 ms at a million products;
+    - a chosen category the sample (`estimates`; None when the words were counted) puts below
+      CLEARLY_MORE: a common word's posting list was decoded twice, for the count and for the page
+      ("handle" in a category, $20–200, in stock: 2 × ~40 ms at a million products).
+    No rows (a page past the end, or nothing matches): counted the usual way."""
     if criteria.sort != "relevance" or not criteria.words:
         return []
-    if not (criteria.attribute_choices or criteria.attribute_ranges):
+    few_in_category = (
+        estimates is not None
+        and criteria.category is not None
+        and estimates.get(criteria.category.id, 0) < CLEARLY_MORE
+    )
+    if not (criteria.attribute_choices or criteria.attribute_ranges or few_in_category):
         return []
     return search.rank_all(connection, criteria, PER_PAGE, (requested_page - 1) * PER_PAGE, counted=True)
+
+
+def _total_of_counted(criteria: Criteria, matches: int, estimates: dict[int, int]) -> int:
+    """_total's answer from an exact count of the category's matches (as _total gives it)."""
+    if matches <= COUNT_CAP:
+        return matches
+    return max(COUNT_CAP + 1, estimates.get(criteria.category.id, 0))
 
 
 def _facet_counts(
