@@ -228,3 +228,26 @@ def test_a_price_change_shows_to_signed_in_visitors_on_the_next_request(app, cli
     run(app, "UPDATE offers SET price = 18.50 WHERE product_id = :id", id=kettle["product"]["id"])
     page = client.get(product_path(kettle)).get_data(as_text=True)
     assert "$18.50" in page and "$25.00" not in page
+
+
+def test_a_search_keeps_its_sample_but_reads_its_rows_fresh(
+    app, client, actions, kettle, cached, count_queries, monkeypatch
+):
+    """The 1 % sample's estimates are kept per process for PAGE_CACHE_SECONDS (page_cache.kept), for
+    signed-in visitors too; the rows a page shows are read on every request."""
+    from app.models import catalog_page, search
+
+    monkeypatch.setattr(search, "SAMPLE_PERCENT", 100)
+    monkeypatch.setattr(catalog_page, "COUNT_CAP", 0)  # "kettle" is not rare: the sample path
+    sign_in(app, actions)  # signed in: no whole page from the cache
+    with count_queries() as first:
+        assert "$25.00" in client.get("/products?q=kettle").get_data(as_text=True)
+    with count_queries() as again:
+        assert "$25.00" in client.get("/products?q=kettle").get_data(as_text=True)
+    assert [s for s in first if "TABLESAMPLE" in s] and not [s for s in again if "TABLESAMPLE" in s]
+    run(app, "UPDATE offers SET price = 18.50 WHERE product_id = :id", id=kettle["product"]["id"])
+    page = client.get("/products?q=kettle").get_data(as_text=True)
+    assert "$18.50" in page and "$25.00" not in page
+    with count_queries() as sorted_otherwise:
+        assert "$18.50" in client.get("/products?q=kettle&sort=price_asc").get_data(as_text=True)
+    assert not [s for s in sorted_otherwise if "TABLESAMPLE" in s]  # the order is not the sample's business

@@ -28,7 +28,7 @@ from psycopg2.errors import QueryCanceled
 from sqlalchemy import Connection, RowMapping
 from sqlalchemy.exc import OperationalError
 
-from app import db
+from app import db, page_cache
 from app.models import search, search_word
 from app.models.catalog import Criteria
 from app.pagination import Page
@@ -130,7 +130,7 @@ def _find_products(connection: Connection, criteria: Criteria, requested_page: i
         # The words look rare: count them (a few ms) rather than sample a 1 % of the table (10-20 ms).
         counted = _count_by_category(connection, criteria)
         over_cap = counted is None
-    sampled = search.sample_matches(connection, criteria) if counted is None else []
+    sampled = search.sample_matches(connection, criteria, page_cache.kept) if counted is None else []
     by_category = [row for row in sampled if row["kind"] == "category"]
     estimates = {row["category_id"]: _round(row["matches"]) for row in by_category}
     scope = criteria.category_ids

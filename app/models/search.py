@@ -5,6 +5,7 @@ Every filter is written so that a NULL parameter turns it off: psycopg2 sends pa
 so PostgreSQL folds `NULL IS NULL OR …` away and plans only the filters in use.
 """
 
+import hashlib
 from collections.abc import Sequence
 
 from sqlalchemy import Connection, RowMapping
@@ -225,16 +226,28 @@ def count_products_by_category(connection: Connection, criteria: Criteria, cap: 
     )
 
 
-def sample_matches(connection: Connection, criteria: Criteria) -> Sequence[RowMapping]:
+def sample_matches(connection: Connection, criteria: Criteria, keep=None) -> Sequence[RowMapping]:
     """What a fixed sample of the table's pages finds, scaled up: rows of kind 'category' (matches
     per category, as for the facets: the whole department, with words also per relevance tier,
     columns tier_4 … tier_1, for choosing how to rank them), and the brand, tag and attribute
     facets (kinds as count_facets has them) among the sampled matches of the chosen category that
-    have its chosen attribute values (the sample read once for both)."""
+    have its chosen attribute values (the sample read once for both).
+
+    `keep(key, compute)`, if given, may answer from what an earlier identical sample found (the
+    key is the statement and its values): see app/page_cache.py's kept."""
+    sql, params = _sample_statement(criteria)
+    if keep is None:
+        return db.fetch_all(connection, sql, **params)
+    statement = repr((sql, sorted(params.items())))
+    key = "shared sample " + hashlib.sha256(statement.encode()).hexdigest()
+    return keep(key, lambda: [dict(row) for row in db.fetch_all(connection, sql, **params)])
+
+
+def _sample_statement(criteria: Criteria) -> tuple[str, dict]:
+    """sample_matches' statement and its values."""
     tiers = ", ".join(f"count(*) FILTER (WHERE tier = {number}) * :scale AS tier_{number}" for number in TIERS)
     no_tiers = ", ".join(f"NULL::bigint AS tier_{number}" for number in TIERS)
-    return db.fetch_all(
-        connection,
+    return (
         f"""
         WITH sampled AS MATERIALIZED (
             SELECT p.id, p.brand_id, p.category_id, {tier(criteria) if criteria.words else 0} AS tier
@@ -268,7 +281,7 @@ def sample_matches(connection: Connection, criteria: Criteria) -> Sequence[RowMa
         WHERE CAST(:own_category AS integer) IS NOT NULL
         GROUP BY a.key, a.value_text
         """,  # noqa: S608 - fixed fragments, values bound
-        **_facet_params(
+        _facet_params(
             criteria,
             percent=SAMPLE_PERCENT,
             scale=100 // SAMPLE_PERCENT,
