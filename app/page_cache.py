@@ -136,7 +136,7 @@ def kept(key: str, compute: Callable[[], list]) -> Any:
     entry = cache.get(key)
     if entry is None:
         value = compute()
-        entry = Kept(value, 200 + 150 * len(value))
+        entry = Kept(value, 200 + 700 * len(value))  # a row is a dict of ~8 small values
         cache.put(key, entry)
     return entry.value
 
