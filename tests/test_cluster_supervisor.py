@@ -5,6 +5,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -42,7 +43,11 @@ def test_a_signal_to_the_cluster_stops_what_honcho_started(tmp_path, stop):
         for line in supervisor.stdout:
             if "started (pid=" in line:
                 break
+        # And once it is done printing it: honcho prints from its signal handler too, so a signal that
+        # interrupts the write of that line fails with "reentrant call" and hangs it (a clean run hit it).
+        # Waiting for the sleeper and a moment more leaves honcho idle in its event loop.
         wait_for(lambda: pid_file.exists() and pid_file.read_text().strip())
+        time.sleep(0.5)
         sleeper = int(pid_file.read_text())
         assert _alive(sleeper)
         supervisor.send_signal(stop)
