@@ -211,12 +211,18 @@ def field_errors(model: type[BaseModel], error: ValidationError) -> list[dict]:
 MAX_FIELD_ERRORS = 50
 
 
+def _check_described(part: str, model: type[BaseModel]) -> None:
+    """LookupError unless `model` is the view's @operation's `part` ("body" or "query"): what the
+    description promises is what the view reads."""
+    described = getattr(current_app.view_functions.get(request.endpoint), "openapi_operation", None)
+    if getattr(described, part, None) is not model:
+        raise LookupError(f"{request.endpoint} reads a {model.__name__} but its @operation describes another {part}")
+
+
 def read_body(model: type[RequestBody]):
     """The request's JSON body validated by `model`: 400 if it is not a JSON object, 422 naming each
     field that cannot be used. `model` must be the body the view's @operation describes."""
-    described = getattr(current_app.view_functions.get(request.endpoint), "openapi_operation", None)
-    if described is None or described.body is not model:
-        raise LookupError(f"{request.endpoint} reads a {model.__name__} but its @operation describes another body")
+    _check_described("body", model)
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         raise problems.Problem(400, "Send a JSON object, with Content-Type: application/json.")
@@ -666,8 +672,9 @@ MAX_PAGE_SIZE = 200
 AMOUNT_PARAMETER = r"^[0-9]{1,10}(\.[0-9]{1,2})?$"  # 0 to 9,999,999,999.99: numeric(12, 2)'s largest line total
 
 
-def whole_number(minimum: int, maximum: int) -> Any:
-    """A whole number minimum..maximum written in ASCII digits."""
+def query_integer(minimum: int, maximum: int) -> Any:
+    """A whole number minimum..maximum written in ASCII digits alone. (inputs.whole_number, which the
+    pages use, also takes a sign and surrounding spaces; a documented integer parameter does not.)"""
 
     def parse(value: Any) -> int:
         if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 19:
@@ -688,16 +695,12 @@ def _query_date(value: Any, info: ValidationInfo) -> date:
         raise PydanticCustomError("date", str(invalid)) from None
 
 
-def _choices(allowed) -> Any:
-    """A comma-separated list of allowed values, each at most once: as a tuple."""
-
-    def parse(value: Any) -> tuple[str, ...]:
-        chosen = tuple(dict.fromkeys(part.strip() for part in value.split(","))) if isinstance(value, str) else ()
-        if not chosen or any(part not in allowed for part in chosen):
-            raise PydanticCustomError("choices", "Not a list of allowed values")
-        return chosen
-
-    return parse
+def _statuses(value: Any) -> tuple[str, ...]:
+    """Comma-separated order line statuses, each at most once: as a tuple."""
+    chosen = tuple(dict.fromkeys(part.strip() for part in value.split(","))) if isinstance(value, str) else ()
+    if not chosen or any(part not in STATUS_NAMES for part in chosen):
+        raise PydanticCustomError("statuses", "Not a list of order line statuses")
+    return chosen
 
 
 def _country(value: str) -> str:
@@ -706,11 +709,11 @@ def _country(value: str) -> str:
     return value.upper()
 
 
-QueryId = whole_number(1, MAX_ID)
+QueryId = query_integer(1, MAX_ID)
 QueryDate = Annotated[date, PlainValidator(_query_date), WithJsonSchema({"type": "string", "format": "date"})]
 Statuses = Annotated[
     tuple[str, ...],
-    PlainValidator(_choices(tuple(STATUS_NAMES))),
+    PlainValidator(_statuses),
     WithJsonSchema({"type": "string", "examples": ["delivered", "shipped,delivered"]}),
 ]
 Amount = Annotated[str, Field(pattern=AMOUNT_PARAMETER), AfterValidator(Decimal)]
@@ -726,7 +729,7 @@ class QueryParameters(BaseModel):
 
 class PageQuery(QueryParameters):
     messages: ClassVar[dict[str, str]] = {"limit": f"A whole number 1–{MAX_PAGE_SIZE}."}
-    limit: whole_number(1, MAX_PAGE_SIZE) = None
+    limit: query_integer(1, MAX_PAGE_SIZE) = None
     cursor: str = Field(None, description="From a `next` link.")
 
 
@@ -800,9 +803,7 @@ class ProductsQuery(QueryParameters):
 def read_query(model: type[QueryParameters]):
     """The request's query parameters validated by `model` (the view's @operation's query); 400 naming
     each one that cannot be used."""
-    described = getattr(current_app.view_functions.get(request.endpoint), "openapi_operation", None)
-    if described is None or described.query is not model:
-        raise LookupError(f"{request.endpoint} reads a {model.__name__} but its @operation describes another query")
+    _check_described("query", model)
     try:
         return model.model_validate(request.args.to_dict())
     except ValidationError as invalid:

@@ -27,12 +27,13 @@ PROBLEM = "application/problem+json"
 
 @dataclass(frozen=True)
 class Answer:
-    """A successful answer: its description, its body's model (None: no body) and its headers' names."""
+    """A successful answer: its description, its body's model (None: no body, or one no model
+    describes, of `media_type`) and its headers' names."""
 
     description: str
     model: type[BaseModel] | None = None
     headers: tuple[str, ...] = ()
-    media_type: str = JSON
+    media_type: str | None = None  # JSON when there is a model
 
 
 @dataclass(frozen=True)
@@ -101,8 +102,8 @@ def _problem(description: str, headers=()) -> dict:
 def _answer(answer: Answer) -> dict:
     described: dict = {"description": answer.description}
     if answer.model is not None:
-        described["content"] = {answer.media_type: {"schema": ref(answer.model.__name__)}}
-    elif answer.media_type != JSON:
+        described["content"] = {answer.media_type or JSON: {"schema": ref(answer.model.__name__)}}
+    elif answer.media_type is not None:
         described["content"] = {answer.media_type: {}}
     if answer.headers:
         described["headers"] = _headers(answer.headers)

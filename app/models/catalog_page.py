@@ -140,7 +140,7 @@ def _find_products(connection: Connection, criteria: Criteria, requested_page: i
         facets, facets_exact = counted, True
     else:
         facets, facets_exact = _facet_counts(connection, criteria, estimates, over_cap)
-    ranked = _ranked_with_count(connection, criteria, requested_page, None if counted else estimates)
+    ranked = _ranked_with_count(connection, criteria, requested_page, estimates if counted is None else None)
     if ranked and (criteria.attribute_choices or criteria.attribute_ranges):
         total = min(ranked[0]["matches"], COUNT_CAP + 1)  # the sample's estimates leave these filters out
     elif ranked:
