@@ -1,7 +1,9 @@
 """CSRF protection and the security headers every response carries."""
 
 from flask import Flask, Response
+from flask.sessions import SecureCookieSessionInterface
 from flask_wtf.csrf import CSRFProtect
+from itsdangerous import URLSafeTimedSerializer
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 csrf = CSRFProtect()
@@ -26,18 +28,47 @@ CONTENT_SECURITY_POLICY = "; ".join(
 PRIVATE_TYPES = ("text/html", "application/json", "application/problem+json", "text/csv")
 
 
+SECURITY_HEADERS = (
+    ("Content-Security-Policy", CONTENT_SECURITY_POLICY),
+    ("X-Content-Type-Options", "nosniff"),
+    ("X-Frame-Options", "DENY"),
+    ("Referrer-Policy", "strict-origin-when-cross-origin"),
+    ("Permissions-Policy", "camera=(), microphone=(), geolocation=()"),
+)
+
+
 def add_security_headers(response: Response) -> Response:
-    response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("X-Frame-Options", "DENY")
-    response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-    response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
-    if response.mimetype in PRIVATE_TYPES:
-        response.headers.setdefault("Cache-Control", "private, no-store")
+    """Each header above unless the view set its own. One pass over the headers: werkzeug's
+    setdefault scans them all for each name, a tenth of a cached page's CPU."""
+    headers = response.headers
+    present = {name.lower() for name, _value in headers.items()}
+    for name, value in SECURITY_HEADERS:
+        if name.lower() not in present:
+            headers.add(name, value)
+    if "cache-control" not in present and response.mimetype in PRIVATE_TYPES:
+        headers.add("Cache-Control", "private, no-store")
     return response
 
 
+class SessionCookies(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, with the signing serializer built once per secret key:
+    Flask builds it anew to read and again to write each session (key derivation and all), which
+    showed in the profile of a cached guest page (app/guest_fast_path.py). A serializer holds
+    nothing per request, so threads may share it."""
+
+    _kept: tuple[tuple, URLSafeTimedSerializer | None] = ((), None)
+
+    def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
+        keys = (app.secret_key, tuple(app.config["SECRET_KEY_FALLBACKS"] or ()))
+        kept_keys, serializer = self._kept
+        if kept_keys != keys:
+            serializer = super().get_signing_serializer(app)
+            self._kept = (keys, serializer)
+        return serializer
+
+
 def init_app(app: Flask) -> None:
+    app.session_interface = SessionCookies()
     csrf.init_app(app)
     app.after_request(add_security_headers)
     if app.config["PROXY_COUNT"]:
