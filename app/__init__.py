@@ -10,6 +10,7 @@ from app import (
     config,
     errors,
     guest_cart,
+    guest_fast_path,
     guest_wishlist,
     http_cache,
     inputs,
@@ -122,6 +123,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     errors.init_app(app)
     timing.init_app(app)
     page_cache.init_app(app)
+    guest_fast_path.init_app(app)  # before WhiteNoise, which then answers static files first
     http_cache.init_app(app)
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)

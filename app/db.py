@@ -156,6 +156,29 @@ class Database:
         with self.engine.connect() as connection:
             yield connection
 
+    @contextmanager
+    def early_connection(self, writes: bool = False) -> Iterator[tuple[Any, str | None]]:
+        """A driver (psycopg2) connection for a request served before Flask (app/guest_fast_path.py),
+        and where it reads as Server-Timing names it (None with no replicas): the tests' pinned one,
+        else a replica's as for any guest's GET unless it `writes`, else one from the requests' pool
+        (autocommit: each statement commits alone, and returning it costs no round trip)."""
+        if self.pinned is not None:
+            yield self.pinned.connection.dbapi_connection, None
+            return
+        if self.replicas and not writes:
+            replica, name = self.replicas.checkout(None)
+            if replica is not None:
+                try:
+                    yield replica.connection.dbapi_connection, name
+                finally:
+                    replica.close()
+                return
+        pooled = self.request_engine.raw_connection()
+        try:
+            yield pooled, "primary" if self.replicas else None
+        finally:
+            pooled.close()
+
     def transaction(self) -> AbstractContextManager[Connection]:
         """A connection in a transaction: committed on success, rolled back on error.
         Inside a request it is the request's connection (BEGIN … COMMIT on it; a SAVEPOINT

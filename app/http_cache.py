@@ -19,7 +19,7 @@ import re
 import tempfile
 from pathlib import Path
 
-from flask import Flask, Response, current_app, g, request
+from flask import Flask, Request, Response, current_app, g, request
 from whitenoise import WhiteNoise
 
 HASHED_NAME = re.compile(r"\.[0-9a-f]{12}\.[A-Za-z0-9]+$")
@@ -68,8 +68,8 @@ def _static_headers(headers, path: str, url: str) -> None:
         headers["Cache-Control"] = IMMUTABLE
 
 
-def accepts_gzip() -> bool:
-    return "gzip" in request.headers.get("Accept-Encoding", "").lower()
+def accepts_gzip(visitor_request: Request | None = None) -> bool:
+    return "gzip" in (visitor_request or request).headers.get("Accept-Encoding", "").lower()
 
 
 def compress(response: Response) -> Response:

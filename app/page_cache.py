@@ -26,17 +26,17 @@ import gzip
 import hashlib
 import os
 import threading
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping, MutableMapping
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
 from cachetools import TTLCache
-from flask import Flask, Response, current_app, g, request, session
+from flask import Flask, Request, Response, current_app, g, request, session
 from flask_wtf.csrf import generate_csrf
 
-from app import db
+from app import db, http_cache
 from app.models import page_cache as versions
 
 # A CSRF secret is not personal state; nor are recently viewed ids, which a cached page leaves to a
@@ -59,8 +59,12 @@ class Entry:
     last_modified: datetime
     product_ids: tuple[int, ...]
     version: int
-    actions: tuple = ()  # (function, args) run again on every hit: see on_every_request
+    actions: tuple = ()  # (function, args, early) run again on every hit: see on_every_request
+    session_actions: tuple = ()  # (function, args) run on every hit's session: see in_every_session
     has_token: bool = False  # holds TOKEN_PLACEHOLDER: each hit writes in its visitor's token
+    endpoint: str = "none"  # the view's, for the request log and metrics of hits served early
+    # Headers of its plain (unconditional) responses, made once by app/guest_fast_path.py.
+    prepared: dict = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def size(self) -> int:
@@ -147,11 +151,16 @@ def get_cache() -> PageCache:
 
 def is_guest_request() -> bool:
     """A GET by a visitor with no sign-in, no remember-me cookie and nothing personal in the session."""
-    if request.method not in ("GET", "HEAD") or not current_app.config["PAGE_CACHE_SECONDS"]:
+    return is_guest(current_app, request, session)
+
+
+def is_guest(app: Flask, visitor_request: Request, visitor_session: Mapping) -> bool:
+    """is_guest_request for a request and session given (app/guest_fast_path.py has no Flask context)."""
+    if visitor_request.method not in ("GET", "HEAD") or not app.config["PAGE_CACHE_SECONDS"]:
         return False
-    if current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies:
+    if app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in visitor_request.cookies:
         return False
-    return set(session.keys()) <= ALLOWED_SESSION_KEYS
+    return set(visitor_session.keys()) <= ALLOWED_SESSION_KEYS
 
 
 def is_guest_render() -> bool:
@@ -165,24 +174,42 @@ def show_products(product_ids: Iterable[int]) -> None:
         g.guest_products.update(product_ids)
 
 
-def on_every_request(function: Callable, *args) -> None:
+def on_every_request(function: Callable, *args, early: Callable | None = None) -> None:
     """Run function(*args) for this request and for every later one served the same page from the
     cache (a search with no results is counted each time). In a guest render it runs after the
-    read-only snapshot closes, since it may write."""
+    read-only snapshot closes, since it may write. `early(dbapi_connection, *args)` does the same
+    on a driver connection to the primary, for hits served before Flask (app/guest_fast_path.py);
+    without it those go to Flask."""
     if is_guest_render():
-        g.guest_actions.append((function, args))
+        g.guest_actions.append((function, args, early))
     else:
         function(*args)
 
 
+def in_every_session(function: Callable, *args) -> None:
+    """Run function(session, *args) on this request's session and on the session of every later
+    request served the same page from the cache (a product page records its view). It may change
+    only the session: a hit served before Flask (app/guest_fast_path.py) runs it too."""
+    if is_guest_render():
+        g.guest_session_actions.append((function, args))
+    else:
+        function(session, *args)
+
+
 def _run(actions) -> None:
-    for function, args in actions:
+    for function, args, _early in actions:
         function(*args)
 
 
-def cache_key() -> str:
+def run_in_session(actions, visitor_session: MutableMapping) -> None:
+    for function, args in actions:
+        function(visitor_session, *args)
+
+
+def cache_key(visitor_request: Request | None = None) -> str:
     """The path and its query parameters in a fixed order (the order in the URL does not matter)."""
-    return request.path + "?" + urlencode(sorted(request.args.items(multi=True)))
+    visitor_request = visitor_request or request
+    return visitor_request.path + "?" + urlencode(sorted(visitor_request.args.items(multi=True)))
 
 
 def for_guests(view: Callable) -> Callable:
@@ -198,6 +225,7 @@ def for_guests(view: Callable) -> Callable:
         if entry is not None and (not entry.product_ids or versions.sum_versions(entry.product_ids) == entry.version):
             g.page_cache = "hit"
             _run(entry.actions)
+            run_in_session(entry.session_actions, session)
             return respond(entry)
         g.page_cache = "miss"
         rendered = render_for_guests(view, args, kwargs)
@@ -211,7 +239,7 @@ def for_guests(view: Callable) -> Callable:
 
 def render_for_guests(view: Callable, args, kwargs) -> Entry | Response:
     """Render the view as a guest page in one snapshot; an Entry if it may be cached, else the response."""
-    g.guest_render, g.guest_products, g.guest_actions = True, set(), []
+    g.guest_render, g.guest_products, g.guest_actions, g.guest_session_actions = True, set(), [], []
     try:
         with db.get_db().snapshot():
             response = current_app.make_response(view(*args, **kwargs))
@@ -220,6 +248,7 @@ def render_for_guests(view: Callable, args, kwargs) -> Entry | Response:
     finally:
         g.guest_render = False
     _run(g.guest_actions)
+    run_in_session(g.guest_session_actions, session)
     if response.status_code != 200 or response.is_streamed or not set(session.keys()) <= ALLOWED_SESSION_KEYS:
         return response  # an error, or the render flashed or signed in: nothing to share
     body = response.get_data()
@@ -236,21 +265,24 @@ def render_for_guests(view: Callable, args, kwargs) -> Entry | Response:
         product_ids=product_ids,
         version=version,
         actions=tuple(g.guest_actions),
+        session_actions=tuple(g.guest_session_actions),
         has_token=has_token,
+        endpoint=request.url_rule.endpoint if request.url_rule is not None else "none",
     )
 
 
-def respond(entry: Entry) -> Response:
+def respond(entry: Entry, visitor_request: Request | None = None, token: Callable[[], str] = generate_csrf) -> Response:
     """The cached page (gzipped if the client takes it), or 304 if the client's copy is current; a
-    page with forms gets this visitor's CSRF token, uncompressed and always whole."""
+    page with forms gets this visitor's CSRF token (`token()`), uncompressed and always whole."""
+    visitor_request = visitor_request or request
     if entry.has_token:
-        body = entry.body.replace(TOKEN_PLACEHOLDER.encode(), generate_csrf().encode())
+        body = entry.body.replace(TOKEN_PLACEHOLDER.encode(), token().encode())
         response = Response(body, content_type=entry.content_type)
-        response.vary.add("Cookie")
+        response.vary.update(("Cookie", "Accept-Encoding"))
         response.cache_control.private = True
         response.cache_control.no_store = True  # a copy kept by the browser would hold an old token
         return response
-    compressed = accepts_gzip()
+    compressed = http_cache.accepts_gzip(visitor_request)
     response = Response(entry.gzipped if compressed else entry.body, content_type=entry.content_type)
     response.set_etag(entry.etag + ("-gz" if compressed else ""))
     response.last_modified = entry.last_modified
@@ -260,11 +292,7 @@ def respond(entry: Entry) -> Response:
     # Browsers keep it but ask each time (ETag): a sign-in must not show a stale guest page.
     response.cache_control.private = True
     response.cache_control.no_cache = True
-    return response.make_conditional(request)
-
-
-def accepts_gzip() -> bool:
-    return "gzip" in request.headers.get("Accept-Encoding", "").lower()
+    return response.make_conditional(visitor_request)
 
 
 def _guest_template_context() -> dict:

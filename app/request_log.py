@@ -56,9 +56,9 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, default=str)
 
 
-def request_id() -> str:
+def request_id(headers=None) -> str:
     """This request's id: the one HAProxy (or another client) sent, if well formed, else a new one."""
-    given = request.headers.get(HEADER, "")
+    given = (request.headers if headers is None else headers).get(HEADER, "")
     return given if VALID_ID.fullmatch(given) else str(uuid.uuid4())
 
 
@@ -80,18 +80,34 @@ def log_request(response):
     response.headers[HEADER] = g.request_id
     if response.status_code == 200 and request.endpoint == "main.health" and PROBE_HEADER in request.headers:
         return response  # HAProxy's passing check, every second for every server: not worth a line
+    write_line(
+        g.request_id,
+        request.method,
+        endpoint_label(),
+        response.status_code,
+        g.log_started,
+        g.get("sql_statements", 0),
+        g.get("read_from", "primary"),
+        _signed_in_user_id(),
+    )
+    return response
+
+
+def write_line(
+    rid: str, method: str, endpoint: str, status: int, started: float, statements: int, read_from: str, user_id
+) -> None:
+    """Write one request's line (also for a cached page served before Flask: app/guest_fast_path.py)."""
     fields = {
-        "request_id": g.request_id,
-        "method": request.method,
-        "endpoint": endpoint_label(),
-        "status": response.status_code,
-        "duration_ms": round((time.perf_counter() - g.log_started) * 1000, 2),
-        "sql_statements": g.get("sql_statements", 0),
-        "read_host": g.get("read_from", "primary") if g.get("sql_statements") else None,
-        "user_id": _signed_in_user_id(),
+        "request_id": rid,
+        "method": method,
+        "endpoint": endpoint,
+        "status": status,
+        "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+        "sql_statements": statements,
+        "read_host": read_from if statements else None,
+        "user_id": user_id,
     }
     _log.info("request", extra={"fields": fields})
-    return response
 
 
 def init_app(app: Flask) -> None:

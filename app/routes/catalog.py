@@ -11,7 +11,7 @@ from markupsafe import Markup
 
 from app import page_cache, pictures
 from app.models import attribute, catalog, catalog_page, product, product_image, recommendation, variant
-from app.models.search_miss import record_miss
+from app.models.search_miss import record_miss, record_miss_on
 from app.pagination import Page, clamped_page, offset_for, requested_page
 from app.routes import recently_viewed
 from app.routes.reviews import review_section
@@ -38,7 +38,7 @@ def index():
         and (results.total == 0 or results.corrected_query)
     ):
         # The console's "searches with no results", counted also when the page comes from the cache.
-        page_cache.on_every_request(record_miss, criteria.query)
+        page_cache.on_every_request(record_miss, criteria.query, early=record_miss_on)
     page_cache.show_products(item["id"] for item in results.page.items)
     return render_template(
         "catalog/index.html",

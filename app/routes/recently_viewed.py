@@ -2,7 +2,7 @@
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
 from app import page_cache, recently_viewed_session
@@ -22,14 +22,14 @@ def for_page(product_id: int | None = None):
     carries a placeholder that the script fills from this visitor's session."""
     if page_cache.is_guest_render():
         if product_id:
-            page_cache.on_every_request(recently_viewed_session.record, product_id)
+            page_cache.in_every_session(recently_viewed_session.record, product_id)
         return None
     if current_user.is_authenticated:
         if product_id:
             return recently_viewed.record_and_list(current_user.id, product_id, SHOWN)
         return recently_viewed.list_for_user(current_user.id, SHOWN)
     if product_id:
-        recently_viewed_session.record(product_id)
+        recently_viewed_session.record(session, product_id)
     others = [seen for seen in recently_viewed_session.product_ids() if seen != product_id]
     return recently_viewed.list_products(others[:SHOWN])
 
