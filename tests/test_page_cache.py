@@ -251,3 +251,16 @@ def test_a_search_keeps_its_sample_but_reads_its_rows_fresh(
         assert "$18.50" in client.get("/products?q=kettle&sort=price_asc").get_data(as_text=True)
     assert not [s for s in sorted_otherwise if "TABLESAMPLE" in s]  # the order is not the sample's business
 
+
+def test_a_guests_empty_cart_is_shared_but_a_cart_with_lines_never(app, client, kettle, cached):
+    """Every guest's empty cart is the same page (the best sellers under it) and comes from the
+    cache; a guest who adds something has a cart in the session, and their page is theirs."""
+    assert "Your cart is empty" in app.test_client().get("/cart").get_data(as_text=True)
+    assert "/cart?" in pages(cached)
+    page = client.get(product_path(kettle)).get_data(as_text=True)
+    form = {"product_id": kettle["product"]["id"], "seller_id": kettle["seller"]["id"], "quantity": "2"}
+    assert client.post("/cart/add", data={"csrf_token": FORM_TOKEN.search(page).group(1), **form}).status_code == 302
+    own = client.get("/cart").get_data(as_text=True)
+    assert "Your cart is empty" not in own and "Copper kettle" in own
+    other = app.test_client().get("/cart").get_data(as_text=True)
+    assert "Your cart is empty" in other and 'data-testid="cart-count"' not in other

@@ -5,7 +5,7 @@ from decimal import Decimal
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from app import cart_promotions, guest_cart
+from app import cart_promotions, guest_cart, page_cache
 from app.forms import AddToCartForm, CartLineForm, CartQuantityForm, EmptyForm
 from app.forms_lists import CartSelectionForm
 from app.forms_promotions import ApplyCouponForm, RemoveCouponForm, UsePointsForm
@@ -59,7 +59,10 @@ def add():
 
 
 @bp.get("")
+@page_cache.for_guests
 def show():
+    """The cart. A guest's empty cart is the same page for every guest (the best sellers below
+    it), so it comes from the guest cache; a guest with a cart has it in the session, and so never does."""
     return _render_cart()
 
 
@@ -73,6 +76,10 @@ def _render_cart(status: int = 200, **forms):
     active = [line for line in lines if not line["saved_for_later"]]
     saved = [line for line in lines if line["saved_for_later"]]
     total = sum((line["line_total"] for line in active), Decimal("0.00"))
+    recommendations = recommendation.recommended_for_you(
+        current_user.id if current_user.is_authenticated else None, [line["product_id"] for line in lines]
+    )
+    page_cache.show_products([*(line["product_id"] for line in lines), *(p["id"] for p in recommendations["products"])])
     return render_template(
         "cart/show.html",
         active=active,
@@ -81,9 +88,7 @@ def _render_cart(status: int = 200, **forms):
         can_check_out=bool(active) and all(_line_ok(line) for line in active),
         **_promotion_context(active, **forms),
         selection_form=CartSelectionForm(formdata=None),
-        recommendations=recommendation.recommended_for_you(
-            current_user.id if current_user.is_authenticated else None, [line["product_id"] for line in lines]
-        ),
+        recommendations=recommendations,
     ), status
 
 
