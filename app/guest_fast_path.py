@@ -92,7 +92,9 @@ class GuestFastPath:
             headers, status = response.headers, response.status_code
         page_cache.run_in_session(entry.session_actions, visitor_session)
         rid = request_log.request_id(visitor_request.headers)
-        headers.extend(((request_log.HEADER, rid), ("Server-Timing", timing.header(started, statements, read_from))))
+        headers.extend(
+            ((request_log.HEADER, rid), ("Server-Timing", timing.header(started, statements, read_from, True)))
+        )
         headers.extend(session_cookie(app, visitor_session))
         method = visitor_request.method
         request_log.write_line(rid, method, entry.endpoint, status, started, statements, read_from, None)

@@ -1,6 +1,7 @@
-"""Server-Timing: each response says how long the app spent on it, how many SQL statements it
-ran and, with replicas (app/replicas.py), which server its reads came from — so benchmarks read
-server time, developers see N+1 at a glance and the cluster's tests see where reads went."""
+"""Server-Timing: each response says how long the app spent on it, how many SQL statements it ran,
+whether it came from the guest page cache and, with replicas (app/replicas.py), which server its
+reads came from — so benchmarks read server time, developers see N+1 at a glance and the cluster's
+tests see where reads went."""
 
 import time
 
@@ -20,15 +21,19 @@ def _count_statement(*_args) -> None:
 
 def _add_header(response: Response) -> Response:
     if "request_started" in g:
-        response.headers["Server-Timing"] = header(g.request_started, g.sql_statements, g.get("read_from"))
+        hit = g.get("page_cache") == "hit"
+        response.headers["Server-Timing"] = header(g.request_started, g.sql_statements, g.get("read_from"), hit)
     return response
 
 
-def header(started: float, statements: int, read_from: str | None) -> str:
-    """The Server-Timing value (also for a cached page served before Flask: app/guest_fast_path.py)."""
+def header(started: float, statements: int, read_from: str | None, cache_hit: bool = False) -> str:
+    """The Server-Timing value (also for a cached page served before Flask: app/guest_fast_path.py);
+    `cache;desc="hit"` names a page that came from the guest page cache."""
     timing = f'app;dur={(time.perf_counter() - started) * 1000:.2f}, sql;desc="{statements} statements"'
     if read_from is not None:
         timing += f', read;desc="{read_from}"'
+    if cache_hit:
+        timing += ', cache;desc="hit"'
     return timing
 
 

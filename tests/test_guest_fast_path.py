@@ -52,7 +52,7 @@ def test_a_hit_never_enters_flask_and_runs_one_query(app, kettle, cached, flask_
     assert len(flask_requests) == 1  # the second visitor never reached Flask
     assert served.status_code == 200 and without_tokens(served.get_data()) == without_tokens(filled.get_data())
     assert [ids for _connection, ids in checked] == [(kettle["product"]["id"],)]
-    assert 'sql;desc="1 statements"' in served.headers["Server-Timing"]
+    assert 'sql;desc="1 statements", cache;desc="hit"' in served.headers["Server-Timing"]
 
 
 def filled_version(app) -> int:

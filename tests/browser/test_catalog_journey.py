@@ -233,3 +233,41 @@ def test_a_guest_filters_a_category_by_its_attributes(browser, live_server, tabl
         assert context.errors == []
     finally:
         context.close()
+
+
+@pytest.mark.parametrize(
+    "viewport", [{"width": 1366, "height": 800}, {"width": 390, "height": 844}], ids=["1366px", "390px"]
+)
+def test_a_guest_served_from_the_page_cache_adds_to_the_cart_in_one_click(browser, live_server, lamps, viewport):
+    """Pages another guest opened first come from the guest cache, before Flask (Server-Timing says
+    so), each with this visitor's own CSRF token: the lamp goes into the cart in one click."""
+    word = lamps
+    earlier = open_context(browser, live_server, viewport)
+    earlier_page = earlier.new_page()
+    earlier_page.goto(f"/products?q={word}")
+    earlier_page.get_by_role("link", name=f"Lamp {word} 07", exact=True).click()
+    product_url = earlier_page.url
+    earlier.close()
+
+    context = open_context(browser, live_server, viewport)
+    page = context.new_page()
+    searched = page.goto(f"/products?q={word}")
+    assert 'cache;desc="hit"' in searched.headers["server-timing"]
+    expect(page.locator("#result-count")).to_contain_text("1–24 of 35 results")
+    fits(page)
+    with page.expect_response(product_url) as opened:
+        page.get_by_role("link", name=f"Lamp {word} 07", exact=True).click()
+    assert 'cache;desc="hit"' in opened.value.headers["server-timing"]
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Lamp {word} 07")
+    assert axe_violations(page) == []
+    fits(page)
+    sellers = page.get_by_role("table")
+    sellers.get_by_label(f"Quantity from Seller {word}").fill("3")
+    sellers.get_by_role("button", name="Add to cart").click()
+    expect(page.get_by_role("alert")).to_contain_text(f"Added 3 × Lamp {word} 07 to your cart.")
+    # Now the visitor has a cart: their pages are rendered for them.
+    again = page.goto(product_url)
+    assert "cache;" not in again.headers["server-timing"]
+    expect(page.get_by_test_id("cart-count")).to_contain_text("3")
+    assert context.errors == []
+    context.close()
