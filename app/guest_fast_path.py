@@ -25,8 +25,10 @@ import logging
 import os
 import time
 
+import psycopg2
 from flask import Flask, Response
 from itsdangerous import URLSafeTimedSerializer
+from sqlalchemy.exc import SQLAlchemyError
 
 from app import http_cache, metrics, page_cache, request_log, security, timing
 from app.models import page_cache as versions
@@ -51,6 +53,9 @@ class GuestFastPath:
         if environ.get("REQUEST_METHOD") in ("GET", "HEAD") and self.app.config["PAGE_CACHE_FAST_PATH"]:
             try:
                 response = self.serve(environ)
+            except (SQLAlchemyError, psycopg2.Error) as error:  # the database's trouble: Flask says so
+                _log.warning("the guest fast path could not read: %s", str(error).strip().splitlines()[0])
+                response = None
             except Exception:  # a failure here must cost speed, not the page: Flask renders it
                 _log.exception("the guest fast path failed; Flask serves the request")
                 response = None

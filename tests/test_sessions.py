@@ -4,6 +4,7 @@ or "sign out everywhere", on every server; remember-me tokens rotate; the CSRF s
 import re
 
 import pytest
+from itsdangerous import BadSignature
 from sqlalchemy import text
 
 from bench.http_bench import Session, gunicorn
@@ -229,3 +230,20 @@ def test_a_cookie_copied_to_another_server_ends_with_the_session(actions, two_se
     assert not signed_in_at(stolen, second)
     assert signed_in_at(owner, first) == owner_stays
     assert signed_in_at(copy_of(owner, second), second) == owner_stays  # this browser's session, on any server
+
+
+def test_the_cookie_serializer_is_built_once_per_secret_key(app):
+    """security.SessionCookies keeps Flask's signing serializer, and builds a new one for a new key."""
+    interface = app.session_interface
+    kept = interface.get_signing_serializer(app)
+    assert interface.get_signing_serializer(app) is kept
+    secret = app.config["SECRET_KEY"]
+    try:
+        app.config["SECRET_KEY"] = "a rotated key"
+        rotated = interface.get_signing_serializer(app)
+        assert rotated is not kept
+        with pytest.raises(BadSignature):
+            rotated.loads(kept.dumps({"csrf_token": "x"}))
+    finally:
+        app.config["SECRET_KEY"] = secret
+    assert interface.get_signing_serializer(app).loads(kept.dumps({"csrf_token": "x"})) == {"csrf_token": "x"}
